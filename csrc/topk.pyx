@@ -1,0 +1,387 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False, nonecheck=False, embedsignature=True
+"""Exact cosine top-k, compiled: the loop behind minembed.topk.topk_cosine.
+
+Only the loop lives here. minembed/topk.py validates the input (contiguous
+float32, finite queries, 1 <= k <= N, exclusions as CSR arrays), computes the
+query inverse norms, and defines the answer in NumPy (topk_cosine_numpy). This
+file must return exactly that answer:
+
+    score(row, q) = float32((dot(row, q) * inverse_norm(row)) * inverse_norm(q))
+    order         = descending score, ties by the lower row index
+
+Two strategies, chosen by the number of queries:
+
+* scan (few queries, e.g. most_similar): each row is read from memory once;
+  its sum of squares and its dot with every query are taken while it sits in
+  cache. Threads split the rows; each keeps its own heaps; heaps are merged.
+  Memory-bound: the floor is the time to read the table once.
+* gemm (a batch): tiles of TILE_ROWS rows are scored against a block of
+  queries with BLAS sgemm (scipy's cython_blas, the BLAS scipy ships), then
+  threads split the queries and push each tile's scores into their heaps.
+  Compute-bound: the floor is sgemm's FLOP rate. Memory: one
+  TILE_ROWS x QUERY_BLOCK float32 tile, never the whole (Q, N) matrix.
+
+A per-query top-k is a binary min-heap of (score, index) whose root is the
+worst of the current best k; a candidate enters only if it beats the root.
+"""
+
+from cython.parallel cimport prange, parallel, threadid
+from libc.math cimport sqrt, isfinite, INFINITY
+from libc.stdlib cimport malloc, free
+from libc.stdint cimport int64_t
+from scipy.linalg.cython_blas cimport sgemm
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #include <omp.h>
+    #define MINEMBED_OPENMP 1
+    static int minembed_max_threads(void) { return omp_get_max_threads(); }
+    #else
+    #define MINEMBED_OPENMP 0
+    static int minembed_max_threads(void) { return 1; }
+    #endif
+
+    /* Two reductions the compiler may vectorise: `omp simd reduction` allows
+       reordering the sum for these loops only (no global -ffast-math, which
+       would also license rewriting the score arithmetic the NumPy reference
+       must match). */
+    static inline float minembed_dot(const float *a, const float *b, Py_ssize_t n) {
+        float total = 0.0f;
+        #pragma omp simd reduction(+:total)
+        for (Py_ssize_t i = 0; i < n; i++) total += a[i] * b[i];
+        return total;
+    }
+    static inline double minembed_sum_of_squares(const float *a, Py_ssize_t n) {
+        double total = 0.0;
+        #pragma omp simd reduction(+:total)
+        for (Py_ssize_t i = 0; i < n; i++) total += (double)a[i] * (double)a[i];
+        return total;
+    }
+    """
+    int MINEMBED_OPENMP
+    int minembed_max_threads() nogil
+    float minembed_dot(const float *a, const float *b, Py_ssize_t n) nogil
+    double minembed_sum_of_squares(const float *a, Py_ssize_t n) nogil
+
+OPENMP = bool(MINEMBED_OPENMP)
+
+cdef enum:
+    SCAN_MAX_QUERIES = 8   # up to this many queries: one pass over the rows
+    SCAN_CHUNK_ROWS = 1024  # rows a thread takes at a time in the scan
+    TILE_ROWS = 4096        # rows per sgemm tile
+    QUERY_BLOCK = 1024      # queries per sgemm block: tile = 16 MB float32
+
+
+# --------------------------------------------------------------------------- #
+# The per-query heap. Root (slot 0) holds the worst of the kept candidates.
+# --------------------------------------------------------------------------- #
+
+cdef inline bint ranks_below(float score_a, int64_t index_a,
+                             float score_b, int64_t index_b) noexcept nogil:
+    """True when candidate a ranks below b: a lower score, or an equal score
+    at a higher row index (ties go to the lower index)."""
+    return score_a < score_b or (score_a == score_b and index_a > index_b)
+
+
+cdef inline void heap_offer(float *scores, int64_t *indices, Py_ssize_t *size,
+                            Py_ssize_t k, float score, int64_t index) noexcept nogil:
+    """Keep (score, index) if it belongs among the best k seen so far."""
+    cdef Py_ssize_t position, parent, child
+    if size[0] < k:  # not full yet: append, then sift up
+        position = size[0]
+        size[0] += 1
+        while position > 0:
+            parent = (position - 1) >> 1
+            if not ranks_below(score, index, scores[parent], indices[parent]):
+                break
+            scores[position] = scores[parent]
+            indices[position] = indices[parent]
+            position = parent
+        scores[position] = score
+        indices[position] = index
+        return
+    if not ranks_below(scores[0], indices[0], score, index):
+        return  # no better than the worst kept
+    position = 0  # replace the root, then sift down
+    while True:
+        child = 2 * position + 1
+        if child >= k:
+            break
+        if child + 1 < k and ranks_below(scores[child + 1], indices[child + 1],
+                                         scores[child], indices[child]):
+            child += 1
+        if not ranks_below(scores[child], indices[child], score, index):
+            break
+        scores[position] = scores[child]
+        indices[position] = indices[child]
+        position = child
+    scores[position] = score
+    indices[position] = index
+
+
+cdef inline void heap_pop_worst(float *scores, int64_t *indices, Py_ssize_t *size,
+                                float *worst_score, int64_t *worst_index) noexcept nogil:
+    """Remove the root (the worst kept candidate) and return it."""
+    cdef Py_ssize_t n, position = 0, child
+    cdef float score
+    cdef int64_t index
+    worst_score[0] = scores[0]
+    worst_index[0] = indices[0]
+    size[0] -= 1
+    n = size[0]
+    if n == 0:
+        return
+    score = scores[n]
+    index = indices[n]
+    while True:
+        child = 2 * position + 1
+        if child >= n:
+            break
+        if child + 1 < n and ranks_below(scores[child + 1], indices[child + 1],
+                                         scores[child], indices[child]):
+            child += 1
+        if not ranks_below(scores[child], indices[child], score, index):
+            break
+        scores[position] = scores[child]
+        indices[position] = indices[child]
+        position = child
+    scores[position] = score
+    indices[position] = index
+
+
+cdef inline bint is_excluded(const int64_t *exclude_offsets, const int64_t *exclude_ids,
+                             Py_ssize_t query, int64_t row) noexcept nogil:
+    cdef int64_t j
+    for j in range(exclude_offsets[query], exclude_offsets[query + 1]):
+        if exclude_ids[j] == row:
+            return True
+    return False
+
+
+cdef inline float inverse_norm(double sum_of_squares) noexcept nogil:
+    if sum_of_squares > 0.0:
+        return <float>(1.0 / sqrt(sum_of_squares))
+    return 0.0
+
+
+cdef inline void heap_to_sorted(float *scores, int64_t *indices, Py_ssize_t size,
+                                Py_ssize_t k, float *out_scores, int64_t *out_indices) noexcept nogil:
+    """Empty a heap into out[0:k], best first; unfilled slots get -1 / -inf."""
+    cdef Py_ssize_t position
+    for position in range(size, k):
+        out_indices[position] = -1
+        out_scores[position] = -INFINITY
+    while size > 0:
+        heap_pop_worst(scores, indices, &size, &out_scores[size - 1], &out_indices[size - 1])
+
+
+cdef inline void offer_tile(const float *dots, const float *row_inverse, float query_inverse,
+                            Py_ssize_t tile_rows, int64_t first_row,
+                            float *heap_scores, int64_t *heap_indices, Py_ssize_t *heap_size,
+                            Py_ssize_t k, const int64_t *excluded, Py_ssize_t n_excluded) noexcept nogil:
+    """Offer one query's scores for a tile of rows to its heap.
+
+    The heap's worst kept score sits in a local, so the common case (the row
+    loses) is one multiply pair and one compare, with no memory traffic.
+    """
+    cdef Py_ssize_t r, j, size = heap_size[0]
+    cdef float score, worst_score = -INFINITY
+    cdef int64_t row, worst_index = -1
+    cdef bint skip
+    if size == k:
+        worst_score = heap_scores[0]
+        worst_index = heap_indices[0]
+    for r in range(tile_rows):
+        score = (dots[r] * row_inverse[r]) * query_inverse
+        row = first_row + r
+        if size == k and not ranks_below(worst_score, worst_index, score, row):
+            continue
+        skip = False
+        for j in range(n_excluded):
+            if excluded[j] == row:
+                skip = True
+        if skip:
+            continue
+        heap_offer(heap_scores, heap_indices, &size, k, score, row)
+        if size == k:
+            worst_score = heap_scores[0]
+            worst_index = heap_indices[0]
+    heap_size[0] = size
+
+
+# --------------------------------------------------------------------------- #
+# Strategy 1: scan (one pass over the rows, few queries).
+# --------------------------------------------------------------------------- #
+
+cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
+                     const float[::1] query_inverse,
+                     const int64_t[::1] exclude_offsets, const int64_t[::1] exclude_ids,
+                     int64_t[:, ::1] out_indices, float[:, ::1] out_scores) noexcept nogil:
+    cdef Py_ssize_t n_rows = table.shape[0], dim = table.shape[1]
+    cdef Py_ssize_t n_queries = queries.shape[0], k = out_indices.shape[1]
+    cdef int n_threads = minembed_max_threads()
+    cdef Py_ssize_t n_chunks = (n_rows + SCAN_CHUNK_ROWS - 1) // SCAN_CHUNK_ROWS
+    cdef Py_ssize_t chunk, row, row_end, q, t, j, slot, bad_row = -1
+    cdef int thread
+    cdef double sum_of_squares
+    cdef float row_inverse, score
+    cdef const float *row_pointer
+    # One heap per (thread, query): (T, Q, k) scores and indices, (T, Q) sizes.
+    cdef float *heap_scores = <float *> malloc(n_threads * n_queries * k * sizeof(float))
+    cdef int64_t *heap_indices = <int64_t *> malloc(n_threads * n_queries * k * sizeof(int64_t))
+    cdef Py_ssize_t *heap_sizes = <Py_ssize_t *> malloc(n_threads * n_queries * sizeof(Py_ssize_t))
+    cdef Py_ssize_t *bad_rows = <Py_ssize_t *> malloc(n_threads * sizeof(Py_ssize_t))
+    cdef float *merged_scores = <float *> malloc(k * sizeof(float))
+    cdef int64_t *merged_indices = <int64_t *> malloc(k * sizeof(int64_t))
+    cdef Py_ssize_t merged_size
+    if (heap_scores == NULL or heap_indices == NULL or heap_sizes == NULL
+            or bad_rows == NULL or merged_scores == NULL or merged_indices == NULL):
+        free(heap_scores); free(heap_indices); free(heap_sizes); free(bad_rows)
+        free(merged_scores); free(merged_indices)
+        return -2
+    for j in range(n_threads * n_queries):
+        heap_sizes[j] = 0
+    for j in range(n_threads):
+        bad_rows[j] = -1
+
+    with parallel(num_threads=n_threads):
+        thread = threadid()
+        for chunk in prange(n_chunks, schedule="static"):
+            row_end = min(n_rows, (chunk + 1) * SCAN_CHUNK_ROWS)
+            for row in range(chunk * SCAN_CHUNK_ROWS, row_end):
+                row_pointer = &table[row, 0]
+                sum_of_squares = minembed_sum_of_squares(row_pointer, dim)
+                if not isfinite(sum_of_squares):
+                    if bad_rows[thread] < 0 or row < bad_rows[thread]:
+                        bad_rows[thread] = row
+                    continue
+                row_inverse = inverse_norm(sum_of_squares)
+                for q in range(n_queries):
+                    score = (minembed_dot(row_pointer, &queries[q, 0], dim) * row_inverse) * query_inverse[q]
+                    slot = thread * n_queries + q
+                    # Cheap rejection first: most rows lose to the heap's root.
+                    if heap_sizes[slot] == k and not ranks_below(
+                            heap_scores[slot * k], heap_indices[slot * k], score, row):
+                        continue
+                    if is_excluded(&exclude_offsets[0], &exclude_ids[0], q, row):
+                        continue
+                    heap_offer(&heap_scores[slot * k], &heap_indices[slot * k],
+                               &heap_sizes[slot], k, score, row)
+
+    for t in range(n_threads):
+        if bad_rows[t] >= 0 and (bad_row < 0 or bad_rows[t] < bad_row):
+            bad_row = bad_rows[t]
+    if bad_row < 0:
+        for q in range(n_queries):  # merge the threads' heaps of each query
+            merged_size = 0
+            for t in range(n_threads):
+                slot = t * n_queries + q
+                for j in range(heap_sizes[slot]):
+                    heap_offer(merged_scores, merged_indices, &merged_size, k,
+                               heap_scores[slot * k + j], heap_indices[slot * k + j])
+            heap_to_sorted(merged_scores, merged_indices, merged_size, k,
+                           &out_scores[q, 0], &out_indices[q, 0])
+    free(heap_scores); free(heap_indices); free(heap_sizes); free(bad_rows)
+    free(merged_scores); free(merged_indices)
+    return bad_row
+
+
+# --------------------------------------------------------------------------- #
+# Strategy 2: gemm (tiles of rows x blocks of queries through BLAS).
+# --------------------------------------------------------------------------- #
+
+cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] queries,
+                           const float[::1] query_inverse, Py_ssize_t first_query,
+                           const int64_t[::1] exclude_offsets, const int64_t[::1] exclude_ids,
+                           int64_t[:, ::1] out_indices, float[:, ::1] out_scores) noexcept nogil:
+    """Queries first_query .. first_query + B - 1, where B = queries.shape[0]."""
+    cdef Py_ssize_t n_rows = table.shape[0], dim = table.shape[1]
+    cdef Py_ssize_t n_queries = queries.shape[0], k = out_indices.shape[1]
+    cdef Py_ssize_t tile_start, tile_rows, r, q, bad_row = -1
+    cdef float score
+    cdef const float *tile_scores
+    cdef int m, n, depth, lda, ldb, ldc
+    cdef float one = 1.0, zero = 0.0
+    cdef char transpose = b'T', keep = b'N'
+    # (B, TILE_ROWS) float32 dots, row-major: query q's dots are contiguous.
+    cdef float *dots = <float *> malloc(n_queries * TILE_ROWS * sizeof(float))
+    cdef float *row_inverse = <float *> malloc(TILE_ROWS * sizeof(float))
+    cdef double *row_sum_of_squares = <double *> malloc(TILE_ROWS * sizeof(double))
+    cdef float *heap_scores = <float *> malloc(n_queries * k * sizeof(float))
+    cdef int64_t *heap_indices = <int64_t *> malloc(n_queries * k * sizeof(int64_t))
+    cdef Py_ssize_t *heap_sizes = <Py_ssize_t *> malloc(n_queries * sizeof(Py_ssize_t))
+    if (dots == NULL or row_inverse == NULL or row_sum_of_squares == NULL
+            or heap_scores == NULL or heap_indices == NULL or heap_sizes == NULL):
+        free(dots); free(row_inverse); free(row_sum_of_squares)
+        free(heap_scores); free(heap_indices); free(heap_sizes)
+        return -2
+    for q in range(n_queries):
+        heap_sizes[q] = 0
+
+    tile_start = 0
+    while tile_start < n_rows:
+        tile_rows = min(TILE_ROWS, n_rows - tile_start)
+        for r in prange(tile_rows, schedule="static"):
+            row_sum_of_squares[r] = minembed_sum_of_squares(&table[tile_start + r, 0], dim)
+            row_inverse[r] = inverse_norm(row_sum_of_squares[r])
+        for r in range(tile_rows):
+            if not isfinite(row_sum_of_squares[r]):
+                bad_row = tile_start + r
+                break
+        if bad_row >= 0:
+            break
+        # BLAS is column-major. Row-major dots (B, R) is column-major (R, B):
+        #   dots_cm = tile_cm^T @ queries_cm, with tile_cm (D, R) and queries_cm (D, B).
+        m = <int> tile_rows
+        n = <int> n_queries
+        depth = <int> dim
+        lda = <int> dim
+        ldb = <int> dim
+        ldc = <int> tile_rows
+        sgemm(&transpose, &keep, &m, &n, &depth, &one, <float *> &table[tile_start, 0], &lda,
+              <float *> &queries[0, 0], &ldb, &zero, dots, &ldc)
+        for q in prange(n_queries, schedule="static"):
+            offer_tile(&dots[q * tile_rows], row_inverse, query_inverse[q], tile_rows, tile_start,
+                       &heap_scores[q * k], &heap_indices[q * k], &heap_sizes[q], k,
+                       &exclude_ids[exclude_offsets[first_query + q]],
+                       exclude_offsets[first_query + q + 1] - exclude_offsets[first_query + q])
+        tile_start += tile_rows
+
+    if bad_row < 0:
+        for q in range(n_queries):
+            heap_to_sorted(&heap_scores[q * k], &heap_indices[q * k], heap_sizes[q], k,
+                           &out_scores[q, 0], &out_indices[q, 0])
+    free(dots); free(row_inverse); free(row_sum_of_squares)
+    free(heap_scores); free(heap_indices); free(heap_sizes)
+    return bad_row
+
+
+def topk_cosine(const float[:, ::1] table, const float[:, ::1] queries,
+                const float[::1] query_inverse,
+                const int64_t[::1] exclude_offsets, const int64_t[::1] exclude_ids,
+                int64_t[:, ::1] out_indices, float[:, ::1] out_scores):
+    """Fill out_indices / out_scores (Q, k); return -1, or the first row with NaN/inf.
+
+    Inputs are trusted: minembed.topk.topk_cosine checks them first.
+    """
+    cdef Py_ssize_t n_queries = queries.shape[0], start, stop, bad_row = -1
+    if n_queries == 0:
+        return -1
+    if n_queries <= SCAN_MAX_QUERIES:
+        with nogil:
+            bad_row = scan(table, queries, query_inverse, exclude_offsets, exclude_ids,
+                           out_indices, out_scores)
+    else:
+        for start in range(0, n_queries, QUERY_BLOCK):
+            stop = min(n_queries, start + QUERY_BLOCK)
+            with nogil:
+                bad_row = gemm_block(table, queries[start:stop], query_inverse[start:stop], start,
+                                     exclude_offsets, exclude_ids,
+                                     out_indices[start:stop], out_scores[start:stop])
+            if bad_row != -1:
+                break
+    if bad_row == -2:
+        raise MemoryError("minembed._topk could not allocate its heaps and score tile")
+    return bad_row

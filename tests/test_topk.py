@@ -1,0 +1,203 @@
+"""The compiled kernel against its NumPy twin, and both against brute force.
+
+Tolerance: scores within 1e-6 absolute. Cosines lie in [-1, 1]; the two
+backends sum float32 dot products in different orders (BLAS blocking vs a
+vectorised loop vs NumPy's matmul), which moves a score by a few float32 ulps
+(~1e-7). On integer-valued tables every dot product is exact in float32, so
+there the two backends must agree bit for bit, ties included.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from minembed import topk
+from minembed.topk import topk_cosine, topk_cosine_numpy
+
+requires_kernel = pytest.mark.skipif(
+    topk.BACKEND == "numpy", reason="the compiled kernel is not built"
+)
+
+
+def brute_force(table, queries, k, exclude=None):
+    """Cosine in float64 and a Python sort on (-score, index): the plain definition."""
+    table = np.asarray(table, dtype=np.float64)
+    queries = np.atleast_2d(np.asarray(queries, dtype=np.float64))
+    results = []
+    for q, query in enumerate(queries):
+        norms = np.linalg.norm(table, axis=1) * np.linalg.norm(query)
+        cosines = np.divide(table @ query, norms, out=np.zeros(len(table)), where=norms > 0)
+        skip = set() if exclude is None else set(exclude[q])
+        ranked = sorted((-c, i) for i, c in enumerate(cosines) if i not in skip)
+        results.append([i for _, i in ranked[:k]])
+    return results
+
+
+def integer_table(rng, rows, dim, low=-3, high=4):
+    """Small integers: exact float32 dot products, and many exact ties."""
+    return rng.integers(low, high, size=(rows, dim)).astype(np.float32)
+
+
+def planted(rng, rows, dim):
+    """Gaussian table with duplicated rows (ties), scaled copies (ties) and zero rows."""
+    table = rng.standard_normal((rows, dim)).astype(np.float32)
+    table[10] = table[3]  # identical rows: equal score, 3 must come before 10
+    table[20] = 2.0 * table[3]  # same direction: equal cosine in exact arithmetic
+    table[[5, 6]] = 0.0  # zero rows score 0, never NaN
+    return table
+
+
+@requires_kernel
+@pytest.mark.parametrize(
+    "rows, dim, n_queries, k",
+    [
+        (1, 4, 1, 1),
+        (50, 8, 1, 1),
+        (50, 8, 1, 50),  # k == N
+        (50, 8, 3, 80),  # k > N: clipped
+        (2000, 16, 1, 10),  # scan path, one query
+        (2000, 16, 7, 10),  # scan path, several queries
+        (5000, 24, 300, 10),  # gemm path, more than one row tile
+        (5000, 24, 1000, 5),
+        (300, 8, 1030, 3),  # more queries than one query block
+    ],
+)
+def test_backends_identical_on_integer_tables(rows, dim, n_queries, k):
+    rng = np.random.default_rng(rows * 7 + n_queries)
+    table = integer_table(rng, rows, dim)
+    if rows > 6:
+        table[6] = 0.0
+    queries = integer_table(rng, n_queries, dim)
+    fast = topk_cosine(table, queries, k)
+    reference = topk_cosine_numpy(table, queries, k)
+    np.testing.assert_array_equal(fast[0], reference[0])
+    np.testing.assert_array_equal(fast[1], reference[1])  # bit for bit: exact arithmetic
+    assert fast[0].dtype == np.int64 and fast[1].dtype == np.float32
+    assert fast[0].shape == (n_queries, min(k, rows))
+
+
+@requires_kernel
+@pytest.mark.parametrize("n_queries", [1, 5, 1000])
+def test_backends_agree_on_gaussian_tables_with_planted_ties(n_queries):
+    rng = np.random.default_rng(n_queries)
+    table = planted(rng, 6000, 32)
+    queries = rng.standard_normal((n_queries, 32)).astype(np.float32)
+    queries[0] = table[3]  # rows 3, 10, 20 tie at the top for this query
+    fast = topk_cosine(table, queries, 10)
+    reference = topk_cosine_numpy(table, queries, 10)
+    np.testing.assert_array_equal(fast[0], reference[0])
+    np.testing.assert_allclose(fast[1], reference[1], rtol=0, atol=1e-6)
+    assert fast[0][0, 0] == 3 and fast[0][0, 1] == 10
+    assert np.isfinite(fast[1]).all()
+
+
+@pytest.mark.parametrize("backend", [topk_cosine, topk_cosine_numpy])
+def test_matches_brute_force_definition(backend):
+    rng = np.random.default_rng(1)
+    table = integer_table(rng, 300, 6)
+    table[[0, 7]] = 0.0
+    queries = integer_table(rng, 20, 6)
+    exclude = [rng.choice(300, size=q % 4, replace=False) for q in range(20)]
+    indices, _ = backend(table, queries, 12, exclude=exclude)
+    assert indices.tolist() == brute_force(table, queries, 12, exclude)
+
+
+@pytest.mark.parametrize("backend", [topk_cosine, topk_cosine_numpy])
+@pytest.mark.parametrize("n_queries", [1, 20])
+def test_exclude_drops_rows_and_pads_when_too_few_remain(backend, n_queries):
+    rng = np.random.default_rng(2)
+    table = rng.standard_normal((6, 4)).astype(np.float32)
+    queries = table[:n_queries % 6 + 1].repeat(n_queries // (n_queries % 6 + 1) + 1, axis=0)[:n_queries]
+    exclude = [[0, 1, 2, 3] for _ in range(n_queries)]
+    indices, scores = backend(table, queries, 6, exclude=exclude)
+    assert indices.shape == (n_queries, 6)
+    assert set(indices[0, :2].tolist()) == {4, 5}
+    assert (indices[:, 2:] == -1).all() and np.isneginf(scores[:, 2:]).all()
+
+
+@pytest.mark.parametrize("backend", [topk_cosine, topk_cosine_numpy])
+def test_zero_query_and_zero_rows_score_zero(backend):
+    table = np.array([[0, 0], [1, 0], [0, 0], [-1, 0]], dtype=np.float32)
+    indices, scores = backend(table, np.zeros(2, dtype=np.float32), 4)
+    assert indices.tolist() == [[0, 1, 2, 3]]  # all tie at 0: by index
+    np.testing.assert_array_equal(scores, 0.0)
+    indices, scores = backend(table, np.array([1, 0], dtype=np.float32), 4)
+    assert indices.tolist() == [[1, 0, 2, 3]]
+    np.testing.assert_array_equal(scores, [[1, 0, 0, -1]])
+
+
+def test_single_query_gives_one_row_and_float64_input_is_accepted():
+    rng = np.random.default_rng(3)
+    table = rng.standard_normal((100, 5))  # float64 in, converted to float32
+    indices, scores = topk_cosine(table, table[4], 3)
+    assert indices.shape == (1, 3) and indices[0, 0] == 4
+    np.testing.assert_allclose(scores[0, 0], 1.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("backend", [topk_cosine, topk_cosine_numpy])
+def test_bad_input_gets_clear_errors(backend):
+    table = np.ones((4, 3), dtype=np.float32)
+    query = np.ones(3, dtype=np.float32)
+    with pytest.raises(ValueError, match="at least one row"):
+        backend(np.empty((0, 3), dtype=np.float32), query, 1)
+    with pytest.raises(ValueError, match="positive integer"):
+        backend(table, query, 0)
+    with pytest.raises(ValueError, match="positive integer"):
+        backend(table, query, 2.5)
+    with pytest.raises(ValueError, match="dimension 2 but the table has dimension 3"):
+        backend(table, np.ones(2, dtype=np.float32), 1)
+    with pytest.raises(ValueError, match="dtype int64"):
+        backend(np.ones((4, 3), dtype=np.int64), query, 1)
+    with pytest.raises(ValueError, match="2 dimensions"):
+        backend(np.ones(3, dtype=np.float32), query, 1)
+    with pytest.raises(ValueError, match="query 0 contains NaN"):
+        backend(table, np.array([np.nan, 1, 1], dtype=np.float32), 1)
+    with pytest.raises(ValueError, match="outside the table"):
+        backend(table, query, 1, exclude=[[7]])
+    with pytest.raises(ValueError, match="one list of row ids per query"):
+        backend(table, np.ones((2, 3), dtype=np.float32), 1, exclude=[[1]])
+
+
+@pytest.mark.parametrize("backend", [topk_cosine, topk_cosine_numpy])
+@pytest.mark.parametrize("n_queries", [1, 50])
+def test_non_finite_rows_are_reported_by_row(backend, n_queries):
+    table = np.ones((5000, 3), dtype=np.float32)
+    table[4321, 1] = np.inf
+    table[4500, 0] = np.nan
+    with pytest.raises(ValueError, match="table row 4321 contains NaN or inf"):
+        backend(table, np.ones((n_queries, 3), dtype=np.float32), 2)
+
+
+def test_huge_finite_values_are_not_mistaken_for_inf():
+    """Squares of 1e30 overflow float32 but not the float64 sum of squares."""
+    table = np.array([[1e30, 1e30], [1, 0]], dtype=np.float32)
+    for backend in (topk_cosine, topk_cosine_numpy):
+        indices, scores = backend(table, np.array([1, 1], dtype=np.float32), 2)
+        assert indices.tolist() == [[0, 1]]
+        np.testing.assert_allclose(scores, [[1.0, np.sqrt(0.5)]], atol=1e-6)
+
+
+def test_missing_extension_warns_and_falls_back_to_numpy():
+    code = (
+        "import sys, warnings\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'minembed._topk': raise ImportError('hidden')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    import minembed.topk as t\n"
+        "    import numpy as np\n"
+        "    print(t.BACKEND, sum('not built' in str(w.message) for w in caught))\n"
+        "    print(t.topk_cosine(np.eye(3, dtype=np.float32), np.ones(3, dtype=np.float32), 2)[0].tolist())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["numpy 1", "[[0, 1]]"]
+
+
+@requires_kernel
+def test_backend_names_openmp_when_built_with_it():
+    assert topk.BACKEND in {"cython+openmp", "cython"}
+    assert (topk.BACKEND == "cython+openmp") == bool(topk._topk.OPENMP)
