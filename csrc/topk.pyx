@@ -43,19 +43,81 @@ cdef extern from *:
     static int minembed_max_threads(void) { return 1; }
     #endif
 
-    /* Two reductions the compiler may vectorise: `omp simd reduction` allows
-       reordering the sum for these loops only (no global -ffast-math, which
-       would also license rewriting the score arithmetic the NumPy reference
-       must match). */
+    /* The reductions of the scan, with four independent accumulators of 8
+       lanes each. One accumulator would make every add wait for the previous
+       one (a 4-cycle latency chain); four keep the FMA units busy. GCC/clang
+       vector extensions compile to AVX where the CPU has it and to pairs of
+       SSE registers otherwise; other compilers get the plain loops. The order
+       of the sums differs from NumPy's, which is why scores agree to float32
+       rounding in general, and exactly on tables whose products are exact. */
+    #if defined(__GNUC__)
+    typedef float minembed_f8 __attribute__((vector_size(32)));
+
+    static inline minembed_f8 minembed_load8(const float *p) {
+        minembed_f8 v; __builtin_memcpy(&v, p, sizeof v); return v;
+    }
+    static inline float minembed_sum8(minembed_f8 v) {
+        return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+    }
+    static inline float minembed_dot(const float *a, const float *b, Py_ssize_t n) {
+        minembed_f8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+        Py_ssize_t i = 0;
+        for (; i + 32 <= n; i += 32) {
+            s0 += minembed_load8(a + i) * minembed_load8(b + i);
+            s1 += minembed_load8(a + i + 8) * minembed_load8(b + i + 8);
+            s2 += minembed_load8(a + i + 16) * minembed_load8(b + i + 16);
+            s3 += minembed_load8(a + i + 24) * minembed_load8(b + i + 24);
+        }
+        for (; i + 8 <= n; i += 8) s0 += minembed_load8(a + i) * minembed_load8(b + i);
+        float total = minembed_sum8((s0 + s1) + (s2 + s3));
+        for (; i < n; i++) total += a[i] * b[i];
+        return total;
+    }
+    /* dot(row, query) and sum(row * row) in one pass over the row. */
+    static inline float minembed_dot_and_squares(const float *a, const float *b, Py_ssize_t n,
+                                                 float *squares) {
+        minembed_f8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+        minembed_f8 q0 = {0}, q1 = {0}, q2 = {0}, q3 = {0};
+        Py_ssize_t i = 0;
+        for (; i + 32 <= n; i += 32) {
+            minembed_f8 a0 = minembed_load8(a + i), a1 = minembed_load8(a + i + 8);
+            minembed_f8 a2 = minembed_load8(a + i + 16), a3 = minembed_load8(a + i + 24);
+            s0 += a0 * minembed_load8(b + i); q0 += a0 * a0;
+            s1 += a1 * minembed_load8(b + i + 8); q1 += a1 * a1;
+            s2 += a2 * minembed_load8(b + i + 16); q2 += a2 * a2;
+            s3 += a3 * minembed_load8(b + i + 24); q3 += a3 * a3;
+        }
+        for (; i + 8 <= n; i += 8) {
+            minembed_f8 a0 = minembed_load8(a + i);
+            s0 += a0 * minembed_load8(b + i); q0 += a0 * a0;
+        }
+        float total = minembed_sum8((s0 + s1) + (s2 + s3));
+        float total_squares = minembed_sum8((q0 + q1) + (q2 + q3));
+        for (; i < n; i++) { total += a[i] * b[i]; total_squares += a[i] * a[i]; }
+        *squares = total_squares;
+        return total;
+    }
+    #else
     static inline float minembed_dot(const float *a, const float *b, Py_ssize_t n) {
         float total = 0.0f;
-        #pragma omp simd reduction(+:total)
         for (Py_ssize_t i = 0; i < n; i++) total += a[i] * b[i];
         return total;
     }
-    static inline double minembed_sum_of_squares(const float *a, Py_ssize_t n) {
+    static inline float minembed_dot_and_squares(const float *a, const float *b, Py_ssize_t n,
+                                                 float *squares) {
+        float total = 0.0f, total_squares = 0.0f;
+        for (Py_ssize_t i = 0; i < n; i++) { total += a[i] * b[i]; total_squares += a[i] * a[i]; }
+        *squares = total_squares;
+        return total;
+    }
+    #endif
+    static inline float minembed_squares(const float *a, Py_ssize_t n) {
+        return minembed_dot(a, a, n);
+    }
+    /* The careful sum of squares, for rows whose float32 sum left the safe
+       range (overflow to inf, NaN, or so small that squares lost bits). */
+    static inline double minembed_sum_of_squares_exact(const float *a, Py_ssize_t n) {
         double total = 0.0;
-        #pragma omp simd reduction(+:total)
         for (Py_ssize_t i = 0; i < n; i++) total += (double)a[i] * (double)a[i];
         return total;
     }
@@ -63,7 +125,9 @@ cdef extern from *:
     int MINEMBED_OPENMP
     int minembed_max_threads() nogil
     float minembed_dot(const float *a, const float *b, Py_ssize_t n) nogil
-    double minembed_sum_of_squares(const float *a, Py_ssize_t n) nogil
+    float minembed_dot_and_squares(const float *a, const float *b, Py_ssize_t n, float *squares) nogil
+    float minembed_squares(const float *a, Py_ssize_t n) nogil
+    double minembed_sum_of_squares_exact(const float *a, Py_ssize_t n) nogil
 
 OPENMP = bool(MINEMBED_OPENMP)
 
@@ -160,10 +224,23 @@ cdef inline bint is_excluded(const int64_t *exclude_offsets, const int64_t *excl
     return False
 
 
-cdef inline float inverse_norm(double sum_of_squares) noexcept nogil:
-    if sum_of_squares > 0.0:
-        return <float>(1.0 / sqrt(sum_of_squares))
-    return 0.0
+cdef inline float inverse_norm(const float *row, Py_ssize_t dim, float squares,
+                               bint *finite) noexcept nogil:
+    """float32(1 / sqrt(sum of squares)), 0 for a zero row; finite[0] = False on NaN/inf.
+
+    `squares` is the fast float32 sum. Outside [1e-30, 1e30] (overflow, NaN,
+    zero, or squares so small they lost bits) the row is summed again in
+    float64, which is exact for every finite float32 row.
+    """
+    cdef double total = squares
+    if not (squares > 1e-30 and squares < 1e30):  # also catches NaN
+        total = minembed_sum_of_squares_exact(row, dim)
+        if not isfinite(total):
+            finite[0] = False
+            return 0.0
+        if total == 0.0:
+            return 0.0
+    return <float>(1.0 / sqrt(total))
 
 
 cdef inline void heap_to_sorted(float *scores, int64_t *indices, Py_ssize_t size,
@@ -225,8 +302,8 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
     cdef Py_ssize_t n_chunks = (n_rows + SCAN_CHUNK_ROWS - 1) // SCAN_CHUNK_ROWS
     cdef Py_ssize_t chunk, row, row_end, q, t, j, slot, bad_row = -1
     cdef int thread
-    cdef double sum_of_squares
-    cdef float row_inverse, score
+    cdef float row_inverse, score, squares, first_dot, dot
+    cdef bint finite
     cdef const float *row_pointer
     # One heap per (thread, query): (T, Q, k) scores and indices, (T, Q) sizes.
     cdef float *heap_scores = <float *> malloc(n_threads * n_queries * k * sizeof(float))
@@ -248,18 +325,23 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
 
     with parallel(num_threads=n_threads):
         thread = threadid()
-        for chunk in prange(n_chunks, schedule="static"):
+        for chunk in prange(n_chunks, schedule="dynamic"):
             row_end = min(n_rows, (chunk + 1) * SCAN_CHUNK_ROWS)
             for row in range(chunk * SCAN_CHUNK_ROWS, row_end):
                 row_pointer = &table[row, 0]
-                sum_of_squares = minembed_sum_of_squares(row_pointer, dim)
-                if not isfinite(sum_of_squares):
+                finite = True
+                first_dot = minembed_dot_and_squares(row_pointer, &queries[0, 0], dim, &squares)
+                row_inverse = inverse_norm(row_pointer, dim, squares, &finite)
+                if not finite:
                     if bad_rows[thread] < 0 or row < bad_rows[thread]:
                         bad_rows[thread] = row
                     continue
-                row_inverse = inverse_norm(sum_of_squares)
                 for q in range(n_queries):
-                    score = (minembed_dot(row_pointer, &queries[q, 0], dim) * row_inverse) * query_inverse[q]
+                    if q == 0:
+                        dot = first_dot
+                    else:
+                        dot = minembed_dot(row_pointer, &queries[q, 0], dim)
+                    score = (dot * row_inverse) * query_inverse[q]
                     slot = thread * n_queries + q
                     # Cheap rejection first: most rows lose to the heap's root.
                     if heap_sizes[slot] == k and not ranks_below(
@@ -308,13 +390,14 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
     # (B, TILE_ROWS) float32 dots, row-major: query q's dots are contiguous.
     cdef float *dots = <float *> malloc(n_queries * TILE_ROWS * sizeof(float))
     cdef float *row_inverse = <float *> malloc(TILE_ROWS * sizeof(float))
-    cdef double *row_sum_of_squares = <double *> malloc(TILE_ROWS * sizeof(double))
+    cdef bint *row_finite = <bint *> malloc(TILE_ROWS * sizeof(bint))
+    cdef bint finite
     cdef float *heap_scores = <float *> malloc(n_queries * k * sizeof(float))
     cdef int64_t *heap_indices = <int64_t *> malloc(n_queries * k * sizeof(int64_t))
     cdef Py_ssize_t *heap_sizes = <Py_ssize_t *> malloc(n_queries * sizeof(Py_ssize_t))
-    if (dots == NULL or row_inverse == NULL or row_sum_of_squares == NULL
+    if (dots == NULL or row_inverse == NULL or row_finite == NULL
             or heap_scores == NULL or heap_indices == NULL or heap_sizes == NULL):
-        free(dots); free(row_inverse); free(row_sum_of_squares)
+        free(dots); free(row_inverse); free(row_finite)
         free(heap_scores); free(heap_indices); free(heap_sizes)
         return -2
     for q in range(n_queries):
@@ -324,10 +407,12 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
     while tile_start < n_rows:
         tile_rows = min(TILE_ROWS, n_rows - tile_start)
         for r in prange(tile_rows, schedule="static"):
-            row_sum_of_squares[r] = minembed_sum_of_squares(&table[tile_start + r, 0], dim)
-            row_inverse[r] = inverse_norm(row_sum_of_squares[r])
+            finite = True
+            row_inverse[r] = inverse_norm(&table[tile_start + r, 0], dim,
+                                          minembed_squares(&table[tile_start + r, 0], dim), &finite)
+            row_finite[r] = finite
         for r in range(tile_rows):
-            if not isfinite(row_sum_of_squares[r]):
+            if not row_finite[r]:
                 bad_row = tile_start + r
                 break
         if bad_row >= 0:
@@ -353,7 +438,7 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
         for q in range(n_queries):
             heap_to_sorted(&heap_scores[q * k], &heap_indices[q * k], heap_sizes[q], k,
                            &out_scores[q, 0], &out_indices[q, 0])
-    free(dots); free(row_inverse); free(row_sum_of_squares)
+    free(dots); free(row_inverse); free(row_finite)
     free(heap_scores); free(heap_indices); free(heap_sizes)
     return bad_row
 

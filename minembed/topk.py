@@ -12,12 +12,17 @@ kernel in ``csrc/topk.pyx`` (``minembed._topk``), which never builds the whole
 (Q, N) score matrix: it scores one tile of rows at a time and keeps a running
 top-k per query, so memory stays O(tile) however large the table.
 
-The exact arithmetic both backends share (so that they agree to the last bit
-wherever the dot products are exact, and within float32 rounding elsewhere):
+The arithmetic both backends share (so that they agree to the last bit
+wherever the sums are exact, e.g. small-integer tables, and within float32
+rounding elsewhere):
 
-    inverse_norm = float32(1 / sqrt(sum of squares in float64)), 0 for a zero row
+    inverse_norm = float32(1 / sqrt(sum of squares)), 0 for a zero row
     score        = float32((dot(row, q) * inverse_norm(row)) * inverse_norm(q))
 
+The reference sums squares in float64; the kernel sums them in float32 while
+the row is in cache and redoes a row in float64 only when the float32 sum
+leaves [1e-30, 1e30] (overflow, underflow, NaN). The two sums can differ by a
+float32 rounding, never more.
 A zero vector therefore scores 0 against everything, never NaN. Ties are broken
 by the lower row index, so results are deterministic.
 

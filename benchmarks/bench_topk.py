@@ -1,0 +1,199 @@
+"""Exact cosine top-k: minembed's kernel against its peers, measured in one run.
+
+    python benchmarks/bench_topk.py            # the full table (a few minutes)
+    python benchmarks/bench_topk.py --quick    # 100k x 300 only
+
+For each table (100,000 x 300 and 400,000 x 300 random float32, and the real
+GloVe 6B 50d table) and for one query and a batch of 1,000 queries, k = 10,
+prints the best-of-N wall time of:
+
+  minembed  minembed.topk.topk_cosine (norms computed inside, every call)
+  numpy     normalised table @ query + argpartition + sort of the k
+  torch     torch.mm + torch.topk (torch's own threads)
+  faiss     IndexFlatIP on the normalised table, default OpenBLAS detection,
+            and again in a subprocess with OPENBLAS_CORETYPE=SkylakeX (faiss-cpu's
+            bundled OpenBLAS mistakes this CPU for an old one otherwise)
+  gensim    KeyedVectors.most_similar (one query at a time; the 1,000-query
+            figure is 50 queries timed and scaled by 20, marked '~')
+
+and each peer's time as a ratio to minembed's (> 1 means minembed is faster),
+plus minembed's effective bandwidth for one query (table bytes / time) and
+GFLOP/s for the batch (2 N D Q / time). The machine is shared: compare ratios
+from the same run, not absolute times across runs.
+
+Targets (issue 2): one query within 1.1x of the memory-read floor and ahead of
+every peer; 1,000 queries on 100k x 300 in <= 0.40 s, >= 2.4x numpy, no slower
+than faiss with OPENBLAS_CORETYPE=SkylakeX.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+K = 10
+
+
+def best_time(function, repeats: int) -> float:
+    function()  # warm up: page in the table, start thread pools
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def normalised(table: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(table, axis=1, keepdims=True)
+    return (table / np.where(norms > 0, norms, 1)).astype(np.float32)
+
+
+def make_tables(quick: bool):
+    rng = np.random.default_rng(0)
+    tables = [("random 100k x 300", rng.standard_normal((100_000, 300), dtype=np.float32))]
+    if not quick:
+        tables.append(("random 400k x 300", rng.standard_normal((400_000, 300), dtype=np.float32)))
+        from minembed.pretrained import glove_6b_50d
+
+        tables.append(("GloVe 6B 400k x 50", np.asarray(glove_6b_50d().vectors)))
+    return tables
+
+
+def queries_for(table: np.ndarray, count: int) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    return np.ascontiguousarray(table[rng.choice(len(table), size=count, replace=False)])
+
+
+def faiss_times(table: np.ndarray, one: np.ndarray, batch: np.ndarray, repeats: int) -> dict:
+    import faiss
+
+    index = faiss.IndexFlatIP(table.shape[1])
+    index.add(normalised(table))
+    one_n, batch_n = normalised(one), normalised(batch)
+    return {
+        "one": best_time(lambda: index.search(one_n, K), repeats),
+        "batch": best_time(lambda: index.search(batch_n, K), max(1, repeats // 2)),
+    }
+
+
+def faiss_in_subprocess(table_name: str, quick: bool, repeats: int) -> dict | None:
+    """Run the faiss timings in a child whose OpenBLAS is told the real core type."""
+    env = dict(os.environ, OPENBLAS_CORETYPE="SkylakeX")
+    command = [sys.executable, __file__, "--faiss-only", table_name, "--repeats", str(repeats)]
+    if quick:
+        command.append("--quick")
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"  (faiss with OPENBLAS_CORETYPE=SkylakeX failed: {done.stderr.strip()[-200:]})")
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_peers(name: str, table: np.ndarray, quick: bool, repeats: int) -> None:
+    import torch
+    from gensim.models import KeyedVectors
+
+    from minembed.topk import topk_cosine
+
+    n_rows, dim = table.shape
+    batch = queries_for(table, 1000)
+    one = batch[:1]
+    times: dict[str, dict[str, float]] = {}
+
+    times["minembed"] = {
+        "one": best_time(lambda: topk_cosine(table, one, K), repeats),
+        "batch": best_time(lambda: topk_cosine(table, batch, K), max(1, repeats // 2)),
+    }
+
+    unit = normalised(table)
+
+    def numpy_topk(queries):
+        scores = normalised(queries) @ unit.T  # (Q, N)
+        part = np.argpartition(-scores, K, axis=1)[:, :K]
+        order = np.argsort(-np.take_along_axis(scores, part, 1), axis=1)
+        return np.take_along_axis(part, order, 1)
+
+    times["numpy"] = {
+        "one": best_time(lambda: numpy_topk(one), repeats),
+        "batch": best_time(lambda: numpy_topk(batch), max(1, repeats // 2)),
+    }
+
+    unit_t = torch.from_numpy(unit)
+
+    def torch_topk(queries):
+        with torch.no_grad():
+            scores = torch.mm(torch.from_numpy(normalised(queries)), unit_t.T)
+            return torch.topk(scores, K, dim=1)
+
+    times["torch"] = {
+        "one": best_time(lambda: torch_topk(one), repeats),
+        "batch": best_time(lambda: torch_topk(batch), max(1, repeats // 2)),
+    }
+
+    times["faiss"] = faiss_times(table, one, batch, repeats)
+    tuned = faiss_in_subprocess(name, quick, repeats)
+    if tuned is not None:
+        times["faiss SkylakeX"] = tuned
+
+    keyed = KeyedVectors(dim)
+    keyed.add_vectors([f"w{i}" for i in range(n_rows)], table)
+    keyed.fill_norms()
+    gensim_one = best_time(lambda: keyed.most_similar(positive=[one[0]], topn=K), repeats)
+    fifty = batch[:50]
+    gensim_fifty = best_time(
+        lambda: [keyed.most_similar(positive=[q], topn=K) for q in fifty], 1
+    )
+    times["gensim"] = {"one": gensim_one, "batch": gensim_fifty * 20}
+    del keyed
+
+    ours = times["minembed"]
+    table_bytes = table.nbytes
+    print(f"\n{name}: N={n_rows:,} D={dim}, k={K}  (table {table_bytes / 1e6:.0f} MB)")
+    print(f"  {'':16} {'1 query':>10} {'ratio':>7}   {'1000 queries':>13} {'ratio':>7}")
+    for peer, peer_times in times.items():
+        mark = "~" if peer == "gensim" else " "
+        print(
+            f"  {peer:16} {peer_times['one'] * 1e3:8.2f}ms {peer_times['one'] / ours['one']:6.2f}x"
+            f"   {mark}{peer_times['batch']:11.3f}s {peer_times['batch'] / ours['batch']:6.2f}x"
+        )
+    gigabytes = table_bytes / ours["one"] / 1e9
+    gigaflops = 2 * n_rows * dim * 1000 / ours["batch"] / 1e9
+    floor = table_bytes / 22e9  # two-thread main-memory read, measured here (DESIGN notes)
+    print(
+        f"  minembed: one query {gigabytes:.1f} GB/s effective "
+        f"({ours['one'] / floor:.2f}x the 22 GB/s read floor); "
+        f"batch {gigaflops:.0f} GFLOP/s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="100k x 300 only")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--faiss-only", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    tables = make_tables(args.quick)
+    if args.faiss_only:
+        table = dict(tables)[args.faiss_only]
+        batch = queries_for(table, 1000)
+        print(json.dumps(faiss_times(table, batch[:1], batch, args.repeats)))
+        return
+
+    from minembed import topk
+
+    print(f"minembed backend: {topk.BACKEND}; cores: {os.cpu_count()}; "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
+    for name, table in tables:
+        run_peers(name, table, args.quick, args.repeats)
+
+
+if __name__ == "__main__":
+    main()

