@@ -16,11 +16,13 @@ Two strategies, chosen by the number of queries:
   its sum of squares and its dot with every query are taken while it sits in
   cache. Threads split the rows; each keeps its own heaps; heaps are merged.
   Memory-bound: the floor is the time to read the table once.
-* gemm (a batch): tiles of TILE_ROWS rows are scored against a block of
-  queries with BLAS sgemm (scipy's cython_blas, the BLAS scipy ships), then
-  threads split the queries and push each tile's scores into their heaps.
-  Compute-bound: the floor is sgemm's FLOP rate. Memory: one
-  TILE_ROWS x QUERY_BLOCK float32 tile, never the whole (Q, N) matrix.
+* gemm (a batch): threads take tiles of TILE_ROWS rows, score each against
+  a block of queries with a single-threaded BLAS sgemm (scipy's cython_blas),
+  and push the scores into their own heaps; heaps are merged at the end.
+  One thread pool (OpenMP) does everything, so no time is lost handing the
+  cores back and forth between OpenMP and OpenBLAS threads. Compute-bound:
+  the floor is sgemm's FLOP rate. Memory: one TILE_ROWS x QUERY_BLOCK float32
+  tile per thread, never the whole (Q, N) matrix.
 
 A per-query top-k is a binary min-heap of (score, index) whose root is the
 worst of the current best k; a candidate enters only if it beats the root.
@@ -114,6 +116,30 @@ cdef extern from *:
     static inline float minembed_squares(const float *a, Py_ssize_t n) {
         return minembed_dot(a, a, n);
     }
+    /* Does any of 16 rows score at least `threshold`? The same float32
+       arithmetic as the scalar path ((dot * row_inverse) * query_inverse),
+       on two 8-lane vectors: most blocks of a tile lose to the heap's worst
+       kept score and are skipped after one test. */
+    #if defined(__GNUC__)
+    typedef int minembed_i8 __attribute__((vector_size(32)));
+    static inline int minembed_block_reaches(const float *dots, const float *row_inverse,
+                                             float query_inverse, float threshold) {
+        minembed_f8 low = (minembed_load8(dots) * minembed_load8(row_inverse)) * query_inverse;
+        minembed_f8 high = (minembed_load8(dots + 8) * minembed_load8(row_inverse + 8)) * query_inverse;
+        minembed_i8 reaches = (low >= threshold) | (high >= threshold);
+        int any = 0;
+        for (int i = 0; i < 8; i++) any |= reaches[i];
+        return any;
+    }
+    #else
+    static inline int minembed_block_reaches(const float *dots, const float *row_inverse,
+                                             float query_inverse, float threshold) {
+        int any = 0;
+        for (int i = 0; i < 16; i++)
+            any |= ((dots[i] * row_inverse[i]) * query_inverse >= threshold);
+        return any;
+    }
+    #endif
     /* The careful sum of squares, for rows whose float32 sum left the safe
        range (overflow to inf, NaN, or so small that squares lost bits). */
     static inline double minembed_sum_of_squares_exact(const float *a, Py_ssize_t n) {
@@ -128,14 +154,18 @@ cdef extern from *:
     float minembed_dot_and_squares(const float *a, const float *b, Py_ssize_t n, float *squares) nogil
     float minembed_squares(const float *a, Py_ssize_t n) nogil
     double minembed_sum_of_squares_exact(const float *a, Py_ssize_t n) nogil
+    int minembed_block_reaches(const float *dots, const float *row_inverse,
+                               float query_inverse, float threshold) nogil
 
 OPENMP = bool(MINEMBED_OPENMP)
 
 cdef enum:
     SCAN_MAX_QUERIES = 8   # up to this many queries: one pass over the rows
     SCAN_CHUNK_ROWS = 1024  # rows a thread takes at a time in the scan
-    TILE_ROWS = 4096        # rows per sgemm tile
-    QUERY_BLOCK = 1024      # queries per sgemm block: tile = 16 MB float32
+    TILE_ROWS = 2048        # rows per sgemm tile
+    QUERY_BLOCK = 1024      # queries per sgemm block: 8 MB of dots per thread
+
+MAX_SCAN_QUERIES = SCAN_MAX_QUERIES  # for the wrapper: batches above this use sgemm
 
 
 # --------------------------------------------------------------------------- #
@@ -263,28 +293,36 @@ cdef inline void offer_tile(const float *dots, const float *row_inverse, float q
     The heap's worst kept score sits in a local, so the common case (the row
     loses) is one multiply pair and one compare, with no memory traffic.
     """
-    cdef Py_ssize_t r, j, size = heap_size[0]
+    cdef Py_ssize_t r, j, size = heap_size[0], block_start, block_end
     cdef float score, worst_score = -INFINITY
     cdef int64_t row, worst_index = -1
     cdef bint skip
     if size == k:
         worst_score = heap_scores[0]
         worst_index = heap_indices[0]
-    for r in range(tile_rows):
-        score = (dots[r] * row_inverse[r]) * query_inverse
-        row = first_row + r
-        if size == k and not ranks_below(worst_score, worst_index, score, row):
+    block_start = 0
+    while block_start < tile_rows:
+        block_end = min(block_start + 16, tile_rows)
+        if (size == k and block_end - block_start == 16 and not minembed_block_reaches(
+                &dots[block_start], &row_inverse[block_start], query_inverse, worst_score)):
+            block_start = block_end  # all 16 rows lose to the worst kept: skip the block
             continue
-        skip = False
-        for j in range(n_excluded):
-            if excluded[j] == row:
-                skip = True
-        if skip:
-            continue
-        heap_offer(heap_scores, heap_indices, &size, k, score, row)
-        if size == k:
-            worst_score = heap_scores[0]
-            worst_index = heap_indices[0]
+        for r in range(block_start, block_end):
+            score = (dots[r] * row_inverse[r]) * query_inverse
+            row = first_row + r
+            if size == k and not ranks_below(worst_score, worst_index, score, row):
+                continue
+            skip = False
+            for j in range(n_excluded):
+                if excluded[j] == row:
+                    skip = True
+            if skip:
+                continue
+            heap_offer(heap_scores, heap_indices, &size, k, score, row)
+            if size == k:
+                worst_score = heap_scores[0]
+                worst_index = heap_indices[0]
+        block_start = block_end
     heap_size[0] = size
 
 
@@ -378,68 +416,93 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
                            const float[::1] query_inverse, Py_ssize_t first_query,
                            const int64_t[::1] exclude_offsets, const int64_t[::1] exclude_ids,
                            int64_t[:, ::1] out_indices, float[:, ::1] out_scores) noexcept nogil:
-    """Queries first_query .. first_query + B - 1, where B = queries.shape[0]."""
+    """Queries first_query .. first_query + B - 1, where B = queries.shape[0].
+
+    Threads take whole row tiles (dynamic schedule, so a thread slowed by
+    another process on the machine does not hold the rest back). Each thread
+    scores its tile with a single-threaded sgemm (the Python wrapper limits
+    BLAS to one thread around this call), offers the scores to its own heaps,
+    and the heaps of all threads are merged at the end.
+    """
     cdef Py_ssize_t n_rows = table.shape[0], dim = table.shape[1]
     cdef Py_ssize_t n_queries = queries.shape[0], k = out_indices.shape[1]
-    cdef Py_ssize_t tile_start, tile_rows, r, q, bad_row = -1
-    cdef float score
-    cdef const float *tile_scores
-    cdef int m, n, depth, lda, ldb, ldc
+    cdef int n_threads = minembed_max_threads()
+    cdef Py_ssize_t n_tiles = (n_rows + TILE_ROWS - 1) // TILE_ROWS
+    cdef Py_ssize_t tile, tile_start, tile_rows, r, q, t, j, slot, bad_row = -1
+    cdef int thread, m, n, depth, lda, ldb, ldc
     cdef float one = 1.0, zero = 0.0
     cdef char transpose = b'T', keep = b'N'
-    # (B, TILE_ROWS) float32 dots, row-major: query q's dots are contiguous.
-    cdef float *dots = <float *> malloc(n_queries * TILE_ROWS * sizeof(float))
-    cdef float *row_inverse = <float *> malloc(TILE_ROWS * sizeof(float))
-    cdef bint *row_finite = <bint *> malloc(TILE_ROWS * sizeof(bint))
     cdef bint finite
-    cdef float *heap_scores = <float *> malloc(n_queries * k * sizeof(float))
-    cdef int64_t *heap_indices = <int64_t *> malloc(n_queries * k * sizeof(int64_t))
-    cdef Py_ssize_t *heap_sizes = <Py_ssize_t *> malloc(n_queries * sizeof(Py_ssize_t))
-    if (dots == NULL or row_inverse == NULL or row_finite == NULL
-            or heap_scores == NULL or heap_indices == NULL or heap_sizes == NULL):
-        free(dots); free(row_inverse); free(row_finite)
-        free(heap_scores); free(heap_indices); free(heap_sizes)
+    cdef float *dots
+    cdef float *row_inverse
+    # Per thread: a (B, TILE_ROWS) float32 block of dots (row-major, so query
+    # q's dots are contiguous), TILE_ROWS inverse norms, and B heaps of size k.
+    cdef float *all_dots = <float *> malloc(n_threads * n_queries * TILE_ROWS * sizeof(float))
+    cdef float *all_row_inverse = <float *> malloc(n_threads * TILE_ROWS * sizeof(float))
+    cdef float *heap_scores = <float *> malloc(n_threads * n_queries * k * sizeof(float))
+    cdef int64_t *heap_indices = <int64_t *> malloc(n_threads * n_queries * k * sizeof(int64_t))
+    cdef Py_ssize_t *heap_sizes = <Py_ssize_t *> malloc(n_threads * n_queries * sizeof(Py_ssize_t))
+    cdef Py_ssize_t *bad_rows = <Py_ssize_t *> malloc(n_threads * sizeof(Py_ssize_t))
+    cdef float *merged_scores = <float *> malloc(k * sizeof(float))
+    cdef int64_t *merged_indices = <int64_t *> malloc(k * sizeof(int64_t))
+    cdef Py_ssize_t merged_size
+    if (all_dots == NULL or all_row_inverse == NULL or heap_scores == NULL
+            or heap_indices == NULL or heap_sizes == NULL or bad_rows == NULL
+            or merged_scores == NULL or merged_indices == NULL):
+        free(all_dots); free(all_row_inverse); free(heap_scores); free(heap_indices)
+        free(heap_sizes); free(bad_rows); free(merged_scores); free(merged_indices)
         return -2
-    for q in range(n_queries):
-        heap_sizes[q] = 0
+    for j in range(n_threads * n_queries):
+        heap_sizes[j] = 0
+    for j in range(n_threads):
+        bad_rows[j] = -1
 
-    tile_start = 0
-    while tile_start < n_rows:
-        tile_rows = min(TILE_ROWS, n_rows - tile_start)
-        for r in prange(tile_rows, schedule="static"):
-            finite = True
-            row_inverse[r] = inverse_norm(&table[tile_start + r, 0], dim,
-                                          minembed_squares(&table[tile_start + r, 0], dim), &finite)
-            row_finite[r] = finite
-        for r in range(tile_rows):
-            if not row_finite[r]:
-                bad_row = tile_start + r
-                break
-        if bad_row >= 0:
-            break
-        # BLAS is column-major. Row-major dots (B, R) is column-major (R, B):
-        #   dots_cm = tile_cm^T @ queries_cm, with tile_cm (D, R) and queries_cm (D, B).
-        m = <int> tile_rows
-        n = <int> n_queries
-        depth = <int> dim
-        lda = <int> dim
-        ldb = <int> dim
-        ldc = <int> tile_rows
-        sgemm(&transpose, &keep, &m, &n, &depth, &one, <float *> &table[tile_start, 0], &lda,
-              <float *> &queries[0, 0], &ldb, &zero, dots, &ldc)
-        for q in prange(n_queries, schedule="static"):
-            offer_tile(&dots[q * tile_rows], row_inverse, query_inverse[q], tile_rows, tile_start,
-                       &heap_scores[q * k], &heap_indices[q * k], &heap_sizes[q], k,
-                       &exclude_ids[exclude_offsets[first_query + q]],
-                       exclude_offsets[first_query + q + 1] - exclude_offsets[first_query + q])
-        tile_start += tile_rows
+    with parallel(num_threads=n_threads):
+        thread = threadid()
+        dots = &all_dots[thread * n_queries * TILE_ROWS]
+        row_inverse = &all_row_inverse[thread * TILE_ROWS]
+        for tile in prange(n_tiles, schedule="dynamic"):
+            tile_start = tile * TILE_ROWS
+            tile_rows = min(TILE_ROWS, n_rows - tile_start)
+            for r in range(tile_rows):
+                finite = True
+                row_inverse[r] = inverse_norm(&table[tile_start + r, 0], dim,
+                                              minembed_squares(&table[tile_start + r, 0], dim),
+                                              &finite)
+                if not finite and (bad_rows[thread] < 0 or tile_start + r < bad_rows[thread]):
+                    bad_rows[thread] = tile_start + r
+            # BLAS is column-major. Row-major dots (B, R) is column-major (R, B):
+            #   dots_cm = tile_cm^T @ queries_cm, tile_cm (D, R), queries_cm (D, B).
+            m = <int> tile_rows
+            n = <int> n_queries
+            depth = <int> dim
+            lda = <int> dim
+            ldb = <int> dim
+            ldc = <int> tile_rows
+            sgemm(&transpose, &keep, &m, &n, &depth, &one, <float *> &table[tile_start, 0], &lda,
+                  <float *> &queries[0, 0], &ldb, &zero, dots, &ldc)
+            for q in range(n_queries):
+                slot = thread * n_queries + q
+                offer_tile(&dots[q * tile_rows], row_inverse, query_inverse[q], tile_rows, tile_start,
+                           &heap_scores[slot * k], &heap_indices[slot * k], &heap_sizes[slot], k,
+                           &exclude_ids[exclude_offsets[first_query + q]],
+                           exclude_offsets[first_query + q + 1] - exclude_offsets[first_query + q])
 
+    for t in range(n_threads):
+        if bad_rows[t] >= 0 and (bad_row < 0 or bad_rows[t] < bad_row):
+            bad_row = bad_rows[t]
     if bad_row < 0:
-        for q in range(n_queries):
-            heap_to_sorted(&heap_scores[q * k], &heap_indices[q * k], heap_sizes[q], k,
+        for q in range(n_queries):  # merge the threads' heaps of each query
+            merged_size = 0
+            for t in range(n_threads):
+                slot = t * n_queries + q
+                for j in range(heap_sizes[slot]):
+                    heap_offer(merged_scores, merged_indices, &merged_size, k,
+                               heap_scores[slot * k + j], heap_indices[slot * k + j])
+            heap_to_sorted(merged_scores, merged_indices, merged_size, k,
                            &out_scores[q, 0], &out_indices[q, 0])
-    free(dots); free(row_inverse); free(row_finite)
-    free(heap_scores); free(heap_indices); free(heap_sizes)
+    free(all_dots); free(all_row_inverse); free(heap_scores); free(heap_indices)
+    free(heap_sizes); free(bad_rows); free(merged_scores); free(merged_indices)
     return bad_row
 
 
@@ -451,7 +514,7 @@ def topk_cosine(const float[:, ::1] table, const float[:, ::1] queries,
 
     Inputs are trusted: minembed.topk.topk_cosine checks them first.
     """
-    cdef Py_ssize_t n_queries = queries.shape[0], start, stop, bad_row = -1
+    cdef Py_ssize_t n_queries = queries.shape[0], start, stop, block, bad_row = -1
     if n_queries == 0:
         return -1
     if n_queries <= SCAN_MAX_QUERIES:
@@ -459,8 +522,11 @@ def topk_cosine(const float[:, ::1] table, const float[:, ::1] queries,
             bad_row = scan(table, queries, query_inverse, exclude_offsets, exclude_ids,
                            out_indices, out_scores)
     else:
-        for start in range(0, n_queries, QUERY_BLOCK):
-            stop = min(n_queries, start + QUERY_BLOCK)
+        # Queries per block: QUERY_BLOCK, fewer when k is so large that the
+        # per-thread heaps (threads x block x k x 12 bytes) would pass 256 MB.
+        block = max(1, min(QUERY_BLOCK, (256 << 20) // (12 * out_indices.shape[1] * minembed_max_threads())))
+        for start in range(0, n_queries, block):
+            stop = min(n_queries, start + block)
             with nogil:
                 bad_row = gemm_block(table, queries[start:stop], query_inverse[start:stop], start,
                                      exclude_offsets, exclude_ids,

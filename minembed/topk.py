@@ -37,12 +37,14 @@ here is exact; inner-product or Euclidean metrics.
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import os
 import warnings
 from typing import Iterable, Sequence
 
 import numpy as np
+import threadpoolctl
 
 __all__ = [
     "BACKEND", "topk_cosine", "topk_cosine_numpy", "inverse_norms", "select_topk", "cosine_scores",
@@ -195,12 +197,27 @@ def topk_cosine(
     query_inverse = inverse_norms(queries)  # (Q,) float32
     indices = np.empty((len(queries), k), dtype=np.int64)  # (Q, k) int64
     scores = np.empty((len(queries), k), dtype=np.float32)  # (Q, k) float32
-    bad_row = _topk.topk_cosine(
-        table, queries, query_inverse, exclude_offsets, exclude_ids, indices, scores
-    )
+    with _one_blas_thread(len(queries) > _topk.MAX_SCAN_QUERIES):
+        bad_row = _topk.topk_cosine(
+            table, queries, query_inverse, exclude_offsets, exclude_ids, indices, scores
+        )
     if bad_row >= 0:
         raise _non_finite_row_error(bad_row)
     return indices, scores
+
+
+def _one_blas_thread(batch: bool):
+    """For batches the kernel's own threads each call sgemm; BLAS must not
+    start threads of its own inside them (2 x 2 threads on 2 cores)."""
+    global _blas_controller
+    if not batch:
+        return contextlib.nullcontext()
+    if _blas_controller is None:  # scanning the loaded libraries costs ~1 ms: once
+        _blas_controller = threadpoolctl.ThreadpoolController().select(user_api="blas")
+    return _blas_controller.limit(limits=1)
+
+
+_blas_controller = None
 
 
 # --------------------------------------------------------------------------- #
