@@ -29,7 +29,7 @@ worst of the current best k; a candidate enters only if it beats the root.
 """
 
 from cython.parallel cimport prange, parallel, threadid
-from libc.math cimport sqrt, isfinite, INFINITY
+from libc.math cimport sqrt, isfinite, INFINITY, NAN
 from libc.stdlib cimport malloc, free
 from libc.stdint cimport int64_t
 from scipy.linalg.cython_blas cimport sgemm
@@ -147,6 +147,11 @@ cdef extern from *:
         for (Py_ssize_t i = 0; i < n; i++) total += (double)a[i] * (double)a[i];
         return total;
     }
+    static inline double minembed_dot_exact(const float *a, const float *b, Py_ssize_t n) {
+        double total = 0.0;
+        for (Py_ssize_t i = 0; i < n; i++) total += (double)a[i] * (double)b[i];
+        return total;
+    }
     """
     int MINEMBED_OPENMP
     int minembed_max_threads() nogil
@@ -154,6 +159,7 @@ cdef extern from *:
     float minembed_dot_and_squares(const float *a, const float *b, Py_ssize_t n, float *squares) nogil
     float minembed_squares(const float *a, Py_ssize_t n) nogil
     double minembed_sum_of_squares_exact(const float *a, Py_ssize_t n) nogil
+    double minembed_dot_exact(const float *a, const float *b, Py_ssize_t n) nogil
     int minembed_block_reaches(const float *dots, const float *row_inverse,
                                float query_inverse, float threshold) nogil
 
@@ -332,6 +338,7 @@ cdef inline void offer_tile(const float *dots, const float *row_inverse, float q
 
 cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
                      const float[::1] query_inverse,
+                     const float[::1] known_row_inverse, bint use_known_row_inverse,
                      const int64_t[::1] exclude_offsets, const int64_t[::1] exclude_ids,
                      int64_t[:, ::1] out_indices, float[:, ::1] out_scores) noexcept nogil:
     cdef Py_ssize_t n_rows = table.shape[0], dim = table.shape[1]
@@ -368,8 +375,14 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
             for row in range(chunk * SCAN_CHUNK_ROWS, row_end):
                 row_pointer = &table[row, 0]
                 finite = True
-                first_dot = minembed_dot_and_squares(row_pointer, &queries[0, 0], dim, &squares)
-                row_inverse = inverse_norm(row_pointer, dim, squares, &finite)
+                if use_known_row_inverse:  # norms cached by the caller: a pure dot
+                    first_dot = minembed_dot(row_pointer, &queries[0, 0], dim)
+                    row_inverse = known_row_inverse[row]
+                    if not isfinite(first_dot):  # NaN/inf in the row, or float32 overflow
+                        inverse_norm(row_pointer, dim, NAN, &finite)  # NaN: the float64 check
+                else:
+                    first_dot = minembed_dot_and_squares(row_pointer, &queries[0, 0], dim, &squares)
+                    row_inverse = inverse_norm(row_pointer, dim, squares, &finite)
                 if not finite:
                     if bad_rows[thread] < 0 or row < bad_rows[thread]:
                         bad_rows[thread] = row
@@ -379,6 +392,8 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
                         dot = first_dot
                     else:
                         dot = minembed_dot(row_pointer, &queries[q, 0], dim)
+                    if not isfinite(dot):  # a finite row whose float32 dot overflowed
+                        dot = <float> minembed_dot_exact(row_pointer, &queries[q, 0], dim)
                     score = (dot * row_inverse) * query_inverse[q]
                     slot = thread * n_queries + q
                     # Cheap rejection first: most rows lose to the heap's root.
@@ -507,11 +522,13 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
 
 
 def topk_cosine(const float[:, ::1] table, const float[:, ::1] queries,
-                const float[::1] query_inverse,
+                const float[::1] query_inverse, const float[::1] known_row_inverse,
                 const int64_t[::1] exclude_offsets, const int64_t[::1] exclude_ids,
                 int64_t[:, ::1] out_indices, float[:, ::1] out_scores):
     """Fill out_indices / out_scores (Q, k); return -1, or the first row with NaN/inf.
 
+    known_row_inverse: the table's inverse norms when the caller has them
+    cached (length N; the scan then computes dots only), else an empty array.
     Inputs are trusted: minembed.topk.topk_cosine checks them first.
     """
     cdef Py_ssize_t n_queries = queries.shape[0], start, stop, block, bad_row = -1
@@ -519,7 +536,8 @@ def topk_cosine(const float[:, ::1] table, const float[:, ::1] queries,
         return -1
     if n_queries <= SCAN_MAX_QUERIES:
         with nogil:
-            bad_row = scan(table, queries, query_inverse, exclude_offsets, exclude_ids,
+            bad_row = scan(table, queries, query_inverse, known_row_inverse,
+                           known_row_inverse.shape[0] == table.shape[0], exclude_offsets, exclude_ids,
                            out_indices, out_scores)
     else:
         # Queries per block: QUERY_BLOCK, fewer when k is so large that the

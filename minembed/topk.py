@@ -94,6 +94,8 @@ def topk_cosine_numpy(
     queries: np.ndarray,
     k: int,
     exclude: Sequence[Iterable[int]] | None = None,
+    *,
+    row_inverse_norms: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact cosine top-k in plain NumPy: the definition the kernel must match.
 
@@ -113,7 +115,10 @@ def topk_cosine_numpy(
     if np.any(~np.isfinite(table)):
         bad = int(np.flatnonzero(~np.isfinite(table).all(axis=1))[0])
         raise _non_finite_row_error(bad)
-    row_inverse = inverse_norms(table)  # (N,) float32
+    if row_inverse_norms is None:
+        row_inverse = inverse_norms(table)  # (N,) float32
+    else:
+        row_inverse = _checked_row_inverse(row_inverse_norms, len(table))
     query_inverse = inverse_norms(queries)  # (Q,) float32
 
     for start in range(0, len(queries), 1024):  # blocks of queries bound memory
@@ -177,6 +182,8 @@ def topk_cosine(
     queries: np.ndarray,
     k: int,
     exclude: Sequence[Iterable[int]] | None = None,
+    *,
+    row_inverse_norms: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact cosine top-k through the compiled kernel; same contract as
     :func:`topk_cosine_numpy` (which it falls back to when ``BACKEND == "numpy"``).
@@ -186,12 +193,18 @@ def topk_cosine(
     k:       how many rows per query, >= 1 (clipped to N).
     exclude: None, or for each query an iterable of row ids to skip
              (for a single 1-D query, one iterable of ids is also accepted).
+    row_inverse_norms: optional (N,) float32 ``inverse_norms(table)``, cached
+             by the caller (``Vectors`` does); saves recomputing the norms.
 
     Returns ``(indices int64 (Q, k), scores float32 (Q, k))``.
     """
     if BACKEND == "numpy":
-        return topk_cosine_numpy(table, queries, k, exclude)
+        return topk_cosine_numpy(table, queries, k, exclude, row_inverse_norms=row_inverse_norms)
     table, queries, k, exclude_lists = _validate(table, queries, k, exclude)
+    if row_inverse_norms is None:
+        known_row_inverse = np.empty(0, dtype=np.float32)  # the kernel computes them
+    else:
+        known_row_inverse = _checked_row_inverse(row_inverse_norms, len(table))
     exclude_offsets, exclude_ids = _flatten(exclude_lists)
     exclude_ids = np.append(exclude_ids, -1)  # never empty: the kernel takes &ids[0]
     query_inverse = inverse_norms(queries)  # (Q,) float32
@@ -199,7 +212,8 @@ def topk_cosine(
     scores = np.empty((len(queries), k), dtype=np.float32)  # (Q, k) float32
     with _one_blas_thread(len(queries) > _topk.MAX_SCAN_QUERIES):
         bad_row = _topk.topk_cosine(
-            table, queries, query_inverse, exclude_offsets, exclude_ids, indices, scores
+            table, queries, query_inverse, known_row_inverse,
+            exclude_offsets, exclude_ids, indices, scores,
         )
     if bad_row >= 0:
         raise _non_finite_row_error(bad_row)
@@ -292,6 +306,18 @@ def _validate(table, queries, k, exclude):
                 )
             exclude_lists.append(ids)
     return table, queries, k, exclude_lists
+
+
+def _checked_row_inverse(row_inverse_norms, n_rows: int) -> np.ndarray:
+    row_inverse = np.ascontiguousarray(row_inverse_norms, dtype=np.float32)  # (N,) float32
+    if row_inverse.shape != (n_rows,):
+        raise ValueError(
+            f"row_inverse_norms has shape {row_inverse.shape}; it must be ({n_rows},), "
+            "one value per table row: pass inverse_norms(table)."
+        )
+    if not (np.isfinite(row_inverse).all() and (row_inverse >= 0).all()):
+        raise ValueError("row_inverse_norms must be finite and >= 0: pass inverse_norms(table).")
+    return row_inverse
 
 
 def _flatten(exclude_lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -182,7 +182,10 @@ class Vectors:
         query = np.mean([weight * self._as_unit(item) for item, weight in items], axis=0)  # (D,)
         table = self._restricted(restrict_vocab)
         excluded = [i for i in input_ids if i < len(table)]
-        indices, scores = topk_cosine(table, query, k=topn, exclude=[excluded])
+        indices, scores = topk_cosine(
+            table, query, k=topn, exclude=[excluded],
+            row_inverse_norms=self.row_inverse_norms()[: len(table)],
+        )
         return [
             (self.words[i], float(s)) for i, s in zip(indices[0], scores[0]) if i >= 0
         ]

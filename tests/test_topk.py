@@ -201,3 +201,45 @@ def test_missing_extension_warns_and_falls_back_to_numpy():
 def test_backend_names_openmp_when_built_with_it():
     assert topk.BACKEND in {"cython+openmp", "cython"}
     assert (topk.BACKEND == "cython+openmp") == bool(topk._topk.OPENMP)
+
+
+@pytest.mark.parametrize("backend", [topk_cosine, topk_cosine_numpy])
+@pytest.mark.parametrize("n_queries", [1, 3, 40])
+def test_cached_row_norms_give_the_same_answer(backend, n_queries):
+    rng = np.random.default_rng(5)
+    table = integer_table(rng, 3000, 12)
+    table[[1, 2]] = 0.0
+    queries = integer_table(rng, n_queries, 12)
+    exclude = [[q, q + 1] for q in range(n_queries)]
+    cached = backend(table, queries, 9, exclude, row_inverse_norms=topk.inverse_norms(table))
+    fresh = topk_cosine_numpy(table, queries, 9, exclude)
+    np.testing.assert_array_equal(cached[0], fresh[0])
+    np.testing.assert_array_equal(cached[1], fresh[1])
+
+
+@pytest.mark.parametrize("backend", [topk_cosine, topk_cosine_numpy])
+def test_cached_row_norms_are_checked(backend):
+    table = np.ones((4, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"must be \(4,\)"):
+        backend(table, table[0], 1, row_inverse_norms=np.ones(3, dtype=np.float32))
+    with pytest.raises(ValueError, match="finite and >= 0"):
+        backend(table, table[0], 1, row_inverse_norms=np.array([1, np.nan, 1, 1]))
+    table[2, 1] = np.nan  # a NaN row is still caught when the norms come cached
+    with pytest.raises(ValueError, match="table row 2"):
+        backend(table, np.ones(3, dtype=np.float32), 1, row_inverse_norms=np.ones(4, dtype=np.float32))
+
+
+def test_results_are_the_same_from_many_threads_at_once():
+    """Heaps live per call, and the kernel releases the GIL: calls from
+    several Python threads must not disturb each other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(6)
+    table = rng.standard_normal((20_000, 32)).astype(np.float32)
+    batches = [rng.standard_normal((n, 32)).astype(np.float32) for n in (1, 4, 50, 1, 300, 7)]
+    expected = [topk_cosine(table, b, 5) for b in batches]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda b: topk_cosine(table, b, 5), batches * 3))
+    for (indices, scores), (want_indices, want_scores) in zip(got, expected * 3):
+        np.testing.assert_array_equal(indices, want_indices)
+        np.testing.assert_array_equal(scores, want_scores)
