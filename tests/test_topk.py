@@ -243,3 +243,25 @@ def test_results_are_the_same_from_many_threads_at_once():
     for (indices, scores), (want_indices, want_scores) in zip(got, expected * 3):
         np.testing.assert_array_equal(indices, want_indices)
         np.testing.assert_array_equal(scores, want_scores)
+
+
+@requires_kernel
+def test_batch_memory_stays_per_tile_not_queries_times_rows():
+    """1,000 queries x 200,000 rows: the full score matrix would be 800 MB of
+    float32. The kernel keeps one 2,048-row tile of dots per thread (8 MB) and
+    its heaps, so peak memory must grow by far less than that matrix."""
+    code = (
+        "import resource, numpy as np\n"
+        "from minembed.topk import topk_cosine\n"
+        "rng = np.random.default_rng(0)\n"
+        "table = rng.standard_normal((200_000, 16), dtype=np.float32)\n"
+        "queries = rng.standard_normal((1000, 16), dtype=np.float32)\n"
+        "topk_cosine(table, queries[:10], 10)\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "topk_cosine(table, queries, 10)\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print((after - before) // 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    grown_mb = int(out.stdout.strip())
+    assert grown_mb < 100, f"peak memory grew by {grown_mb} MB for a batch (expected ~20 MB)"
