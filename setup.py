@@ -61,7 +61,8 @@ extensions = [
     Extension(
         "minembed._topk",
         ["csrc/topk.pyx"],
-        include_dirs=[numpy.get_include()],
+        depends=["csrc/topk_helpers.h"],
+        include_dirs=["csrc", numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )
 ]
