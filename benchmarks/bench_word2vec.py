@@ -1,0 +1,156 @@
+"""Speed and peak memory: minembed.word2vec against gensim 4 (workers=1 and workers=2), one run each.
+
+Every configuration trains in its own fresh Python process on the same
+tokenised corpus (loaded from a pickle before the clock starts), with the
+parity hyperparameters (d=100, window 5, negative 5, sample 1e-3, min_count 5).
+Reported per run:
+
+    words/s   effective words (after subsampling: gensim's `trained_word_count`,
+              minembed's `effective_words`) / seconds of training, as gensim logs it
+    peak MB   highest resident memory above the process's size once the corpus
+              was loaded (sampled every 2 ms), so vocabulary building,
+              the vectors, the encoded corpus and the minibatch temporaries count
+
+    python benchmarks/bench_word2vec.py                         # dictionary corpus, 1 epoch (~6 min)
+    python benchmarks/bench_word2vec.py --corpus wiki --epochs 5
+
+The dictionary corpus (WordNet glosses + GCIDE) needs the Debian packages
+wordnet-base and dict-gcide; the corpus is cached like parity_word2vec.py's.
+Every run has OPENBLAS_NUM_THREADS=1 (minembed on one core, like gensim's
+workers=1). The machine's other load moves these numbers: compare within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+PARAMS = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, alpha=0.025, min_alpha=0.0001)
+CONFIGS = [
+    dict(system="minembed", sg=1),
+    dict(system="minembed", sg=1, shared_negatives=True),
+    dict(system="gensim", sg=1, workers=1),
+    dict(system="gensim", sg=1, workers=2),
+    dict(system="minembed", sg=0),
+    dict(system="gensim", sg=0, workers=1),
+    dict(system="gensim", sg=0, workers=2),
+]
+
+
+def resident_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class PeakMemory:
+    """Samples the resident set size in a thread; .peak is the highest seen above the start."""
+
+    def __init__(self, every: float = 0.002) -> None:
+        self.start = self.highest = resident_mb()
+        self.every, self.running = every, True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while self.running:
+            self.highest = max(self.highest, resident_mb())
+            time.sleep(self.every)
+
+    def stop(self) -> float:
+        self.running = False
+        self.thread.join()
+        self.highest = max(self.highest, resident_mb())
+        return self.highest - self.start
+
+
+def child(config: dict, corpus: str, epochs: int, cache_dir: Path) -> dict:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from parity_word2vec import load_corpus
+
+    sentences = load_corpus(corpus, cache_dir)
+    tokens = sum(map(len, sentences))
+    memory = PeakMemory()
+    if config["system"] == "gensim":
+        import logging
+
+        from gensim.models import Word2Vec as GensimWord2Vec
+
+        logging.getLogger("gensim").setLevel(logging.WARNING)
+        model = GensimWord2Vec(sg=config["sg"], workers=config["workers"], seed=0, epochs=epochs, **PARAMS)
+        model.build_vocab(sentences)
+        started = time.perf_counter()
+        effective, _ = model.train(sentences, total_examples=model.corpus_count, epochs=epochs)
+        seconds = time.perf_counter() - started
+        vocabulary = len(model.wv)
+    else:
+        from minembed.word2vec import Word2Vec
+
+        model = Word2Vec(sg=config["sg"], shared_negatives=config.get("shared_negatives", False), seed=0,
+                         epochs=epochs, **PARAMS).fit(sentences)
+        effective, seconds, vocabulary = sum(model.effective_words), model.train_seconds, len(model.vocab)
+    peak = memory.stop()
+    # what minembed must hold: W and C, the int32 corpus ids (+ int64 offsets), and one minibatch
+    budget = (2 * vocabulary * PARAMS["vector_size"] * 4 + 4 * tokens + 8 * len(sentences)) / 2**20
+    return dict(config=config, effective_words=int(effective), seconds=seconds, words_per_second=effective / seconds,
+                peak_mb=peak, vocabulary=vocabulary, tokens=tokens, budget_mb=budget)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", choices=["wiki", "wordnet", "dictionary"], default="dictionary")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(json.loads(args.child), args.corpus, args.epochs, args.cache_dir)))
+        return
+
+    # one BLAS thread: minembed then uses one core, as gensim's workers=1 does (gensim's
+    # own BLAS calls are single-vector and single-threaded either way); without this,
+    # OpenBLAS threads in minembed's small batched matmuls stall on a loaded machine
+    environment = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    print(f"corpus {args.corpus}, {args.epochs} epoch(s), {PARAMS}, OPENBLAS_NUM_THREADS=1", flush=True)
+    runs = []
+    for config in CONFIGS:
+        output = subprocess.run([sys.executable, __file__, "--corpus", args.corpus, "--epochs", str(args.epochs),
+                                 "--cache-dir", str(args.cache_dir), "--child", json.dumps(config)],
+                                check=True, capture_output=True, text=True, env=environment).stdout
+        run = json.loads(output.strip().splitlines()[-1])
+        runs.append(run)
+        print(f"  {describe(config):<34} {run['words_per_second']:>10,.0f} words/s  {run['seconds']:7.1f} s  "
+              f"peak +{run['peak_mb']:7.1f} MB", flush=True)
+
+    first = runs[0]
+    print(f"\n{first['tokens']:,} tokens, vocabulary {first['vocabulary']:,}; minembed's memory budget "
+          f"(W + C + corpus ids) = {first['budget_mb']:.1f} MB\n")
+    print(f"{'configuration':<34}{'words/s':>12}{'x gensim w1':>13}{'x gensim w2':>13}{'peak MB':>10}"
+          f"{'x gensim w1':>13}{'x budget':>10}")
+    for run in runs:
+        config = run["config"]
+        reference = {w: next(r for r in runs if r["config"] == dict(system="gensim", sg=config["sg"], workers=w))
+                     for w in (1, 2)}
+        print(f"{describe(config):<34}{run['words_per_second']:>12,.0f}"
+              f"{run['words_per_second'] / reference[1]['words_per_second']:>13.2f}"
+              f"{run['words_per_second'] / reference[2]['words_per_second']:>13.2f}"
+              f"{run['peak_mb']:>10.1f}{run['peak_mb'] / reference[1]['peak_mb']:>13.2f}"
+              f"{run['peak_mb'] / run['budget_mb']:>10.2f}")
+
+
+def describe(config: dict) -> str:
+    name = f"{config['system']} {'skip-gram' if config['sg'] else 'CBOW'}"
+    if "workers" in config:
+        name += f" workers={config['workers']}"
+    if config.get("shared_negatives"):
+        name += " shared_negatives"
+    return name
+
+
+if __name__ == "__main__":
+    main()

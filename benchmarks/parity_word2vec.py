@@ -1,0 +1,149 @@
+"""Quality parity: minembed.word2vec against gensim 4 with the same hyperparameters, over seeds.
+
+For each corpus, each architecture (skip-gram, CBOW) and each seed, trains
+gensim's Word2Vec and minembed's (per-pair noise words, and for skip-gram also
+`shared_negatives=True`) with d=100, window 5, negative 5, sample 1e-3,
+min_count 5, 5 epochs, alpha 0.025 -> 0.0001, and scores all of them with the
+same evaluator (minembed.evaluate, which reproduces gensim's
+evaluate_word_pairs / evaluate_word_analogies):
+
+    WordSim353 Spearman, SimLex-999 Spearman, Google analogy accuracy (3CosAdd),
+
+each restricted to the words both vocabularies share (the vocabularies are the
+same up to the order of tied counts, so this restricts nothing in practice).
+The verdict column says, per metric, whether minembed's mean lies within
+gensim's spread [gensim min - gensim std, gensim max + gensim std] over the
+seeds ("yes"), above it or BELOW it.
+
+    python benchmarks/parity_word2vec.py                       # both corpora, 3 seeds (~1 h on 2 idle cores)
+    python benchmarks/parity_word2vec.py --corpus wiki --seeds 0   # a quick look (~1 min)
+    python benchmarks/parity_word2vec.py --corpus wordnet          # WordNet glosses only (~15 min)
+
+The dictionary corpus (WordNet glosses + GCIDE, 5.5M tokens) needs the Debian
+packages wordnet-base and dict-gcide; "wordnet" needs only wordnet-base.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import pickle
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from minembed import datasets
+from minembed.evaluate import analogy_accuracy, dataset_path, word_pair_similarity
+from minembed.word2vec import Word2Vec
+
+PARAMS = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=5, alpha=0.025, min_alpha=0.0001)
+CORPORA = {"wiki": datasets.wikipedia_sample, "wordnet": datasets.wordnet_glosses,
+           "dictionary": datasets.dictionary_corpus}
+METRICS = ("wordsim353", "simlex999", "analogies")
+
+
+def load_corpus(name: str, cache_dir: Path) -> list[list[str]]:
+    """Tokenised corpus, cached as a pickle (WikiCorpus takes ~10 s, the dictionaries ~5 s)."""
+    cache = cache_dir / f"{name}.pkl"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    sentences = CORPORA[name]()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(sentences))
+    return sentences
+
+
+class Table:  # words + vectors, what the evaluator needs
+    def __init__(self, words, vectors):
+        self.words, self.vectors = list(words), np.asarray(vectors, dtype=np.float32)
+
+    def restricted_to(self, keep: set[str]) -> Table:
+        rows = [i for i, w in enumerate(self.words) if w in keep]
+        return Table([self.words[i] for i in rows], self.vectors[rows])
+
+
+def scores(table: Table) -> dict[str, float]:
+    return {
+        "wordsim353": word_pair_similarity(table, dataset_path("wordsim353.tsv")).spearman,
+        "simlex999": word_pair_similarity(table, dataset_path("simlex999.txt")).spearman,
+        "analogies": analogy_accuracy(table, dataset_path("questions-words.txt")).accuracy,
+    }
+
+
+def train_gensim(sentences, sg: int, seed: int, workers: int) -> tuple[Table, float]:
+    from gensim.models import Word2Vec as GensimWord2Vec
+
+    started = time.perf_counter()
+    model = GensimWord2Vec(sentences, sg=sg, seed=seed, workers=workers, **PARAMS)
+    return Table(model.wv.index_to_key, model.wv.vectors), time.perf_counter() - started
+
+
+def train_minembed(sentences, sg: int, seed: int, shared: bool) -> tuple[Table, float]:
+    started = time.perf_counter()
+    model = Word2Vec(sg=sg, seed=seed, shared_negatives=shared, **PARAMS).fit(sentences)
+    return Table(model.vocab.words, model.W), time.perf_counter() - started
+
+
+def summarise(results: dict, systems: list[str]) -> str:
+    lines = [f"{'system':<26}" + "".join(f"{m + ' mean±std [min, max]':>36}" for m in METRICS) + "   within gensim's spread"]
+    reference = results["gensim"]
+    for system in systems:
+        values = results[system]
+        cells, verdicts = [], []
+        for metric in METRICS:
+            x = np.array([v[metric] for v in values])
+            cells.append(f"{x.mean():.3f}±{x.std():.3f} [{x.min():.3f}, {x.max():.3f}]")
+            g = np.array([v[metric] for v in reference])
+            low, high = g.min() - g.std(), g.max() + g.std()
+            verdicts.append("yes" if low <= x.mean() <= high else ("above" if x.mean() > high else "BELOW"))
+        verdict = "-" if system == "gensim" else " ".join(verdicts)
+        lines.append(f"{system:<26}" + "".join(f"{c:>36}" for c in cells) + f"   {verdict}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", choices=["wiki", "wordnet", "dictionary", "both"], default="both",
+                        help="both = wiki and dictionary; wordnet = the WordNet glosses alone (1.46M tokens)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--architectures", nargs="+", choices=["sg", "cbow"], default=["sg", "cbow"])
+    parser.add_argument("--gensim-workers", type=int, default=2, help="gensim's workers (quality does not depend on it)")
+    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
+    parser.add_argument("--json", type=Path, help="also write every score here")
+    args = parser.parse_args()
+    logging.getLogger("gensim").setLevel(logging.WARNING)
+
+    corpora = ["wiki", "dictionary"] if args.corpus == "both" else [args.corpus]
+    everything = {}
+    for corpus in corpora:
+        sentences = load_corpus(corpus, args.cache_dir)
+        print(f"\n=== {corpus}: {len(sentences):,} sentences, {sum(map(len, sentences)):,} tokens; "
+              f"{PARAMS}; seeds {args.seeds}; gensim workers={args.gensim_workers}", flush=True)
+        for architecture in args.architectures:
+            sg = int(architecture == "sg")
+            systems = ["gensim", "minembed"] + (["minembed shared_negatives"] if sg else [])
+            results = {s: [] for s in systems}
+            for seed in args.seeds:
+                gensim_table, gensim_seconds = train_gensim(sentences, sg, seed, args.gensim_workers)
+                trained = {"gensim": (gensim_table, gensim_seconds),
+                           "minembed": train_minembed(sentences, sg, seed, shared=False)}
+                if sg:
+                    trained["minembed shared_negatives"] = train_minembed(sentences, sg, seed, shared=True)
+                shared_vocabulary = set.intersection(*(set(t.words) for t, _ in trained.values()))
+                for system, (table, seconds) in trained.items():
+                    row = scores(table.restricted_to(shared_vocabulary))
+                    row.update(seed=seed, seconds=round(seconds, 1), vocabulary=len(shared_vocabulary))
+                    results[system].append(row)
+                    print(f"  {architecture} seed {seed} {system:<26} " + "  ".join(
+                        f"{m} {row[m]:.4f}" for m in METRICS) + f"  ({seconds:.0f} s)", flush=True)
+            print(f"\n{corpus} / {architecture}:\n" + summarise(results, systems) + "\n", flush=True)
+            everything[f"{corpus}/{architecture}"] = results
+    if args.json:
+        args.json.write_text(json.dumps(everything, indent=1))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

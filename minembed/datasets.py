@@ -1,0 +1,129 @@
+"""Loaders for the offline corpora: each returns sentences as lists of lowercase tokens.
+
+    wikipedia_sample()   205 Wikipedia articles (~470k tokens) shipped in gensim's test
+                         data, read with gensim's own WikiCorpus (markup stripped,
+                         gensim's tokenizer), so gensim and minembed see the same text
+    lee_background()     300 news articles (~60k tokens), gensim's test data
+    wordnet_glosses()    WordNet 3.0 definitions and examples (~1.4M tokens);
+                         Debian package `wordnet-base`
+    gcide()              the GNU Collaborative International Dictionary of English
+                         (~5M tokens of definitions); Debian package `dict-gcide`
+    dictionary_corpus()  the last two together: the larger parity and speed corpus
+
+Long documents are cut into pieces of at most `max_sentence_length` tokens
+(10,000: gensim's MAX_SENTENCE_LEN, beyond which gensim silently truncates),
+so both libraries train on exactly the same windows.
+
+But: no sentence splitting inside a Wikipedia article (an article is one long
+sentence, as gensim's WikiCorpus gives it), no phrase detection; GCIDE markup
+is removed with a few regexes, not parsed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+from typing import Iterable, Iterator
+
+WIKI_SAMPLE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
+WORDNET_DIR = Path("/usr/share/wordnet")
+GCIDE_FILE = Path("/usr/share/dictd/gcide.dict.dz")
+MAX_SENTENCE_LENGTH = 10_000  # gensim's MAX_SENTENCE_LEN
+
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase words of letters (with an inner apostrophe): what the dictionary corpora use.
+
+    >>> tokenize("The cat's 3 whiskers, e.g. LONG ones.")
+    ['the', "cat's", 'whiskers', 'e', 'g', 'long', 'ones']
+    """
+    return _WORD.findall(text.lower())
+
+
+def split_long(sentences: Iterable[list[str]], max_length: int = MAX_SENTENCE_LENGTH) -> Iterator[list[str]]:
+    """Cut each token list into pieces of at most max_length tokens; drop empty ones.
+
+    >>> list(split_long([["a", "b", "c"], []], max_length=2))
+    [['a', 'b'], ['c']]
+    """
+    for sentence in sentences:
+        for start in range(0, len(sentence), max_length):
+            yield sentence[start:start + max_length]
+
+
+def _gensim_test_file(name: str) -> str:
+    try:
+        from gensim.test.utils import datapath
+    except ImportError as error:  # pragma: no cover
+        raise ImportError(f"{name} ships with gensim's test data: pip install gensim") from error
+    return datapath(name)
+
+
+def wikipedia_sample(max_length: int = MAX_SENTENCE_LENGTH) -> list[list[str]]:
+    """The 205-article Wikipedia dump in gensim's test data, tokenised by gensim.WikiCorpus."""
+    from gensim.corpora import WikiCorpus
+
+    wiki = WikiCorpus(_gensim_test_file(WIKI_SAMPLE), dictionary={}, processes=1)
+    return list(split_long(wiki.get_texts(), max_length))
+
+
+def lee_background() -> list[list[str]]:
+    """gensim's `lee_background.cor`, one news article per line, via gensim.utils.simple_preprocess."""
+    from gensim.utils import simple_preprocess
+
+    with open(_gensim_test_file("lee_background.cor"), encoding="latin-1") as lines:
+        return [simple_preprocess(line) for line in lines if line.strip()]
+
+
+def _require(path: Path, package: str) -> None:
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: install the Debian package with "
+                                f"`apt-get install -y {package}`")
+
+
+def wordnet_glosses() -> list[list[str]]:
+    """Every WordNet 3.0 gloss (the text after '| ' in data.noun/verb/adj/adv), one sentence each."""
+    _require(WORDNET_DIR / "data.noun", "wordnet-base")
+    sentences = []
+    for part in ("noun", "verb", "adj", "adv"):
+        with open(WORDNET_DIR / f"data.{part}", encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                if line.startswith("  "):  # the licence header
+                    continue
+                _, bar, gloss = line.partition("| ")
+                if bar:
+                    for piece in gloss.split(";"):  # definition; "example"; "example"
+                        tokens = tokenize(piece)
+                        if tokens:
+                            sentences.append(tokens)
+    return sentences
+
+
+_MARKUP = re.compile(r"\\[^\\]*\\|\[[^\]]*\]|<[^>]*>|\{[^}]*\}")  # \pro*nun"ci*a`tion\, [etymology], tags
+
+
+def gcide() -> list[list[str]]:
+    """GCIDE dictionary entries (blank-line separated blocks), one sentence per entry, with
+    pronunciations, [etymologies and sources] and markup removed."""
+    _require(GCIDE_FILE, "dict-gcide")
+    sentences = []
+    with gzip.open(GCIDE_FILE, "rt", encoding="utf-8", errors="replace") as text:
+        block: list[str] = []
+        for line in text:
+            if line.strip():
+                block.append(line)
+                continue
+            tokens = tokenize(_MARKUP.sub(" ", " ".join(block)))
+            block = []
+            if len(tokens) > 1:
+                sentences.append(tokens)
+    return list(split_long(sentences))
+
+
+def dictionary_corpus() -> list[list[str]]:
+    """WordNet glosses followed by GCIDE (~6-7M tokens)."""
+    return wordnet_glosses() + gcide()
+

@@ -1,0 +1,179 @@
+"""Intrinsic evaluation: word-pair similarity and Google analogies, as gensim scores them.
+
+    word_pair_similarity   Spearman and Pearson correlation between cosine
+                           similarity and human scores (WordSim353, SimLex-999),
+                           with the share of pairs skipped as out-of-vocabulary
+    analogy_accuracy       Mikolov et al. (2013)'s 19,544 questions "a is to b as
+                           c is to ?", answered by 3CosAdd: the word nearest to
+                           b - a + c (inputs excluded), accuracy per section
+
+Both follow gensim 4's `KeyedVectors.evaluate_word_pairs` and
+`evaluate_word_analogies` rule for rule, so the numbers can be put side by side
+with gensim's: words are compared upper-cased (`case_insensitive`), only the
+first `restrict_vocab` words (the most frequent) are known, a question or pair
+with an unknown word is skipped (and counted in `oov_ratio`), and gensim takes
+the first of its top 5 answers that is not an input word. The difference is
+speed: all questions of a section are answered as one batch through
+`minembed.topk.topk_cosine`.
+
+But: no 3CosMul (`most_similar_cosmul`) or set-based analogy methods, no
+`dummy4unknown` (unknown words are always skipped), no p-values.
+
+The data files ship with gensim's tests: `dataset_path("wordsim353.tsv")`,
+`"simlex999.txt"`, `"questions-words.txt"`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import scipy.stats
+
+from minembed.topk import topk_cosine
+
+__all__ = ["dataset_path", "load_word_pairs", "load_analogies", "word_pair_similarity", "analogy_accuracy",
+           "SimilarityResult", "AnalogyResult"]
+
+
+def dataset_path(name: str) -> str:
+    """Path of an evaluation file shipped with gensim's test data, e.g. "wordsim353.tsv"."""
+    try:
+        from gensim.test.utils import datapath
+    except ImportError as error:  # pragma: no cover
+        raise ImportError(f"{name} ships with gensim's test data: pip install gensim") from error
+    path = datapath(name)
+    if not Path(path).exists():
+        raise FileNotFoundError(f"{name} is not in gensim's test data ({path}); expected one of "
+                                "wordsim353.tsv, simlex999.txt, questions-words.txt")
+    return path
+
+
+def load_word_pairs(path: str | Path) -> list[tuple[str, str, float]]:
+    """(word 1, word 2, human score) per line of a tab-separated file; '#' lines are comments.
+
+    Raises ValueError naming the file and line of a line that is not "word<TAB>word<TAB>number".
+    """
+    pairs = []
+    with open(path, encoding="utf8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.rstrip("\n").split("\t")
+            try:
+                first, second, score = parts
+                pairs.append((first, second, float(score)))
+            except ValueError:
+                raise ValueError(f"{path}, line {number}: expected 'word<TAB>word<TAB>score', got {line.strip()!r}") from None
+    return pairs
+
+
+def load_analogies(path: str | Path) -> list[tuple[str, list[tuple[str, str, str, str]]]]:
+    """(section name, [(a, b, c, expected), ...]) per ': section' block of questions-words.txt."""
+    sections: list[tuple[str, list]] = []
+    with open(path, encoding="utf8") as lines:
+        for number, line in enumerate(lines, 1):
+            if line.startswith(": "):
+                sections.append((line[2:].strip(), []))
+            elif line.strip():
+                words = line.split()
+                if not sections:
+                    raise ValueError(f"{path}, line {number}: a question before the first ': section' header")
+                if len(words) != 4:
+                    raise ValueError(f"{path}, line {number}: expected four words 'a b c expected', got {line.strip()!r}")
+                sections[-1][1].append(tuple(words))
+    return sections
+
+
+def _known_words(words: Sequence[str], restrict_vocab: int, case_insensitive: bool) -> dict[str, int]:
+    """Word -> row among the first restrict_vocab rows; upper-cased, the lowest row wins (gensim's ok_vocab)."""
+    known = {}
+    for row, word in enumerate(words[:restrict_vocab]):
+        known.setdefault(word.upper() if case_insensitive else word, row)
+    return known
+
+
+@dataclass
+class SimilarityResult:
+    spearman: float  # rank correlation with the human scores
+    pearson: float  # linear correlation
+    oov_ratio: float  # percent of pairs skipped because a word is unknown (gensim's oov_ratio)
+    pairs_used: int
+
+
+def word_pair_similarity(vectors, pairs: str | Path | Sequence[tuple[str, str, float]], *,
+                         restrict_vocab: int = 300_000, case_insensitive: bool = True) -> SimilarityResult:
+    """Correlation of cosine similarity with human judgements, as gensim's evaluate_word_pairs.
+
+    vectors: a Vectors (anything with `.words` and `.vectors` (V, D)); pairs: a
+    file path or (word, word, score) triples.
+    """
+    pairs = load_word_pairs(pairs) if isinstance(pairs, (str, Path)) else list(pairs)
+    known = _known_words(vectors.words, restrict_vocab, case_insensitive)
+    key = str.upper if case_insensitive else str
+    rows = [(known.get(key(a)), known.get(key(b)), score) for a, b, score in pairs]
+    used = [(i, j, score) for i, j, score in rows if i is not None and j is not None]
+    if not used:
+        raise ValueError(f"none of the {len(pairs)} pairs has both words among the first {restrict_vocab} "
+                         "words of the vectors; check the tokenisation (case) or raise restrict_vocab")
+    table = np.asarray(vectors.vectors, dtype=np.float32)  # (V, D) float32
+    first, second, gold = (np.array(column) for column in zip(*used))
+    unit = table / np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-30)  # (V, D) float32
+    model = np.einsum("pd,pd->p", unit[first], unit[second])  # (P,) cosine similarities
+    return SimilarityResult(spearman=float(scipy.stats.spearmanr(gold, model)[0]),
+                            pearson=float(scipy.stats.pearsonr(gold, model)[0]),
+                            oov_ratio=100.0 * (len(pairs) - len(used)) / len(pairs), pairs_used=len(used))
+
+
+@dataclass
+class AnalogyResult:
+    accuracy: float  # correct / answered over all sections (gensim's "Total accuracy")
+    correct: int
+    answered: int  # questions with all four words known
+    questions: int  # all questions in the file
+    sections: list[dict] = field(default_factory=list)  # {"section", "correct", "answered", "accuracy"} each
+
+    @property
+    def oov_ratio(self) -> float:
+        return 100.0 * (self.questions - self.answered) / max(self.questions, 1)
+
+
+def analogy_accuracy(vectors, analogies: str | Path | Sequence = None, *, restrict_vocab: int = 300_000,
+                     case_insensitive: bool = True) -> AnalogyResult:
+    """3CosAdd analogy accuracy per section, as gensim's evaluate_word_analogies (same skips, same answer rule).
+
+    The query for "a : b :: c : ?" is unit(b) - unit(a) + unit(c) (gensim's mean
+    of the same unit vectors has the same direction); the answer is the first of
+    the 5 nearest words among the first `restrict_vocab` rows, inputs excluded,
+    whose upper-case form is not an input word.
+    """
+    if analogies is None:
+        analogies = dataset_path("questions-words.txt")
+    sections = load_analogies(analogies) if isinstance(analogies, (str, Path)) else list(analogies)
+    known = _known_words(vectors.words, restrict_vocab, case_insensitive)
+    key = str.upper if case_insensitive else str
+    table = np.asarray(vectors.vectors[:restrict_vocab], dtype=np.float32)  # (R, D) float32
+    unit = table / np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-30)  # (R, D) float32
+    result = AnalogyResult(accuracy=0.0, correct=0, answered=0, questions=0)
+    for name, questions in sections:
+        result.questions += len(questions)
+        ids = [[known.get(key(w)) for w in q] for q in questions]
+        ids = np.array([q for q in ids if None not in q], dtype=np.int64).reshape(-1, 4)  # (Q, 4) int64
+        correct = 0
+        if len(ids):
+            a, b, c, expected = ids.T  # (Q,) each
+            queries = unit[b] - unit[a] + unit[c]  # (Q, D) float32
+            top, _ = topk_cosine(unit, queries, min(5, len(unit) - 3), exclude=ids[:, :3])  # (Q, 5) int64
+            for question, candidates in zip(ids, top):
+                inputs = {key(vectors.words[i]) for i in question[:3]}
+                answers = [key(vectors.words[i]) for i in candidates if i >= 0]
+                predicted = next((w for w in answers if w not in inputs), answers[-1] if answers else None)
+                correct += predicted == key(vectors.words[question[3]])
+        result.sections.append({"section": name, "correct": correct, "answered": len(ids),
+                                "accuracy": correct / len(ids) if len(ids) else 0.0})
+        result.correct += correct
+        result.answered += len(ids)
+    result.accuracy = result.correct / result.answered if result.answered else 0.0
+    return result
