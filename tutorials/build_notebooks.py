@@ -1,0 +1,825 @@
+"""Write the numbered tutorial notebooks from the cell texts below.
+
+The notebooks are generated, so that a review reads plain Python and Markdown
+here rather than notebook JSON. After editing a cell, regenerate:
+
+    python tutorials/build_notebooks.py            # writes tutorials/NN_*.ipynb, without outputs
+
+tests/test_tutorials.py executes every notebook in tutorials/ (nbclient),
+and checks that each one written here is up to date with this file.
+Each notebook ends with a comparison against a library the reader knows,
+written as assertions, so a notebook that drifts from the library fails.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+
+
+def md(text: str):
+    return new_markdown_cell(textwrap.dedent(text).strip())
+
+
+def code(text: str):
+    return new_code_cell(textwrap.dedent(text).strip())
+
+
+# --------------------------------------------------------------------------- 1
+
+VECTORS_TOKENS_ONEHOT = [
+    md("""
+    # 1. Words as numbers: tokens, ids, one-hot codes, and why they fail
+
+    A model cannot read text; it reads numbers. This notebook walks the first,
+    obvious route from text to numbers and shows where it breaks:
+
+    1. clean the text and split it into **tokens** (`minembed.text`),
+    2. count them into a **vocabulary** that gives each word an id (`minembed.vocab`),
+    3. encode words as **ordinal** ids or **one-hot** vectors (`minembed.onehot`),
+    4. see why neither knows that *cat* is closer to *dog* than to *car*.
+
+    It ends by checking the one-hot codes against scikit-learn's `OneHotEncoder`.
+    """),
+    code("""
+    %matplotlib inline
+    import numpy as np
+
+    from minembed import figures
+    from minembed.onehot import onehot_encode, onehot_vectors, ordinal_encode, pairwise_cosine
+    from minembed.text import DEFAULT_STEPS, clean, remove_stopwords, split_sentences
+    from minembed.vocab import Vocabulary
+    """),
+    md("""
+    ## Text to tokens
+
+    `clean` runs small steps in order: lowercase, drop URLs, @mentions and
+    #hashtags, drop numbers, turn punctuation into spaces, split into words,
+    drop short words and stopwords. Each step is a plain function you can leave out.
+    """),
+    code("""
+    text = (
+        "The cat sat on the mat. The dog sat on the log! "
+        "A cat and a dog met near a car on the road: https://example.com #pets. "
+        "My dog chased 3 cats past the car."
+    )
+    sentences = split_sentences(text)
+    print([step.__name__ for step in DEFAULT_STEPS])
+    for sentence in sentences:
+        print(f"{sentence!r:60} -> {clean(sentence)}")
+    """),
+    md("""
+    Stopword removal suits topic models; for embeddings we usually keep the
+    small words, because they carry syntax ("the cat" vs "a cat"). Drop that step:
+    """),
+    code("""
+    keep_stopwords = [step for step in DEFAULT_STEPS if step is not remove_stopwords]
+    tokenized = [clean(sentence, steps=keep_stopwords) for sentence in sentences]
+    tokenized
+    """),
+    md("""
+    ## Tokens to ids: the vocabulary
+
+    Ids are given by descending count (ties: first seen first), so id 0 is the
+    most frequent word, as in word2vec and GloVe.
+    """),
+    code("""
+    vocab = Vocabulary.build(tokenized)
+    print(vocab)
+    print(list(zip(vocab.words, vocab.counts.tolist())))
+    ids = vocab.encode(tokenized[0])
+    print(tokenized[0], "->", ids.tolist(), "->", vocab.decode(ids))
+    """),
+    md("""
+    ## Ordinal codes: one number per word
+
+    The id itself is an *ordinal code*. It is compact, but a model reading it
+    as a number sees an order and distances that mean nothing: they are
+    accidents of counting.
+    """),
+    code("""
+    cat, dog, car = ordinal_encode(["cat", "dog", "car"], vocab)
+    print(f"cat={cat}  dog={dog}  car={car}")
+    print(f"|cat - dog| = {abs(cat - dog)},  |cat - car| = {abs(cat - car)}")
+    """),
+    md("""
+    ## One-hot codes: one column per word
+
+    Word *i* becomes row *i* of the identity matrix: a 1 in its own column,
+    zeros elsewhere. No false order any more, but look at the similarities.
+    """),
+    code("""
+    onehot = onehot_encode(["cat", "dog", "car"], vocab)  # (3, V) float32
+    print(onehot.astype(int))
+    print("cosine of every pair:")
+    print(pairwise_cosine(onehot))
+    """),
+    md("""
+    **Failure 1: every pair of different words is orthogonal.** The cosine is 1
+    for a word with itself and 0 for everything else, so the one-hot "neighbours"
+    of *cat* are all tied at 0, listed in id order. The code knows nothing.
+    """),
+    code("""
+    table = onehot_vectors(vocab)  # Vectors: the (V, V) identity
+    table.most_similar("cat", topn=5)
+    """),
+    md("""
+    **Failure 2: the size.** The dimension is the vocabulary size. A realistic
+    400,000-word vocabulary needs 400,000 columns; the full table is
+    400,000 x 400,000 float32 = 640 GB (596 GiB). The sparse form stores only the ones,
+    which helps storage but not meaning.
+    """),
+    code("""
+    sparse = onehot_encode(vocab.words, vocab, sparse=True)
+    print(f"sparse: {sparse.nnz} stored ones in a {sparse.shape} matrix")
+    big = Vocabulary([f"w{i}" for i in range(400_000)], np.ones(400_000, dtype=np.int64))
+    try:
+        onehot_vectors(big)
+    except ValueError as error:
+        print(error)
+    """),
+    md("""
+    ## One-hot is still how an embedding layer is defined
+
+    Multiplying a one-hot row by a (V, D) matrix `W` just picks row `W[id]`.
+    An embedding layer (`torch.nn.Embedding`, gensim's `wv`) is that lookup,
+    done without building the one-hot vector. Learning a small dense `W`, D ~ 50
+    to 300, is what the rest of the tutorials do.
+    """),
+    code("""
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(len(vocab), 4)).astype(np.float32)  # (V, D) float32
+    ids = vocab.encode(["cat", "dog"])
+    assert np.array_equal(onehot_encode(["cat", "dog"], vocab) @ W, W[ids])
+    W[ids]
+    """),
+    md("""
+    ## A preview: learned vectors know that cats are like dogs
+
+    The same six words in the one-hot table and in pretrained GloVe vectors
+    (Pennington et al. 2014, 50 dimensions, learned from 6 billion tokens):
+    """),
+    code("""
+    words = ["cat", "dog", "car", "road", "mat", "log"]
+    figures.similarity_heatmap(table, words, title="one-hot: all pairs 0")
+    """),
+    code("""
+    from minembed.pretrained import glove_6b_50d
+
+    glove = glove_6b_50d(limit=20_000)
+    figures.similarity_heatmap(glove, words, title="GloVe 6B 50d")
+    """),
+    md("""
+    ## Compare with scikit-learn
+
+    scikit-learn's `OrdinalEncoder` and `OneHotEncoder`, given our vocabulary
+    as the category order, produce exactly the same codes (dense and sparse),
+    and both treat unknown words alike with `handle_unknown="ignore"`: an all-zero row.
+    """),
+    code("""
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+
+    tokens = [token for sentence in tokenized for token in sentence]
+    column = np.array(tokens).reshape(-1, 1)  # sklearn encodes columns of a table
+    sk_ordinal = OrdinalEncoder(categories=[vocab.words]).fit_transform(column)
+    sk_onehot = OneHotEncoder(categories=[vocab.words], sparse_output=False).fit_transform(column)
+    assert np.array_equal(sk_ordinal[:, 0], ordinal_encode(tokens, vocab))
+    assert np.array_equal(sk_onehot, onehot_encode(tokens, vocab))
+
+    sk_sparse = OneHotEncoder(categories=[vocab.words]).fit_transform(column)
+    assert (sk_sparse != onehot_encode(tokens, vocab, sparse=True)).nnz == 0
+
+    unknown = np.array([["cat"], ["zebra"]])
+    sk_unknown = OneHotEncoder(categories=[vocab.words], handle_unknown="ignore", sparse_output=False)
+    assert np.array_equal(sk_unknown.fit(column).transform(unknown),
+                          onehot_encode(["cat", "zebra"], vocab, handle_unknown="ignore"))
+    print(f"{len(tokens)} tokens: minembed's codes equal scikit-learn's")
+    """),
+]
+
+
+# --------------------------------------------------------------------------- 3
+
+WORD2VEC = [
+    md("""
+    # 3. word2vec: skip-gram and CBOW, one update traced by hand
+
+    word2vec (Mikolov et al. 2013) learns a vector per word by a fake task:
+    from a word, tell its real neighbours apart from random words.
+
+    * **skip-gram**: each (context word, centre word) pair within a window is
+      one example; **CBOW** averages the context words and predicts the centre.
+    * **negative sampling**: instead of a softmax over the whole vocabulary,
+      score the true word against K noise words drawn from unigram^0.75.
+
+    We build the training pairs, write the loss and its gradient by hand,
+    watch one real update, train both models on a small news corpus, and
+    finish next to gensim's `Word2Vec` on the same text and settings.
+    """),
+    code("""
+    %matplotlib inline
+    import numpy as np
+
+    from minembed import figures
+    from minembed.datasets import lee_background
+    from minembed.vocab import Vocabulary
+    from minembed.word2vec import Word2Vec, sgns_loss_and_grads, skipgram_pairs
+
+    sentences = lee_background()  # gensim's Lee corpus: 300 news articles, one token list each
+    print(f"{len(sentences)} documents, {sum(map(len, sentences)):,} tokens; first: {sentences[0][:12]}")
+    """),
+    md("""
+    ## The training pairs
+
+    For each centre word word2vec draws a window size b in 1..5, so near words
+    are used more often than far ones, then pairs the centre with every word
+    within b positions. (As in the C tool and gensim, the context word is the
+    input and the centre word the prediction; over a corpus that is the same set of pairs.)
+    """),
+    code("""
+    toy = ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog"]
+    positions = np.arange(len(toy))
+    sentence_of = np.zeros(len(toy), dtype=np.int64)  # all in sentence 0
+    reach = np.array([2] * len(toy))  # a fixed window of 2, for the picture
+    context, centre = skipgram_pairs(positions, sentence_of, reach, window=2)
+    print([(toy[c], toy[t]) for c, t in zip(context, centre)][:10], "...")
+    """),
+    md("""
+    ## Noise words: unigram^0.75
+
+    Raising counts to the power 0.75 flattens the distribution: frequent words
+    are drawn a little less than their share, rare words more.
+    """),
+    code("""
+    vocab = Vocabulary.build(sentences, min_count=3)
+    unigram = vocab.noise_distribution(power=1.0)
+    noise = vocab.noise_distribution(power=0.75)
+    for i in [0, 1, 2, 100, 1000]:
+        print(f"{vocab.words[i]:>12}: unigram {unigram[i]:.5f}  noise {noise[i]:.5f}  x{noise[i] / unigram[i]:.2f}")
+    """),
+    md("""
+    ## The loss and its gradient, by hand
+
+    For an input vector w, the observed word's output vector c0 and K noise
+    vectors ck (s is the sigmoid):
+
+        loss = -log s(w . c0) - sum_k log s(-w . ck)
+        dloss/dw  = (s(w . c0) - 1) c0 + sum_k s(w . ck) ck
+        dloss/dc0 = (s(w . c0) - 1) w,    dloss/dck = s(w . ck) w
+
+    Below, the same formulas in NumPy next to `sgns_loss_and_grads`, and a
+    central finite difference for one coordinate.
+    """),
+    code("""
+    rng = np.random.default_rng(0)
+    D, K = 8, 5
+    w = rng.normal(size=D) * 0.5  # (D,) input vector
+    c = rng.normal(size=(1 + K, D)) * 0.5  # (1 + K, D): observed word, then K noise words
+    sigmoid = lambda x: 1 / (1 + np.exp(-x))
+
+    scores = c @ w  # (1 + K,)
+    loss = -np.log(sigmoid(scores[0])) - np.sum(np.log(sigmoid(-scores[1:])))
+    g = sigmoid(scores) - np.array([1.0] + [0.0] * K)  # (1 + K,): s(score) - label
+    grad_w = g @ c  # (D,)
+
+    module_loss, module_grad_w, module_g = sgns_loss_and_grads(w[None], c[None])
+    assert np.isclose(loss, module_loss[0]) and np.allclose(grad_w, module_grad_w[0]) and np.allclose(g, module_g[0])
+
+    step = 1e-6
+    bumped = w.copy(); bumped[0] += step
+    numeric = (sgns_loss_and_grads(bumped[None], c[None])[0][0] - module_loss[0]) / step
+    print(f"loss {loss:.6f}; dloss/dw[0]: formula {grad_w[0]:.6f}, finite difference {numeric:.6f}")
+    """),
+    md("""
+    ## One real update, traced
+
+    `fit(trace=True)` records the first two examples of the first minibatch:
+    the words, the noise words drawn, the loss, the gradients written in the
+    code, and finite-difference gradients. At the start W is small random and
+    C is zero, so every score is 0 and the loss is (1 + K) log 2 per example.
+    """),
+    code("""
+    traced = Word2Vec(sg=1, vector_size=50, min_count=3, epochs=1, seed=0).fit(sentences, trace=True)
+    trace = traced.trace
+    print("input words:", trace["inputs"], " predicted:", trace["targets"])
+    print("noise words:", trace["noise"])
+    print(f"loss {trace['loss']:.4f} (2 examples x 6 log 2 = {12 * np.log(2):.4f}), learning rate {trace['learning_rate']}")
+    for name, gradient in trace["gradients"].items():
+        difference = np.abs(gradient - trace["finite_difference_gradients"][name]).max()
+        print(f"d loss / d {name}: largest difference from finite differences {difference:.1e}")
+    """),
+    md("""
+    ## Training skip-gram and CBOW
+
+    Small settings: 50 dimensions, words seen at least 3 times, 10 epochs over
+    about 58,000 tokens. The loss is the mean per example, one value per epoch.
+    """),
+    code("""
+    settings = dict(vector_size=50, window=5, negative=5, sample=1e-3, min_count=3, epochs=10)
+    skipgram = Word2Vec(sg=1, seed=0, **settings).fit(sentences)
+    cbow = Word2Vec(sg=0, seed=0, **settings).fit(sentences)
+    print(f"{len(skipgram.vocab):,} words; skip-gram {skipgram.words_per_second:,.0f} words/s, "
+          f"CBOW {cbow.words_per_second:,.0f} words/s")
+    figures.loss_curves({"skip-gram": skipgram.losses, "CBOW": cbow.losses})
+    """),
+    code("""
+    for word in ["government", "fire", "cricket", "israeli"]:
+        print(f"{word:>10}  skip-gram: {[w for w, _ in skipgram.wv.most_similar(word, topn=5)]}")
+        print(f"{'':>10}  CBOW:      {[w for w, _ in cbow.wv.most_similar(word, topn=5)]}")
+    """),
+    md("""
+    ## Compare with gensim
+
+    gensim's `Word2Vec` on the same sentences and settings (one worker) builds
+    the same vocabulary with the same counts. Random draws differ, so the
+    vectors differ; what should agree is what they say. Measure it as the
+    overlap of the 10 nearest neighbours of 100 mid-frequency words, and set
+    it beside the overlap between two gensim runs that differ only in the seed.
+    minembed's skip-gram and CBOW must agree with gensim's at least 70 % as well
+    as gensim agrees with itself.
+    """),
+    code("""
+    from gensim.models import Word2Vec as GensimWord2Vec
+
+    from minembed.vectors import Vectors
+
+    def gensim_vectors(sg: int, seed: int) -> Vectors:
+        model = GensimWord2Vec(sentences, sg=sg, seed=seed, workers=1, **settings)
+        return Vectors(model.wv.index_to_key, model.wv.vectors), model
+
+    probe = skipgram.vocab.words[50:150]
+
+    def overlap(a: Vectors, b: Vectors, k: int = 10) -> float:
+        return float(np.mean([len({w for w, _ in a.most_similar(x, topn=k)} & {w for w, _ in b.most_similar(x, topn=k)}) / k
+                              for x in probe]))
+
+    for name, ours, sg in [("skip-gram", skipgram, 1), ("CBOW", cbow, 0)]:
+        first, model = gensim_vectors(sg, seed=0)
+        second, _ = gensim_vectors(sg, seed=1)
+        counts = {w: model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key}
+        assert counts == dict(zip(ours.vocab.words, ours.vocab.counts.tolist()))  # same words, same counts
+        ours_vs_gensim, gensim_vs_gensim = overlap(ours.wv, first), overlap(first, second)
+        print(f"{name:>9}: top-10 overlap minembed-gensim {ours_vs_gensim:.2f}, gensim seed 0 - seed 1 {gensim_vs_gensim:.2f}")
+        assert ours_vs_gensim >= 0.7 * gensim_vs_gensim
+    """),
+]
+
+# --------------------------------------------------------------------------- 4
+
+SIMILARITY_ANALOGIES_TOPK = [
+    md("""
+    # 4. Similarity, analogies and the top-k kernel
+
+    Every question we ask an embedding (nearest words, analogies, search)
+    reduces to one step: **score every row of the table by cosine similarity
+    with a query vector and keep the k best.** This notebook builds that step
+    in a few lines of NumPy on the pretrained GloVe 6B 50d vectors, then
+    shows minembed's compiled kernel giving the same answers faster, and ends
+    by checking `Vectors` against gensim's `KeyedVectors`, word for word.
+    """),
+    code("""
+    import time
+
+    import numpy as np
+
+    from minembed import topk
+    from minembed.pretrained import glove_6b_50d
+
+    glove = glove_6b_50d(limit=100_000)  # the 100,000 most frequent words
+    glove
+    """),
+    md("""
+    ## Cosine similarity
+
+    cos(a, b) = a . b / (|a| |b|): the angle between the vectors, blind to
+    their length (which mostly tracks word frequency).
+    """),
+    code("""
+    def cosine(a: np.ndarray, b: np.ndarray) -> float:
+        return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+    for first, second in [("cat", "dog"), ("cat", "car"), ("king", "queen"), ("king", "cabbage")]:
+        print(f"{first:>5} {second:<8} by hand {cosine(glove[first], glove[second]):.4f}"
+              f"   Vectors.similarity {glove.similarity(first, second):.4f}")
+    """),
+    md("""
+    ## Nearest neighbours: the top-k of all cosines
+
+    Normalise every row once, then one matrix-vector product scores the whole
+    table. `argsort` ranks it; the query word itself (cosine 1) is dropped.
+    """),
+    code("""
+    unit = glove.vectors / np.linalg.norm(glove.vectors, axis=1, keepdims=True)  # (V, 50)
+
+    def neighbours(word: str, k: int = 8) -> list[str]:
+        scores = unit @ unit[glove.get_index(word)]  # (V,)
+        best = np.argsort(-scores, kind="stable")[: k + 1]
+        return [glove.words[i] for i in best if glove.words[i] != word][:k]
+
+    for word in ["frog", "computer", "paris"]:
+        print(f"{word:>9}: {neighbours(word)}")
+        assert neighbours(word) == [w for w, _ in glove.most_similar(word, topn=8)]
+    """),
+    md("""
+    ## Analogies: king - man + woman
+
+    Mikolov et al. (2013) noticed that offsets between vectors carry relations.
+    **3CosAdd** looks for the word nearest to b - a + c (each input as a unit
+    vector), excluding the three inputs. **3CosMul** (Levy & Goldberg 2014)
+    multiplies shifted cosines instead of adding them, which stops one large
+    similarity from dominating.
+    """),
+    code("""
+    def analogy_by_hand(a: str, b: str, c: str) -> str:
+        query = unit[glove.get_index(b)] - unit[glove.get_index(a)] + unit[glove.get_index(c)]
+        scores = unit @ query  # (V,) ranking by cosine: the query's length does not matter
+        for i in np.argsort(-scores, kind="stable"):
+            if glove.words[i] not in (a, b, c):
+                return glove.words[i]
+
+    for a, b, c in [("man", "king", "woman"), ("france", "paris", "italy"),
+                    ("big", "bigger", "small"), ("walk", "walked", "swim")]:
+        cosadd = glove.most_similar(positive=[b, c], negative=[a], topn=1)[0]
+        cosmul = glove.most_similar_cosmul(positive=[b, c], negative=[a], topn=1)[0]
+        assert analogy_by_hand(a, b, c) == cosadd[0]
+        print(f"{a} : {b} :: {c} : {cosadd[0]:<8} ({cosadd[1]:.3f})   3CosMul: {cosmul[0]}")
+
+    print("odd one out of breakfast cereal dinner lunch:",
+          glove.doesnt_match(["breakfast", "cereal", "dinner", "lunch"]))
+    """),
+    md("""
+    ## The kernel and its NumPy twin
+
+    `minembed.topk.topk_cosine_numpy` is the definition in plain NumPy.
+    `topk_cosine` gives the same answer through a compiled Cython kernel
+    (`csrc/topk.pyx`) that scores the table in cache-sized tiles and keeps a
+    running top-k per query, so it never builds the full (queries x V) score
+    matrix. Both break ties by the lower row index.
+    """),
+    code("""
+    rng = np.random.default_rng(0)
+    queries = glove.vectors[rng.choice(len(glove), size=300, replace=False)]  # (300, 50) float32
+
+    started = time.perf_counter()
+    fast_ids, fast_scores = topk.topk_cosine(glove.vectors, queries, k=10)
+    fast = time.perf_counter() - started
+    started = time.perf_counter()
+    ref_ids, ref_scores = topk.topk_cosine_numpy(glove.vectors, queries, k=10)
+    reference = time.perf_counter() - started
+
+    print(f"backend {topk.BACKEND}: kernel {1000 * fast:.0f} ms, NumPy reference {1000 * reference:.0f} ms "
+          f"for 300 queries x {len(glove):,} rows")
+    print(f"same neighbours in {np.mean(fast_ids == ref_ids):.2%} of slots; "
+          f"largest score difference {np.abs(fast_scores - ref_scores).max():.1e}")
+    assert np.mean(fast_ids == ref_ids) > 0.999  # any difference is a float32 near-tie
+    np.testing.assert_allclose(fast_scores, ref_scores, atol=1e-6)
+    """),
+    md("""
+    ## Compare with gensim
+
+    Load the same table into gensim's `KeyedVectors` and ask the same
+    questions: the same neighbours in the same order, the same analogy
+    answers, the same odd one out, with scores equal to float32 rounding.
+    """),
+    code("""
+    from gensim.models import KeyedVectors
+
+    keyed = KeyedVectors(vector_size=glove.vector_size)
+    keyed.add_vectors(glove.words, glove.vectors)
+
+    def same(ours, theirs):
+        assert [w for w, _ in ours] == [w for w, _ in theirs], (ours, theirs)
+        np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], atol=1e-5)
+
+    for word in ["frog", "computer", "paris", "happy", "king"]:
+        same(glove.most_similar(word, topn=10), keyed.most_similar(word, topn=10))
+    for a, b, c in [("man", "king", "woman"), ("france", "paris", "italy"), ("big", "bigger", "small")]:
+        same(glove.most_similar(positive=[b, c], negative=[a], topn=5),
+             keyed.most_similar(positive=[b, c], negative=[a], topn=5))
+        same(glove.most_similar_cosmul(positive=[b, c], negative=[a], topn=5),
+             keyed.most_similar_cosmul(positive=[b, c], negative=[a], topn=5))
+    odd = ["breakfast", "cereal", "dinner", "lunch"]
+    assert glove.doesnt_match(odd) == keyed.doesnt_match(odd)
+    print(f"minembed and gensim agree: {glove.similarity('cat', 'dog'):.6f} vs {keyed.similarity('cat', 'dog'):.6f}")
+    """),
+]
+
+
+# --------------------------------------------------------------------------- 5
+
+EVALUATION = [
+    md("""
+    # 5. Evaluating embeddings: minembed next to gensim and pretrained GloVe
+
+    Two standard intrinsic tests, both in `minembed.evaluate`, both scored
+    exactly as gensim scores them:
+
+    * **word-pair similarity**: humans rated pairs (WordSim353: 353 pairs,
+      relatedness; SimLex-999: 999 pairs, strict similarity). Score: the
+      Spearman rank correlation between their ratings and the cosines.
+    * **analogies**: the Google set, 19,544 questions "a is to b as c is to ?"
+      in 14 sections (capitals, family, plurals, tenses ...). Score: the share
+      answered right by 3CosAdd among the most frequent 30,000 words.
+
+    First the pretrained GloVe 6B 50d vectors (checked against gensim), then
+    two small models trained here, to see what a small corpus buys.
+    """),
+    code("""
+    %matplotlib inline
+    import time
+
+    import numpy as np
+
+    from minembed.evaluate import analogy_accuracy, dataset_path, load_analogies, word_pair_similarity
+    from minembed.pretrained import glove_6b_50d
+
+    glove = glove_6b_50d()  # all 400,000 words, most frequent first
+    wordsim, simlex = dataset_path("wordsim353.tsv"), dataset_path("simlex999.txt")
+    questions = dataset_path("questions-words.txt")
+    """),
+    md("""
+    ## Word-pair similarity
+
+    Words are matched upper-cased, only the first `restrict_vocab` words are
+    known, and pairs with an unknown word are skipped and counted in `oov_ratio`
+    (a percentage), as gensim does.
+    """),
+    code("""
+    for name, path in [("WordSim353", wordsim), ("SimLex-999", simlex)]:
+        for restrict in (30_000, 300_000):
+            result = word_pair_similarity(glove, path, restrict_vocab=restrict)
+            print(f"{name}, top {restrict:>7,} words: Spearman {result.spearman:.3f}, "
+                  f"Pearson {result.pearson:.3f}, out of vocabulary {result.oov_ratio:.1f} %")
+    """),
+    md("""
+    ## Analogies, section by section
+
+    minembed answers a whole section as one batch through the top-k kernel,
+    so the full set takes about a second.
+    """),
+    code("""
+    started = time.perf_counter()
+    analogies = analogy_accuracy(glove, questions, restrict_vocab=30_000)
+    print(f"{analogies.correct:,} of {analogies.answered:,} answered questions right: {analogies.accuracy:.1%} "
+          f"({time.perf_counter() - started:.1f} s; {analogies.oov_ratio:.1f} % skipped as out of vocabulary)")
+    for section in analogies.sections:
+        print(f"  {section['section']:<28} {section['accuracy']:6.1%} of {section['answered']:>5}")
+    """),
+    md("""
+    ## Small models trained here
+
+    Skip-gram trained by minembed and by gensim on the same 205 Wikipedia
+    articles (~450,000 tokens), 50 dimensions, 3 epochs. Expect low scores and
+    many unknown words: that is what a corpus ten thousand times smaller than
+    GloVe's gives. The point is that the two implementations land close together.
+    """),
+    code("""
+    from gensim.models import Word2Vec as GensimWord2Vec
+
+    from minembed.datasets import wikipedia_sample
+    from minembed.vectors import Vectors
+    from minembed.word2vec import Word2Vec
+
+    wiki = wikipedia_sample()
+    settings = dict(sg=1, vector_size=50, window=5, negative=5, min_count=5, epochs=3)
+    ours = Word2Vec(seed=0, **settings).fit(wiki).wv
+    theirs_model = GensimWord2Vec(wiki, seed=0, workers=2, **settings)
+    theirs = Vectors(theirs_model.wv.index_to_key, theirs_model.wv.vectors)
+
+    rows = {}
+    for name, table in [("GloVe 6B 50d", glove), ("minembed skip-gram", ours), ("gensim skip-gram", theirs)]:
+        ws = word_pair_similarity(table, wordsim, restrict_vocab=30_000)
+        sl = word_pair_similarity(table, simlex, restrict_vocab=30_000)
+        an = analogy_accuracy(table, questions, restrict_vocab=30_000)
+        rows[name] = (ws.spearman, sl.spearman, an.accuracy, an.answered)
+        print(f"{name:<20} WordSim353 {ws.spearman:6.3f} ({ws.oov_ratio:4.1f} % OOV)  "
+              f"SimLex {sl.spearman:6.3f}  analogies {an.accuracy:6.1%} of {an.answered:,}")
+    """),
+    md("""
+    ## Compare with gensim
+
+    * On GloVe, gensim's own `evaluate_word_pairs` gives the same Spearman,
+      Pearson and OOV ratio, and its `evaluate_word_analogies` the same counts
+      per section. gensim's analogy loop takes minutes for all 14 sections
+      here, so it is run live on two of them; its total over all sections,
+      measured once (7,393 of 14,877, 49.7 %), is checked against ours.
+    * The two small skip-gram models score within 0.1 of each other in Spearman.
+    """),
+    code("""
+    import os
+
+    from gensim.models import KeyedVectors
+
+    keyed = KeyedVectors(vector_size=glove.vector_size)
+    keyed.add_vectors(glove.words, glove.vectors)
+    for path in (wordsim, simlex):
+        pearson, spearman, oov = keyed.evaluate_word_pairs(path, restrict_vocab=30_000)
+        ours_pairs = word_pair_similarity(glove, path, restrict_vocab=30_000)
+        assert abs(spearman.statistic - ours_pairs.spearman) < 1e-6 and abs(pearson.statistic - ours_pairs.pearson) < 1e-6
+        assert abs(oov - ours_pairs.oov_ratio) < 1e-9
+
+    two_sections = [s for s in load_analogies(questions) if s[0] in ("capital-common-countries", "family")]
+    with open("two_sections.txt", "w") as file:  # written in the notebook's working directory
+        for name, section in two_sections:
+            file.write(f": {name}\\n" + "".join(" ".join(q) + "\\n" for q in section))
+    _, their_sections = keyed.evaluate_word_analogies("two_sections.txt", restrict_vocab=30_000)
+    ours_two = analogy_accuracy(glove, "two_sections.txt", restrict_vocab=30_000)
+    for theirs_section, ours_section in zip(their_sections, ours_two.sections):
+        print(f"{ours_section['section']:<26} gensim {len(theirs_section['correct'])} right, minembed {ours_section['correct']}")
+        assert len(theirs_section["correct"]) == ours_section["correct"]
+        assert len(theirs_section["correct"]) + len(theirs_section["incorrect"]) == ours_section["answered"]
+    os.remove("two_sections.txt")
+
+    assert (analogies.correct, analogies.answered) == (7_393, 14_877)
+    assert abs(rows["minembed skip-gram"][0] - rows["gensim skip-gram"][0]) < 0.1
+    assert abs(rows["minembed skip-gram"][1] - rows["gensim skip-gram"][1]) < 0.1
+    print("minembed's evaluation equals gensim's")
+    """),
+]
+
+# --------------------------------------------------------------------------- 9
+
+SEEING_EMBEDDINGS = [
+    md("""
+    # 9. Seeing embeddings: PCA, t-SNE, heatmaps
+
+    Fifty dimensions do not fit on a page. Two projections are standard:
+
+    * **PCA** keeps the directions of largest variance: linear, global, honest
+      about distances, good for offsets such as man -> woman.
+    * **t-SNE** keeps each word's nearest neighbours: non-linear and local,
+      good at clusters, silent about the distances between them.
+
+    Both are written in NumPy in `minembed.plot`; the figures come from
+    `minembed.figures`. The notebook ends by checking both projections
+    against scikit-learn.
+    """),
+    code("""
+    %matplotlib inline
+    import numpy as np
+
+    from minembed import figures
+    from minembed.plot import TSNEConfig, calibrate_precisions, fit_pca, squared_distances, tsne
+    from minembed.pretrained import glove_6b_50d
+
+    glove = glove_6b_50d(limit=50_000)
+    groups = {
+        "animals": ["dog", "cat", "horse", "cow", "bird", "fish", "lion", "tiger", "sheep", "wolf", "bear", "rabbit"],
+        "countries": ["france", "germany", "italy", "spain", "china", "japan", "india", "brazil", "egypt", "canada",
+                      "russia", "mexico"],
+        "numbers": ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twenty", "hundred"],
+        "family": ["father", "mother", "brother", "sister", "son", "daughter", "wife", "husband", "uncle", "aunt",
+                   "cousin", "grandmother"],
+        "colours": ["red", "green", "blue", "yellow", "black", "white", "brown", "purple", "orange", "pink", "grey",
+                    "violet"],
+        "verbs": ["run", "walk", "swim", "eat", "drink", "sleep", "read", "write", "sing", "dance", "jump", "climb"],
+    }
+    words = [w for members in groups.values() for w in members]
+    label = np.repeat(np.arange(len(groups)), [len(m) for m in groups.values()])  # group id per word
+    X = glove[words]  # (72, 50) float32
+    X.shape
+    """),
+    md("""
+    ## PCA in four lines
+
+    Centre the rows, take the SVD `X - mean = U S Vt`; the rows of `Vt` are
+    the principal directions, `S**2 / (N - 1)` the variance along each.
+    """),
+    code("""
+    centred = X - X.mean(axis=0)
+    U, S, Vt = np.linalg.svd(centred, full_matrices=False)
+    by_hand = centred @ Vt[:2].T  # (72, 2)
+    variance_share = S**2 / np.sum(S**2)
+    print(f"the first two components keep {variance_share[:2].round(3)} of the variance")
+
+    model = fit_pca(X, 2)  # the same, with each component's sign fixed as scikit-learn fixes it
+    assert np.allclose(np.abs(model.transform(X)), np.abs(by_hand), atol=1e-4)
+    figures.word_scatter(glove, groups, method="pca", title="GloVe 6B 50d, PCA")
+    """),
+    md("""
+    PCA keeps offsets: the arrows man -> woman and king -> queen are nearly
+    parallel and equally long, and king - man + woman (the x) lands near queen.
+    """),
+    code("""
+    figures.analogy_arrows(glove, [("man", "woman"), ("king", "queen")])
+    """),
+    md("""
+    ## A heatmap of cosine similarities
+
+    Twenty words in pairs; the diagonal is 1, the bright 2 x 2 blocks are the
+    pairs (dog/cat, car/bicycle, king/queen, ...).
+    """),
+    code("""
+    figures.similarity_heatmap(glove)  # the default 20 words
+    """),
+    md("""
+    ## t-SNE, step 1: a neighbourhood of the right size for every word
+
+    Each word gets a Gaussian over the other words, p(j | i), whose width is
+    chosen by bisection so that its *perplexity* (2 to the entropy: the
+    effective number of neighbours) is the same for every word. Words in dense
+    regions get narrow Gaussians, isolated words wide ones.
+    """),
+    code("""
+    distances = squared_distances(X, metric="cosine")  # (72, 72) squared cosine distances
+    conditional, beta = calibrate_precisions(distances, perplexity=10.0)
+    entropy = -np.sum(conditional * np.log(np.where(conditional > 0, conditional, 1.0)), axis=1)
+    print("perplexity of each row, first five:", np.exp(entropy)[:5].round(4))
+    i = words.index("dog")
+    top = np.argsort(-conditional[i])[:6]
+    print("p(j | dog):", [(words[j], round(float(conditional[i, j]), 3)) for j in top])
+    """),
+    md("""
+    ## t-SNE, step 2: move points in 2-D until their neighbourhoods match
+
+    The 2-D map uses a heavy-tailed Student-t kernel, so moderately distant
+    words can sit far apart without penalty. Gradient descent on KL(P || Q),
+    with P exaggerated x12 for the first 250 steps so that clusters form
+    early, then released. The KL is logged every 50 steps:
+    """),
+    code("""
+    config = TSNEConfig(perplexity=10.0, metric="cosine")
+    result = tsne(X, config)
+    print(f"KL(P || Q) = {result.kl_divergence:.4f} after {result.n_iter} steps")
+    steps, kl = zip(*result.kl_history)
+    figures.loss_curves(list(kl), steps=list(steps), xlabel="gradient step (exaggeration ends at 250)",
+                        ylabel="KL(P || Q)", title="t-SNE objective")
+    """),
+    code("""
+    figures.word_scatter(result.embedding, groups, method="none", title="GloVe 6B 50d, t-SNE (perplexity 10)")
+    """),
+    md("""
+    Two rules of thumb for reading t-SNE maps: sizes of clusters and gaps
+    between them mean little, and different perplexities (try 3 or 30) give
+    different pictures of the same data.
+
+    ## Compare with scikit-learn
+
+    * `sklearn.decomposition.PCA` gives the same projection, sign included.
+    * `sklearn.manifold.TSNE(method="exact")`, with the same perplexity and
+      metric, reaches a KL divergence within 10 % of ours, scored on the same
+      P, and both maps keep the groups together (the share of each word's 5
+      nearest map neighbours from its own group).
+    """),
+    code("""
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    theirs = PCA(n_components=2, svd_solver="full").fit_transform(X.astype(np.float64))
+    np.testing.assert_allclose(model.transform(X), theirs, atol=1e-8)
+
+    sk_map = TSNE(perplexity=10.0, metric="cosine", method="exact", init="pca", random_state=0).fit_transform(X)
+    from minembed.plot import kl_divergence_and_gradient
+
+    sk_kl, _ = kl_divergence_and_gradient(sk_map, result.joint)
+
+    def purity(embedding: np.ndarray, k: int = 5) -> float:
+        d = squared_distances(embedding)
+        np.fill_diagonal(d, np.inf)
+        nearest = np.argsort(d, axis=1)[:, :k]
+        return float(np.mean(label[nearest] == label[:, None]))
+
+    print(f"KL: minembed {result.kl_divergence:.4f}, scikit-learn {sk_kl:.4f}")
+    print(f"group purity of 5 nearest: minembed {purity(result.embedding):.2f}, scikit-learn {purity(sk_map):.2f}")
+    assert result.kl_divergence <= 1.1 * sk_kl
+    assert purity(result.embedding) >= 0.8
+    """),
+]
+
+
+NOTEBOOKS = {
+    "01_vectors_tokens_onehot.ipynb": VECTORS_TOKENS_ONEHOT,
+    "03_word2vec.ipynb": WORD2VEC,
+    "04_similarity_analogies_topk.ipynb": SIMILARITY_ANALOGIES_TOPK,
+    "05_evaluating_embeddings.ipynb": EVALUATION,
+    "09_seeing_embeddings.ipynb": SEEING_EMBEDDINGS,
+}
+
+
+def build(name: str) -> nbformat.NotebookNode:
+    notebook = new_notebook(cells=NOTEBOOKS[name])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number:02d}"  # stable ids: regenerating changes nothing
+    return notebook
+
+
+def main(folder: Path = HERE) -> list[Path]:
+    written = []
+    for name in NOTEBOOKS:
+        path = folder / name
+        nbformat.write(build(name), path)
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE):
+        print(f"wrote {path}")
