@@ -35,6 +35,7 @@ import scipy.stats
 from minembed.topk import topk_cosine
 
 __all__ = ["dataset_path", "load_word_pairs", "load_analogies", "word_pair_similarity", "analogy_accuracy",
+           "word_pairs", "analogies",
            "SimilarityResult", "AnalogyResult"]
 
 
@@ -177,3 +178,42 @@ def analogy_accuracy(vectors, analogies: str | Path | Sequence = None, *, restri
         result.answered += len(ids)
     result.accuracy = result.correct / result.answered if result.answered else 0.0
     return result
+
+
+# --------------------------------------------------------------------------- #
+# The dictionary interface (names as in the issue; the dataclasses above carry
+# the same numbers).
+# --------------------------------------------------------------------------- #
+
+_WORD_PAIR_FILES = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
+
+
+def word_pairs(vectors, dataset: str | Path = "wordsim353", restrict_vocab: int = 300_000,
+               case_insensitive: bool = True) -> dict:
+    """Spearman / Pearson of cosine vs human scores: {"spearman", "pearson", "oov_ratio", "pairs_used"}.
+
+    `dataset` is "wordsim353", "simlex999" or a path to a tab-separated file.
+    Defaults and case handling are gensim's evaluate_word_pairs'.
+    """
+    if isinstance(dataset, str) and dataset in _WORD_PAIR_FILES:
+        dataset = dataset_path(_WORD_PAIR_FILES[dataset])
+    elif not Path(dataset).exists():
+        raise FileNotFoundError(f"no word-pair file {dataset!r}: give 'wordsim353', 'simlex999' "
+                                "or the path of a tab-separated 'word<TAB>word<TAB>score' file")
+    result = word_pair_similarity(vectors, dataset, restrict_vocab=restrict_vocab,
+                                  case_insensitive=case_insensitive)
+    return {"spearman": result.spearman, "pearson": result.pearson,
+            "oov_ratio": result.oov_ratio, "pairs_used": result.pairs_used}
+
+
+def analogies(vectors, restrict_vocab: int = 30_000, path: str | Path | None = None,
+              case_insensitive: bool = True) -> dict:
+    """Google analogy accuracy (3CosAdd): {"correct", "total", "accuracy", "sections", "oov_ratio"}.
+
+    "total" counts the questions answered (all four words among the first
+    `restrict_vocab` words), as gensim's "Total accuracy" does.
+    """
+    result = analogy_accuracy(vectors, path, restrict_vocab=restrict_vocab,
+                              case_insensitive=case_insensitive)
+    return {"correct": result.correct, "total": result.answered, "accuracy": result.accuracy,
+            "sections": result.sections, "oov_ratio": result.oov_ratio}
