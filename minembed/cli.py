@@ -3,10 +3,22 @@
     minembed demo [--out DIR]     the main job: train skip-gram on the Wikipedia
                                   sample, show neighbours, an analogy, scores and
                                   figures next to pretrained GloVe 6B 50d
+    minembed train CORPUS --out FILE [--model skipgram|cbow] [hyperparameters]
+                                  CORPUS: wikipedia, lee, or a text file (one
+                                  sentence per line); FILE: .npz, .txt (word2vec
+                                  text) or .bin (word2vec binary)
+    minembed similar WORD ... [--vectors V]       nearest words (3CosAdd)
+    minembed analogy A B C [--vectors V]          A is to B as C is to ?
+    minembed evaluate [--vectors V]               WordSim353, SimLex-999, Google analogies
+    minembed plot --out DIR [--vectors V]         PCA scatter, heatmap, analogy arrows (PNG)
     minembed neighbours WORD ...  nearest words in the pretrained GloVe 6B 50d table
     minembed info                 which top-k backend is running
 
-Leaves out (for now): training any model on any corpus from the command line.
+V is a vectors file (.npz, word2vec .txt/.bin) or "glove" (pretrained GloVe
+6B 50d, the default). Errors print one line and exit with status 1.
+
+Leaves out: GloVe and PPMI training from the command line (use the modules),
+resuming training, and corpora other than plain text.
 """
 
 from __future__ import annotations
@@ -95,12 +107,100 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def neighbours(args: argparse.Namespace) -> int:
-    glove = _load_glove(args.limit)
-    try:
-        _show_neighbours(glove, args.words, topn=args.topn)
-    except KeyError as error:
-        print(f"error: {error.args[0]}", file=sys.stderr)
-        return 1
+    _show_neighbours(_load_glove(args.limit), args.words, topn=args.topn)
+    return 0
+
+
+def _read_corpus(name: str) -> list[list[str]]:
+    from minembed import datasets, text
+
+    if name == "wikipedia":
+        return datasets.wikipedia_sample()
+    if name == "lee":
+        return datasets.lee_background()
+    path = Path(name)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no corpus {name!r}: give 'wikipedia', 'lee' or the path of a text file "
+            "with one sentence per line"
+        )
+    with open(path, encoding="utf8") as lines:
+        sentences = [text.tokenize(line.lower()) for line in lines]
+    return [s for s in sentences if s]
+
+
+def _load_vectors(name: str):
+    from minembed.vectors import Vectors
+
+    if name == "glove":
+        return _load_glove(None)
+    path = Path(name)
+    if not path.is_file():
+        raise FileNotFoundError(f"no vectors file {name!r}: give a .npz, .txt or .bin file, or 'glove'")
+    if path.suffix == ".npz":
+        return Vectors.load(path)
+    return Vectors.load_word2vec_format(path, binary=path.suffix == ".bin")
+
+
+def _save_vectors(vectors, out: str) -> None:
+    path = Path(out)
+    if path.suffix == ".npz":
+        vectors.save(path)
+    elif path.suffix in (".txt", ".vec", ".bin"):
+        vectors.save_word2vec_format(path, binary=path.suffix == ".bin")
+    else:
+        raise ValueError(f"cannot tell the format of {out!r}: end it in .npz, .txt or .bin")
+
+
+def train(args: argparse.Namespace) -> int:
+    from minembed.word2vec import Word2Vec
+
+    if Path(args.out).suffix not in (".npz", ".txt", ".vec", ".bin"):
+        raise ValueError(f"cannot tell the format of {args.out!r}: end it in .npz, .txt or .bin")
+    sentences = _read_corpus(args.corpus)
+    print(f"{args.corpus}: {len(sentences):,} sentences, {sum(map(len, sentences)):,} tokens")
+    model = Word2Vec(sg=int(args.model == "skipgram"), vector_size=args.vector_size, window=args.window,
+                     negative=args.negative, min_count=args.min_count, epochs=args.epochs,
+                     seed=args.seed).fit(sentences, progress=True)
+    _save_vectors(model.wv, args.out)
+    print(f"{len(model.vocab):,} words x {args.vector_size} written to {args.out}; "
+          f"loss per epoch: " + ", ".join(f"{loss:.3f}" for loss in model.losses))
+    return 0
+
+
+def similar(args: argparse.Namespace) -> int:
+    _show_neighbours(_load_vectors(args.vectors), args.words, topn=args.topn)
+    return 0
+
+
+def analogy(args: argparse.Namespace) -> int:
+    table = _load_vectors(args.vectors)
+    answers = table.most_similar(positive=[args.b, args.c], negative=[args.a], topn=args.topn)
+    print(f"{args.a} : {args.b} :: {args.c} : " + ", ".join(f"{w} ({s:.3f})" for w, s in answers))
+    return 0
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    from minembed import evaluate
+
+    table = _load_vectors(args.vectors)
+    for dataset in ("wordsim353", "simlex999"):
+        scores = evaluate.word_pairs(table, dataset, restrict_vocab=args.restrict_vocab)
+        print(f"{dataset}: Spearman {scores['spearman']:.3f}, Pearson {scores['pearson']:.3f}, "
+              f"{scores['oov_ratio']:.1f}% of pairs out of vocabulary")
+    result = evaluate.analogies(table, restrict_vocab=args.restrict_vocab)
+    print(f"analogies: {result['correct']:,} of {result['total']:,} ({result['accuracy']:.1%})")
+    for section in result["sections"]:
+        print(f"  {section['section']:>30}: {section['correct']:>5} / {section['answered']:<5}")
+    return 0
+
+
+def plot(args: argparse.Namespace) -> int:
+    from minembed import figures
+
+    written = figures.demo_figures(_load_vectors(args.vectors), Path(args.out))
+    for name, path in written.items():
+        print(f"{name:>10}: {path}")
     return 0
 
 
@@ -118,6 +218,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--vector-size", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=demo)
+    p = commands.add_parser("train", help="train skip-gram or CBOW and write the vectors")
+    p.add_argument("corpus", help="wikipedia, lee, or a text file with one sentence per line")
+    p.add_argument("--out", required=True, help="output file: .npz, .txt (word2vec text) or .bin")
+    p.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram")
+    p.add_argument("--vector-size", type=int, default=100)
+    p.add_argument("--window", type=int, default=5)
+    p.add_argument("--negative", type=int, default=5)
+    p.add_argument("--min-count", type=int, default=5)
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=train)
+    vectors_help = "a .npz / word2vec .txt / .bin file, or 'glove' (default)"
+    p = commands.add_parser("similar", help="nearest words")
+    p.add_argument("words", nargs="+")
+    p.add_argument("--vectors", default="glove", help=vectors_help)
+    p.add_argument("--topn", type=int, default=10)
+    p.set_defaults(run=similar)
+    p = commands.add_parser("analogy", help="a is to b as c is to ?")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("c")
+    p.add_argument("--vectors", default="glove", help=vectors_help)
+    p.add_argument("--topn", type=int, default=3)
+    p.set_defaults(run=analogy)
+    p = commands.add_parser("evaluate", help="WordSim353, SimLex-999 and Google analogies")
+    p.add_argument("--vectors", default="glove", help=vectors_help)
+    p.add_argument("--restrict-vocab", type=int, default=30_000)
+    p.set_defaults(run=evaluate_command)
+    p = commands.add_parser("plot", help="write PCA scatter, heatmap and analogy figures as PNG")
+    p.add_argument("--out", required=True, help="folder for the PNG files")
+    p.add_argument("--vectors", default="glove", help=vectors_help)
+    p.set_defaults(run=plot)
     p = commands.add_parser("neighbours", help="nearest words in GloVe 6B 50d")
     p.add_argument("words", nargs="+")
     p.add_argument("--topn", type=int, default=10)
@@ -126,7 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("info", help="which top-k backend runs")
     p.set_defaults(run=info)
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (KeyError, ValueError, OSError, ImportError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"error: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

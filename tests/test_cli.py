@@ -41,3 +41,42 @@ def test_demo_trains_and_writes_figures(tmp_path):
         figure = tmp_path / "skipgram" / f"{name}.png"
         assert figure.exists() and figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "glove" / "analogy.png").exists()
+
+
+def test_train_similar_analogy_evaluate_plot_on_a_small_file(tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    rng = __import__("numpy").random.default_rng(0)
+    words = ["cat", "dog", "mouse", "king", "queen", "man", "woman", "city", "town", "river"]
+    corpus.write_text("\n".join(" ".join(rng.choice(words, size=12)) for _ in range(300)))
+    out = tmp_path / "vectors.txt"
+    done = run("train", str(corpus), "--out", str(out), "--epochs", "2", "--vector-size", "8", "--min-count", "1")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert out.read_text().split("\n")[0] == "10 8"  # word2vec text header: 10 words x 8
+    done = run("similar", "cat", "--vectors", str(out), "--topn", "3")
+    assert done.returncode == 0 and done.stdout.count("(") == 3
+    done = run("analogy", "man", "king", "woman", "--vectors", str(out))
+    assert done.returncode == 0 and done.stdout.startswith("man : king :: woman :")
+    done = run("evaluate", "--vectors", str(out))
+    assert done.returncode == 0 and "wordsim353: Spearman" in done.stdout
+    done = run("plot", "--out", str(tmp_path / "figures"), "--vectors", str(out))
+    assert done.returncode == 0 and (tmp_path / "figures" / "heatmap.png").exists()
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["train", "no/such/corpus.txt", "--out", "x.npz"], "no corpus 'no/such/corpus.txt'"),
+        (["train", "lee", "--out", "vectors.pickle"], "end it in .npz, .txt or .bin"),
+        (["similar", "cat", "--vectors", "missing.npz"], "no vectors file 'missing.npz'"),
+    ],
+)
+def test_bad_input_is_one_line_and_a_non_zero_exit(arguments, message, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "minembed", *arguments], capture_output=True,
+                          text=True, cwd=tmp_path)
+    assert done.returncode == 1
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_unknown_model_name_is_refused_by_the_parser():
+    done = run("train", "lee", "--out", "x.npz", "--model", "bert")
+    assert done.returncode == 2 and "invalid choice: 'bert'" in done.stderr
