@@ -67,10 +67,30 @@ cdef inline bint ranks_below(float score_a, int64_t index_a,
     return score_a < score_b or (score_a == score_b and index_a > index_b)
 
 
+cdef inline void sift_down_from_root(float *scores, int64_t *indices, Py_ssize_t size,
+                                     float score, int64_t index) noexcept nogil:
+    """Put (score, index) at the root of a heap of `size` and sift it down to its place."""
+    cdef Py_ssize_t position = 0, child
+    while True:
+        child = 2 * position + 1
+        if child >= size:
+            break
+        if child + 1 < size and ranks_below(scores[child + 1], indices[child + 1],
+                                            scores[child], indices[child]):
+            child += 1  # the worse of the two children
+        if not ranks_below(scores[child], indices[child], score, index):
+            break
+        scores[position] = scores[child]
+        indices[position] = indices[child]
+        position = child
+    scores[position] = score
+    indices[position] = index
+
+
 cdef inline void heap_offer(float *scores, int64_t *indices, Py_ssize_t *size,
                             Py_ssize_t k, float score, int64_t index) noexcept nogil:
     """Keep (score, index) if it belongs among the best k seen so far."""
-    cdef Py_ssize_t position, parent, child
+    cdef Py_ssize_t position, parent
     if size[0] < k:  # not full yet: append, then sift up
         position = size[0]
         size[0] += 1
@@ -86,51 +106,20 @@ cdef inline void heap_offer(float *scores, int64_t *indices, Py_ssize_t *size,
         return
     if not ranks_below(scores[0], indices[0], score, index):
         return  # no better than the worst kept
-    position = 0  # replace the root, then sift down
-    while True:
-        child = 2 * position + 1
-        if child >= k:
-            break
-        if child + 1 < k and ranks_below(scores[child + 1], indices[child + 1],
-                                         scores[child], indices[child]):
-            child += 1
-        if not ranks_below(scores[child], indices[child], score, index):
-            break
-        scores[position] = scores[child]
-        indices[position] = indices[child]
-        position = child
-    scores[position] = score
-    indices[position] = index
+    sift_down_from_root(scores, indices, k, score, index)  # replace the root
 
 
 cdef inline void heap_pop_worst(float *scores, int64_t *indices, Py_ssize_t *size,
                                 float *worst_score, int64_t *worst_index) noexcept nogil:
     """Remove the root (the worst kept candidate) and return it."""
-    cdef Py_ssize_t n, position = 0, child
-    cdef float score
-    cdef int64_t index
+    cdef Py_ssize_t n
     worst_score[0] = scores[0]
     worst_index[0] = indices[0]
     size[0] -= 1
     n = size[0]
     if n == 0:
         return
-    score = scores[n]
-    index = indices[n]
-    while True:
-        child = 2 * position + 1
-        if child >= n:
-            break
-        if child + 1 < n and ranks_below(scores[child + 1], indices[child + 1],
-                                         scores[child], indices[child]):
-            child += 1
-        if not ranks_below(scores[child], indices[child], score, index):
-            break
-        scores[position] = scores[child]
-        indices[position] = indices[child]
-        position = child
-    scores[position] = score
-    indices[position] = index
+    sift_down_from_root(scores, indices, n, scores[n], indices[n])  # last slot moves up
 
 
 cdef inline bint is_excluded(const int64_t *exclude_offsets, const int64_t *exclude_ids,
