@@ -80,3 +80,12 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(arguments, message, tmp_path)
 def test_unknown_model_name_is_refused_by_the_parser():
     done = run("train", "lee", "--out", "x.npz", "--model", "bert")
     assert done.returncode == 2 and "invalid choice: 'bert'" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["demo", "train", "similar", "analogy", "evaluate", "plot", "neighbours", "info"])
+def test_every_command_has_help(command):
+    from minembed.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
