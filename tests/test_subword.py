@@ -1,0 +1,296 @@
+"""minembed.subword: n-grams and bucket ids against gensim's, the subword gradient against
+torch autograd and finite differences, the minibatch step against a plain np.add.at
+reference, and training on the planted corpus (loss falling every epoch, planted
+analogies recovered, same seed -> same bytes), plus vectors for unseen words.
+
+Calibration: with batch_size 256, vector_size 32, window 3, sample 0, bucket
+50,000 on the 4,000-sentence planted corpus (corpus seeds 0 and 1, model seeds
+0-2), every run recovered 60/60 planted analogies, the epoch loss fell every
+epoch (2.65 -> 2.02), and "g0_a3x" had g0_a3 as its nearest word (cosine 0.96,
+the next 0.83). The thresholds below (90% of analogies, loss at most 0.85 of
+the first epoch's) leave room for BLAS rounding, not for a broken model.
+"""
+
+import numpy as np
+import pytest
+import torch
+from gensim.models.fasttext import compute_ngrams, compute_ngrams_bytes, ft_hash_bytes, ft_ngram_hashes
+
+from minembed.subword import (
+    FastText, SubwordVectors, add_to_rows_ragged, add_to_rows_ragged_public, fnv1a_hash, ngram_hashes, ngrams,
+    ragged_rows, subword_sgns_loss_and_grads, subword_table, train,
+)
+from minembed.synthetic import planted_analogy_corpus
+from minembed.word2vec import _FIRST, finite_difference_gradients, skipgram_pairs
+
+# ----------------------------------------------------------------------------- n-grams and hashes
+
+HAND_PICKED = [
+    "a", "I", "of", "cat", "internationalization", "naïve", "café", "Ångström", "São", "straße", "Œuvre",
+    "東京", "中华人民共和国", "日本語", "한국어", "Москва", "жёлтый", "Ёж", "😀", "👩‍💻", "🇫🇷", "a😀b",
+    "e\u0301", "ﬁ", "x" * 40, "aaaa", "<tag>", "a b", "\u00a0", "𝔘𝔫𝔦",
+]
+
+
+def many_words(n=1200, seed=0):
+    """Hand-picked words plus random ones over ASCII, Latin-1 accents, Cyrillic, CJK and emoji."""
+    rng = np.random.default_rng(seed)
+    pools = ["abcdefghijklmnopqrstuvwxyz", "éèêëàâäçôöûüñßøå", "абвгдеёжзийклмнопрстуфхцчшщыэюя",
+             "的一是不了人我在有他这中大来上国个到说们", "😀😂🥲👍🚀🌍🎉"]
+    words = list(HAND_PICKED)
+    while len(words) < n:
+        length = int(rng.integers(1, 12))
+        mix = rng.choice(len(pools), size=int(rng.integers(1, 3)), replace=False)
+        alphabet = "".join(pools[i] for i in mix)
+        words.append("".join(alphabet[i] for i in rng.integers(len(alphabet), size=length)))
+    return words
+
+
+WORDS = many_words()
+
+
+def test_the_word_list_is_mostly_non_ascii():
+    assert len(WORDS) >= 1000
+    assert sum(not w.isascii() for w in WORDS) > 500
+
+
+@pytest.mark.parametrize("min_n, max_n, bucket", [(3, 6, 2_000_000), (1, 3, 1000), (2, 5, 7), (4, 4, 1)])
+def test_ngram_hashes_equal_gensim(min_n, max_n, bucket):
+    for word in WORDS:
+        assert ngram_hashes(word, min_n, max_n, bucket) == ft_ngram_hashes(word, min_n, max_n, bucket), word
+
+
+@pytest.mark.parametrize("min_n, max_n", [(3, 6), (1, 3), (1, 1), (5, 9)])
+def test_ngrams_equal_gensim_in_fasttext_order(min_n, max_n):
+    for word in WORDS:
+        ours = ngrams(word, min_n, max_n)
+        assert ours == [b.decode("utf-8") for b in compute_ngrams_bytes(word, min_n, max_n)], word
+        if min_n > 1:  # compute_ngrams (by length, then position) keeps "<" and ">" when min_n = 1
+            assert sorted(ours) == sorted(compute_ngrams(word, min_n, max_n)), word
+
+
+def test_fnv1a_reads_bytes_as_signed_chars_like_fasttext():
+    for word in WORDS[:300]:
+        data = f"<{word}>".encode("utf-8")
+        assert fnv1a_hash(data) == ft_hash_bytes(data)
+    # the quirk matters: the standard (unsigned) FNV-1a of a non-ASCII byte differs
+    standard = ((2166136261 ^ 0xC3) * 16777619) & 0xFFFFFFFF
+    assert fnv1a_hash(b"\xc3") == ft_hash_bytes(b"\xc3") != standard
+
+
+def test_short_words_have_no_ngrams_when_min_n_is_too_long():
+    assert ngram_hashes("ab", 5, 6) == [] == ft_ngram_hashes("ab", 5, 6, 2_000_000)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(word="cat", min_n=4, max_n=3), "max_n must be >= min_n"),
+    (dict(word="cat", bucket=0), "bucket must be >= 1"),
+    (dict(word="cat", min_n=0), "min_n must be >= 1"),
+    (dict(word=""), "non-empty"),
+])
+def test_bad_input_raises_value_error(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ngram_hashes(**kwargs)
+
+
+def test_subword_table_lists_each_words_rows():
+    words = ["cat", "cats", "où", "aaaa"]
+    buckets, rows, offsets = subword_table(words, 3, 6, 1000)
+    for w, word in enumerate(words):
+        assert buckets[rows[offsets[w]:offsets[w + 1]]].tolist() == ngram_hashes(word, 3, 6, 1000)
+    picked, starts = ragged_rows(rows, offsets, np.array([3, 0, 3]))
+    assert buckets[picked[starts[0]:starts[1]]].tolist() == ngram_hashes("aaaa", 3, 6, 1000)
+    assert buckets[picked[starts[1]:starts[2]]].tolist() == ngram_hashes("cat", 3, 6, 1000)
+    assert offsets[4] - offsets[3] == len(ngrams("aaaa")) and ngrams("aaaa").count("aaa") == 2  # repeats kept
+
+
+def test_ragged_scatter_fast_and_public_paths_equal_np_add_at():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(0, 9, size=50)  # (U,) some vectors go nowhere
+    starts = np.concatenate([[0], np.cumsum(lengths)])  # (U + 1,)
+    rows = rng.integers(0, 20, size=starts[-1]).astype(np.int32)  # (S,) many repeats in 20 rows
+    coefficients = rng.normal(size=starts[-1]).astype(np.float32)  # (S,)
+    vectors = rng.normal(size=(50, 7)).astype(np.float32)  # (U, D)
+    expected = rng.normal(size=(20, 7)).astype(np.float32)  # (R, D)
+    fast, public = expected.copy(), expected.copy()
+    np.add.at(expected, rows, coefficients[:, None] * np.repeat(vectors, lengths, axis=0))
+    add_to_rows_ragged(fast, rows, starts, coefficients, vectors)
+    add_to_rows_ragged_public(public, rows, starts, coefficients, vectors)
+    np.testing.assert_allclose(fast, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(public, expected, rtol=1e-5, atol=1e-5)
+
+
+# ----------------------------------------------------------------------------- gradients
+
+B, L, K, D = 5, 4, 3, 6
+
+
+def random_batch(dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    w_word = rng.normal(size=(B, D)).astype(dtype)  # (B, D)
+    n_ngrams = rng.normal(size=(B, L, D)).astype(dtype)  # (B, L, D)
+    present = rng.random((B, L)) < 0.7  # (B, L) bool
+    present[0] = False  # a word without n-grams: h is its own row
+    present[1] = True
+    c_outputs = rng.normal(size=(B, 1 + K, D)).astype(dtype)  # (B, 1 + K, D)
+    use = rng.random((B, 1 + K)) < 0.8  # (B, 1 + K) bool
+    use[:, 0] = True
+    return w_word, n_ngrams, present, c_outputs, use
+
+
+def torch_subword_loss(w_word, n_ngrams, present, c_outputs, use):
+    mask = torch.as_tensor(present, dtype=w_word.dtype)
+    h = (w_word + torch.einsum("bl,bld->bd", mask, n_ngrams)) / (1 + mask.sum(1, keepdim=True))
+    scores = torch.einsum("bd,bjd->bj", h, c_outputs)
+    sign = torch.ones(scores.shape[1], dtype=scores.dtype)
+    sign[0] = -1  # -log s(score_0) = softplus(-score_0); -log s(-score_k) = softplus(score_k)
+    return (torch.nn.functional.softplus(sign * scores) * torch.as_tensor(use, dtype=scores.dtype)).sum(1)
+
+
+def test_gradients_match_torch_autograd():
+    w_word, n_ngrams, present, c_outputs, use = random_batch(np.float64)
+    loss, grad_word, grad_ngrams, g, h = subword_sgns_loss_and_grads(w_word, n_ngrams, present, c_outputs, use)
+    tensors = [torch.tensor(a, requires_grad=True) for a in (w_word, n_ngrams, c_outputs)]
+    torch_loss = torch_subword_loss(tensors[0], tensors[1], present, tensors[2], use)
+    torch_loss.sum().backward()
+    np.testing.assert_allclose(loss, torch_loss.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(grad_word, tensors[0].grad.numpy(), rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(grad_ngrams, tensors[1].grad.numpy(), rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(g[:, :, None] * h[:, None, :], tensors[2].grad.numpy(), rtol=1e-5, atol=1e-12)
+    assert np.all(grad_ngrams[~present] == 0) and np.abs(grad_ngrams[present]).min() > 0
+
+
+def test_gradients_match_finite_differences():
+    w_word, n_ngrams, present, c_outputs, use = random_batch(np.float64, seed=1)
+    arrays = {"w_word": w_word, "n_ngrams": n_ngrams, "c_outputs": c_outputs}
+    loss_of = lambda a: subword_sgns_loss_and_grads(a["w_word"], a["n_ngrams"], present, a["c_outputs"], use)[0].sum()
+    numeric = finite_difference_gradients(loss_of, arrays)
+    _, grad_word, grad_ngrams, g, h = subword_sgns_loss_and_grads(w_word, n_ngrams, present, c_outputs, use)
+    np.testing.assert_allclose(grad_word, numeric["w_word"], rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(grad_ngrams, numeric["n_ngrams"], rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(g[:, :, None] * h[:, None, :], numeric["c_outputs"], rtol=1e-5, atol=1e-8)
+
+
+# ----------------------------------------------------------------------------- the minibatch step
+
+PLANTED = planted_analogy_corpus(n_sentences=4000, seed=0)
+SMALL = dict(vector_size=32, min_count=1, window=3, sample=0, bucket=50_000)
+
+
+def test_one_step_equals_a_plain_np_add_at_update():
+    """The fast step (mix_rows, add_to_rows) against subword_sgns_loss_and_grads + np.add.at."""
+    model = FastText(epochs=1, seed=0, **SMALL).fit(PLANTED.sentences[:300])
+    ids = model.vocab.encode([w for s in PLANTED.sentences[:40] for w in s])  # one long "sentence"
+    ids = np.asarray(ids, dtype=np.int32)
+    sentence_of = np.zeros(len(ids), dtype=np.int32)
+    centres = np.arange(len(ids))
+    reach = np.full(len(ids), 3)
+    W, N, C = model.W.copy(), model.N.copy(), model.C.copy()
+    lr = 0.05
+
+    model._skipgram_step(ids, sentence_of, centres, reach, lr, np.random.default_rng(7))
+
+    context_pos, centre_pos = skipgram_pairs(centres, sentence_of, reach, 3)
+    inputs, targets = ids[context_pos], ids[centre_pos]
+    outputs = np.concatenate([targets[:, None], model.noise.draw((len(targets), 5), np.random.default_rng(7))], 1)
+    lengths = np.diff(model.ngram_offsets)[inputs]  # (P,) n-grams of each input
+    count = np.arange(lengths.max())[None, :] < lengths[:, None]  # (P, L) bool: a real n-gram slot
+    rows = np.zeros(count.shape, dtype=np.int64)  # (P, L) padded with row 0
+    rows[count] = ragged_rows(model.ngram_rows, model.ngram_offsets, inputs)[0]
+    _, grad_word, _, g, h = subword_sgns_loss_and_grads(W[inputs], N[rows], count, C[outputs],
+                                                        (outputs != outputs[:, :1]) | _FIRST)
+    grad_h = grad_word * (1 + count.sum(1))[:, None]  # every row gets the whole dloss/dh
+    np.add.at(C, outputs, -lr * g[:, :, None] * h[:, None, :])
+    np.add.at(W, inputs, -lr * grad_h)
+    np.add.at(N, rows[count], -lr * np.broadcast_to(grad_h[:, None, :], rows.shape + (32,))[count])
+    assert len(np.unique(inputs)) < len(inputs)  # repeats are present, so a lost update would show
+    np.testing.assert_allclose(model.C, C, atol=2e-6)
+    np.testing.assert_allclose(model.W, W, atol=2e-6)
+    np.testing.assert_allclose(model.N, N, atol=2e-6)
+
+
+# ----------------------------------------------------------------------------- training
+
+@pytest.fixture(scope="module")
+def trained():
+    return FastText(epochs=5, seed=0, **SMALL).fit(PLANTED.sentences)
+
+
+def test_loss_falls_every_epoch(trained):
+    assert all(later < earlier for earlier, later in zip(trained.losses, trained.losses[1:])), trained.losses
+    assert trained.losses[-1] < 0.85 * trained.losses[0]
+
+
+def test_planted_analogies_are_recovered(trained):
+    wv = trained.wv
+    hits = sum(wv.most_similar(positive=[b, c], negative=[a], topn=1)[0][0] == d for a, b, c, d in PLANTED.analogies)
+    assert hits >= 0.9 * len(PLANTED.analogies), f"{hits} of {len(PLANTED.analogies)}"
+
+
+def test_same_seed_same_bytes_other_seed_differs():
+    sentences = PLANTED.sentences[:500]
+    first = FastText(epochs=2, seed=3, **SMALL).fit(sentences)
+    second = FastText(epochs=2, seed=3, **SMALL).fit(sentences)
+    other = FastText(epochs=2, seed=4, **SMALL).fit(sentences)
+    assert first.W.tobytes() == second.W.tobytes() and first.N.tobytes() == second.N.tobytes()
+    assert first.wv.vectors.tobytes() == second.wv.vectors.tobytes()
+    assert first.wv.vectors.tobytes() != other.wv.vectors.tobytes()
+
+
+def test_vocabulary_vectors_are_the_mean_of_word_and_ngram_rows(trained):
+    wv = trained.wv
+    for word in ["g0_a3", "t1_2_0", "f5"]:
+        w = trained.vocab.index[word]
+        rows = np.searchsorted(trained.buckets, ngram_hashes(word, 3, 6, 50_000))
+        expected = (trained.W[w].astype(np.float64) + trained.N[rows].sum(0)) / (1 + len(rows))
+        np.testing.assert_allclose(wv[word], expected, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("word", ["g0_a3x", "t1_2_1_2_1"])
+def test_unseen_words_get_the_mean_of_their_known_ngram_rows(trained, word):
+    wv = trained.wv
+    assert word not in wv
+    hashes = ngram_hashes(word, 3, 6, 50_000)
+    known = [h for h in hashes if h in set(trained.buckets.tolist())]
+    assert 0 < len(known) < len(hashes)  # some n-grams ("a3x>") never occurred in training
+    if word == "t1_2_1_2_1":
+        assert len(set(known)) < len(known)  # a repeated n-gram ("1_2") counts twice, as in fastText
+    expected = trained.N[np.searchsorted(trained.buckets, known)].mean(0)
+    np.testing.assert_allclose(wv[word], expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(wv.vector_for(word), expected, rtol=1e-5, atol=1e-7)
+
+
+def test_most_similar_answers_for_unseen_words(trained):
+    wv = trained.wv
+    # "g0_a3x" shares "<g0_a", "g0_a3", ... with g0_a3: its nearest vocabulary word is g0_a3
+    neighbours = wv.most_similar("g0_a3x", topn=3)
+    assert neighbours[0][0] == "g0_a3", neighbours
+    query = wv["g0_a3x"] / np.linalg.norm(wv["g0_a3x"])
+    by_vector = wv.most_similar(positive=[query], topn=3)
+    assert [w for w, _ in neighbours] == [w for w, _ in by_vector]
+    np.testing.assert_allclose([s for _, s in neighbours], [s for _, s in by_vector], atol=1e-6)
+    assert wv.similarity("g0_a3x", "g0_a3") == pytest.approx(neighbours[0][1], abs=1e-5)
+
+
+def test_a_word_without_known_ngrams_raises_key_error(trained):
+    with pytest.raises(KeyError, match="none of its"):
+        trained.wv["ЖЖЖЖ"]
+    with pytest.raises(ValueError, match="non-empty"):
+        trained.wv.vector_for("")
+
+
+def test_train_returns_subword_vectors():
+    wv = train(PLANTED.sentences[:400], epochs=1, seed=0, **SMALL)
+    assert isinstance(wv, SubwordVectors) and wv.vector_size == 32
+    assert wv["zz_g0_a1"].shape == (32,)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(sg=0), "skip-gram only"),
+    (dict(min_n=5, max_n=3), "max_n must be >= min_n"),
+    (dict(bucket=0), "bucket must be >= 1"),
+    (dict(shared_negatives=True), "shared_negatives"),
+])
+def test_bad_configuration_says_what_to_change(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        FastText(**kwargs)
