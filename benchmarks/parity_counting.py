@@ -1,0 +1,286 @@
+"""Counting beside predicting: PPMI + SVD and GloVe next to skip-gram, on the word2vec parity corpora.
+
+Same corpus and shared settings as benchmarks/parity_word2vec.py (vocabulary
+min_count 5, d = 100, context window 5), scored by the same evaluator
+(minembed.evaluate: WordSim353 and SimLex-999 Spearman, Google analogy
+accuracy by 3CosAdd), restricted to the words every system knows:
+
+    skip-gram    minembed.word2vec: negative 5, sample 1e-3, 5 epochs, alpha 0.025 -> 0.0001
+    PPMI + SVD   minembed.ppmi: word2vec's shrunk-window weights ("linear"), context
+                 smoothing 0.75, no shift (k = 1), W = U S^0.5 (Levy et al. 2015's choices)
+    GloVe        minembed.glove: 1/d weights, x_max 100 (the paper) and 10 (demo.sh), alpha
+                 0.75, AdaGrad from 0.05, W + W~, --glove-epochs passes (glove.c: 25)
+
+Seeds give each trained system a mean and a spread (PPMI + SVD varies only by
+its random sketch). The verdict asks the issue's question: does GloVe trail
+skip-gram on word similarity by more than skip-gram's spread over seeds (max - min)?
+
+Then the Levy & Goldberg (2014) check: skip-gram with k noise words from
+unigram^0.75 is at its optimum when w . c = PMI(w, c) - log k, PMI measured
+with the noise distribution for the centre word. For skip-gram models
+(minembed.word2vec: W holds the context words, the inputs; C the centre words,
+the outputs) the dot products W[a] . C[b] are compared with that shifted PMI,
+counted over the same windows (shrunk-window weights) on every pair seen at
+least --lg-min-count times: correlation, least-squares slope, mean gap. One
+model is the parity one (sample 1e-3, which the PMI counts ignore); the other
+is trained with sample=0, where the counts are exactly what it saw (on the
+Wikipedia sample minembed.word2vec stops that one as diverged at alpha 0.025).
+
+Last, speed: co-occurrence counting in tokens/s (window 10 and 5) and peak
+traced memory for three chunk sizes, and GloVe's seconds per epoch per
+million non-zeros. The machine is shared: wall and CPU times are both shown.
+
+    python benchmarks/parity_counting.py --corpus wiki                    # 3 seeds, ~40 min on 2 busy cores
+    python benchmarks/parity_counting.py --corpus dictionary --seeds 0    # GloVe alone ~1 h per seed (not run yet)
+    python benchmarks/parity_counting.py --corpus wiki --speed-only       # counting speed, ~1 min
+    python benchmarks/parity_counting.py --corpus wiki --levy-goldberg-only   # ~30 s
+
+Not here: a comparison with mittens (a NumPy GloVe on PyPI), which is not
+installed (its NumPy path also needs pandas, and it trains full-batch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import pickle
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import scipy.stats
+
+from minembed import cooccur, datasets, glove, ppmi
+from minembed.evaluate import analogy_accuracy, dataset_path, word_pair_similarity
+from minembed.vectors import Vectors
+from minembed.vocab import Vocabulary
+from minembed.word2vec import TrainingDiverged, Word2Vec
+
+SHARED = dict(vector_size=100, window=5, min_count=5)  # as benchmarks/parity_word2vec.py
+SKIPGRAM = dict(sg=1, negative=5, sample=1e-3, epochs=5, alpha=0.025, min_alpha=0.0001, **SHARED)
+PPMI_SVD = dict(distance_weighting="linear", context_smoothing=0.75, shift=1.0, eigenvalue_weight=0.5, **SHARED)
+GLOVE = dict(x_max=100.0, alpha=0.75, learning_rate=0.05, output="word+context", **SHARED)
+GLOVE_X_MAX = {"GloVe x_max=100": 100.0, "GloVe x_max=10": 10.0}
+CORPORA = {"wiki": datasets.wikipedia_sample, "dictionary": datasets.dictionary_corpus}
+METRICS = ("wordsim353", "simlex999", "analogies")
+
+
+def load_corpus(name: str, cache_dir: Path) -> list[list[str]]:
+    """Tokenised corpus, cached as a pickle (the same cache as parity_word2vec.py)."""
+    cache = cache_dir / f"{name}.pkl"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    sentences = CORPORA[name]()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(sentences))
+    return sentences
+
+
+def restricted(vectors: Vectors, keep: set[str]) -> Vectors:
+    rows = [i for i, w in enumerate(vectors.words) if w in keep]
+    return Vectors([vectors.words[i] for i in rows], vectors.vectors[rows])
+
+
+def scores(vectors: Vectors) -> dict[str, float]:
+    return {
+        "wordsim353": word_pair_similarity(vectors, dataset_path("wordsim353.tsv")).spearman,
+        "simlex999": word_pair_similarity(vectors, dataset_path("simlex999.txt")).spearman,
+        "analogies": analogy_accuracy(vectors, dataset_path("questions-words.txt")).accuracy,
+    }
+
+
+def timed(function):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+# ----------------------------------------------------------------------------- the systems
+
+
+def train_skipgram(sentences, seed: int, **overrides) -> Word2Vec:
+    return Word2Vec(**{**SKIPGRAM, **overrides}, seed=seed).fit(sentences)
+
+
+def train_ppmi(sentences, seed: int) -> Vectors:
+    return ppmi.train(sentences, seed=seed, **PPMI_SVD)
+
+
+def train_glove(sentences, seed: int, x_max: float, epochs: int, counts_cache: dict) -> glove.GloVe:
+    """GloVe on cached counts: the co-occurrence matrix does not depend on the seed."""
+    model = glove.GloVe(**{**GLOVE, "x_max": x_max}, epochs=epochs, seed=seed)
+    if "counts" not in counts_cache:
+        vocab = Vocabulary.build(sentences, min_count=SHARED["min_count"])
+        (counts, wall, cpu) = timed(lambda: cooccur.count([vocab.encode(s) for s in sentences],
+                                                          window=SHARED["window"], vocab_size=len(vocab)))
+        counts_cache.update(counts=counts, vocab=vocab, seconds=(wall, cpu))
+    return model.fit_counts(*counts_cache["counts"], counts_cache["vocab"])
+
+
+def summarise(results: dict[str, list[dict]]) -> str:
+    header = f"{'system':<22}" + "".join(f"{m + ' mean±std [min, max]':>36}" for m in METRICS) + f"{'seconds':>10}"
+    lines = [header]
+    for system, rows in results.items():
+        cells = []
+        for metric in METRICS:
+            x = np.array([r[metric] for r in rows])
+            cells.append(f"{x.mean():.3f}±{x.std():.3f} [{x.min():.3f}, {x.max():.3f}]")
+        seconds = np.mean([r["seconds"] for r in rows])
+        lines.append(f"{system:<22}" + "".join(f"{c:>36}" for c in cells) + f"{seconds:>10.0f}")
+    return "\n".join(lines)
+
+
+def verdicts(results: dict[str, list[dict]]) -> str:
+    """Does each counting system trail skip-gram on word similarity by more than skip-gram's seed spread?"""
+    reference = results["skip-gram"]
+    lines = []
+    for system in results:
+        if system == "skip-gram":
+            continue
+        parts = []
+        for metric in ("wordsim353", "simlex999"):
+            sg = np.array([r[metric] for r in reference])
+            mean = np.mean([r[metric] for r in results[system]])
+            spread = sg.max() - sg.min()
+            gap = sg.mean() - mean
+            verdict = "ahead" if gap < 0 else ("within the spread" if gap <= spread else "TRAILS by more than the spread")
+            parts.append(f"{metric}: {mean:.3f} vs skip-gram {sg.mean():.3f}, gap {gap:+.3f} "
+                         f"(spread {spread:.3f}) -> {verdict}")
+        lines.append(f"  {system:<20} " + ";  ".join(parts))
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- Levy & Goldberg
+
+
+def levy_goldberg(model: Word2Vec, sentences, min_pair_count: float) -> dict[str, float]:
+    """Compare W[a] . C[b] with PMI(a, b) - log k over the pairs counted at least min_pair_count times."""
+    vocab, k = model.vocab, model.config.negative
+    rows, cols, values = cooccur.count([vocab.encode(s) for s in sentences], window=model.config.window,
+                                       distance_weighting="linear", vocab_size=len(vocab))
+    # (a = context word = input, b = centre word = output): a is in b's window as often as b in a's
+    row_totals = np.bincount(rows, weights=values, minlength=len(vocab))  # (V,) float64: #(a)
+    noise = vocab.noise_distribution(model.config.ns_exponent)  # (V,) float64: P_n(b), what negatives are drawn from
+    shifted_pmi = np.log(values) - np.log(row_totals[rows]) - np.log(noise[cols]) - np.log(k)  # (K,) float64
+    keep = values >= min_pair_count
+    a, b, target = rows[keep], cols[keep], shifted_pmi[keep]
+    dots = np.einsum("kd,kd->k", model.W[a].astype(np.float64), model.C[b].astype(np.float64))  # (K',) float64
+    slope, intercept = np.polyfit(target, dots, 1)
+    return {"pairs": int(keep.sum()), "pearson": float(scipy.stats.pearsonr(target, dots)[0]),
+            "spearman": float(scipy.stats.spearmanr(target, dots)[0]), "slope": float(slope),
+            "intercept": float(intercept), "mean_gap": float(np.mean(dots - target)),
+            "mean_shifted_pmi": float(target.mean()), "mean_dot": float(dots.mean())}
+
+
+# ----------------------------------------------------------------------------- speed
+
+
+def counting_speed(sentences) -> list[str]:
+    vocab = Vocabulary.build(sentences, min_count=SHARED["min_count"])
+    encoded = [vocab.encode(s) for s in sentences]
+    tokens = sum(map(len, encoded))
+    lines = [f"counting {tokens:,} tokens (vocabulary {len(vocab):,}), symmetric, 1/d weights; best of 2 runs:"]
+    for window, chunk_tokens in [(10, 1 << 18), (10, 1 << 20), (10, 1 << 22), (5, 1 << 20)]:
+        best_wall = best_cpu = float("inf")
+        for _ in range(2):
+            tracemalloc.start()
+            (triples, wall, cpu) = timed(lambda: cooccur.count(encoded, window=window, vocab_size=len(vocab),
+                                                               chunk_tokens=chunk_tokens))
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            best_wall, best_cpu = min(best_wall, wall), min(best_cpu, cpu)
+        lines.append(f"  window {window:>2}, chunk_tokens 2^{chunk_tokens.bit_length() - 1}: {tokens / best_wall / 1e6:.2f}M "
+                     f"tokens/s wall ({best_wall:.2f} s), {tokens / best_cpu / 1e6:.2f}M tokens/s CPU; "
+                     f"{len(triples[0]):,} non-zeros ({len(triples[0]) * 16 / 1e6:.0f} MB as triples); "
+                     f"peak traced memory {peak / 1e6:.0f} MB")
+    return lines
+
+
+def check_levy_goldberg(sentences, parity_model: Word2Vec, args, report: dict) -> None:
+    print(f"\nLevy & Goldberg: skip-gram W[a] . C[b] against PMI(a, b) - log {SKIPGRAM['negative']} "
+          f"(pairs counted >= {args.lg_min_count:g} times)", flush=True)
+    models = [("parity model (sample 1e-3)", lambda: parity_model),
+              ("sample=0", lambda: train_skipgram(sentences, args.seeds[0], sample=0.0))]
+    for label, make in models:
+        try:
+            model = make()
+        except TrainingDiverged as error:  # minembed.word2vec refuses to hand out NaN vectors
+            print(f"  {label:<28} not trained: {error}", flush=True)
+            continue
+        check = levy_goldberg(model, sentences, args.lg_min_count)
+        report[f"levy_goldberg {label}"] = check
+        print(f"  {label:<28} {check['pairs']:,} pairs: Pearson {check['pearson']:.3f}, Spearman "
+              f"{check['spearman']:.3f}, slope {check['slope']:.3f}, mean W.C {check['mean_dot']:.3f} vs mean "
+              f"shifted PMI {check['mean_shifted_pmi']:.3f}", flush=True)
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", choices=list(CORPORA), default="wiki")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--glove-epochs", type=int, default=25)
+    parser.add_argument("--lg-min-count", type=float, default=10.0, help="pairs seen fewer times are left out")
+    parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--levy-goldberg-only", action="store_true", help="only the W C^T vs shifted PMI check")
+    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
+    parser.add_argument("--json", type=Path, help="also write every number here")
+    args = parser.parse_args()
+    logging.getLogger("gensim").setLevel(logging.WARNING)
+
+    sentences = load_corpus(args.corpus, args.cache_dir)
+    print(f"=== {args.corpus}: {len(sentences):,} sentences, {sum(map(len, sentences)):,} tokens", flush=True)
+    report: dict = {"corpus": args.corpus}
+    if args.levy_goldberg_only:
+        check_levy_goldberg(sentences, train_skipgram(sentences, args.seeds[0]), args, report)
+        return
+    print("\n".join(counting_speed(sentences)), flush=True)
+    if args.speed_only:
+        return
+
+    print(f"shared {SHARED}\nskip-gram {SKIPGRAM}\nPPMI + SVD {PPMI_SVD}\nGloVe {GLOVE}, epochs {args.glove_epochs}, "
+          f"x_max {list(GLOVE_X_MAX.values())}; seeds {args.seeds}", flush=True)
+    results: dict[str, list[dict]] = {name: [] for name in ["skip-gram", "PPMI + SVD", *GLOVE_X_MAX]}
+    glove_speed, counts_cache, first_skipgram = [], {}, None
+    for seed in args.seeds:
+        trained = {}
+        (model, wall, _) = timed(lambda: train_skipgram(sentences, seed))
+        trained["skip-gram"] = (model.wv, wall)
+        first_skipgram = first_skipgram or model
+        (vectors, wall, _) = timed(lambda: train_ppmi(sentences, seed))
+        trained["PPMI + SVD"] = (vectors, wall)
+        for name, x_max in GLOVE_X_MAX.items():
+            (model, wall, _) = timed(lambda: train_glove(sentences, seed, x_max, args.glove_epochs, counts_cache))
+            trained[name] = (model.wv, wall)
+            glove_speed.append(np.mean(model.epoch_seconds) / (len(model.counts[2]) / 1e6))
+            costs = model.costs
+            print(f"  seed {seed} {name}: cost {costs[0]:.5f} -> {costs[-1]:.5f}, "
+                  f"falls every epoch: {bool(np.all(np.diff(costs) < 0))}", flush=True)
+        shared_vocabulary = set.intersection(*(set(v.words) for v, _ in trained.values()))
+        for system, (vectors, seconds) in trained.items():
+            row = scores(restricted(vectors, shared_vocabulary))
+            row.update(seed=seed, seconds=round(seconds, 1), vocabulary=len(shared_vocabulary))
+            results[system].append(row)
+            print(f"  seed {seed} {system:<18} " + "  ".join(f"{m} {row[m]:.4f}" for m in METRICS)
+                  + f"  ({seconds:.0f} s)", flush=True)
+
+    print(f"\n{args.corpus}, vocabulary shared by all systems: {results['skip-gram'][0]['vocabulary']:,} words\n"
+          + summarise(results), flush=True)
+    print("GloVe against skip-gram's seed spread on word similarity:\n" + verdicts(results), flush=True)
+    nonzeros = len(counts_cache["counts"][2])
+    print(f"GloVe: {nonzeros:,} non-zeros (window {SHARED['window']}), counted in {counts_cache['seconds'][0]:.1f} s; "
+          f"{np.mean(glove_speed):.1f} s per epoch per million non-zeros (mean over runs)", flush=True)
+    report.update(results=results, glove_seconds_per_epoch_per_million=float(np.mean(glove_speed)))
+
+    check_levy_goldberg(sentences, first_skipgram, args, report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""Windowed word-word co-occurrence counts, the input of PPMI + SVD and of GloVe.
+
+Follows the counting step of GloVe (Pennington, Socher & Manning 2014, section
+3: "X_ij ... the number of times word j occurs in the context of word i") as the
+Stanford program `cooccur.c` runs it:
+
+    window               context = the `window` words on each side (the paper: 10;
+                         cooccur.c and demo.sh: 15), never across a sentence
+    distance_weighting   a pair d words apart adds 1/d (cooccur.c's default), or 1
+    symmetric            X[i, j] sums over words j left *and* right of each i, so X
+                         is symmetric; otherwise only the left context counts
+
+    >>> rows, cols, values = count([np.array([0, 1, 0])], window=2)
+    >>> [(int(r), int(c), float(v)) for r, c, v in zip(rows, cols, values)]
+    [(0, 0, 1.0), (0, 1, 2.0), (1, 0, 2.0)]
+
+(word 0 sees word 1 once on each side at distance 1, and itself at distance 2,
+which counts 1/2 from each side.)
+
+How it is vectorised. Every pair (word at p, word at p - d) of a chunk of the
+corpus becomes one int64 key, ((row << b) | col) << c | (d - 1), with b bits
+for a word id and c for a distance; `np.sort` brings equal pairs together, and
+one pass adds up each run of equal pairs: a "sort-reduce", what cooccur.c
+does with qsort and `write_chunk`. Chunks are merged the same way (cooccur.c
+merges its sorted temporary files). The weights are integers, in units of
+1 / lcm(1, ..., window) (so 1/d is a whole number of units): partial counts
+add up exactly in any order, and counting in chunks or in one pass gives the
+same bits. A symmetric
+count stores each pair once, as (smaller id, larger id), and writes it out at
+both (i, j) and (j, i) at the end.
+
+Memory: one chunk of `chunk_tokens` positions needs at most about 35 bytes per
+token per window word (the keys and their reduction; less where sentences are
+shorter than the window): 2^18 tokens at window 10 take ~90 MB. Past the
+chunks, memory grows with the result, not the corpus: merging the partial
+counts and writing out X take about 40 bytes per distinct pair at the peak, 3-4
+times the triples returned (650 MB for 12M non-zeros, window 10, 5.3M tokens).
+
+But: no spilling of partial counts to disk and no dense table for the frequent
+pairs (cooccur.c's `-memory` / `max_product` machinery), no vocabulary building
+(use `minembed.vocab.Vocabulary` and `encode`), and windows over 22 words with
+1/d weighting fall back to float64 sums, where chunked and one-pass counts agree
+only to rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["count", "distance_weights", "chunk_counts", "sum_runs", "merge_counts", "to_dense", "format_counts"]
+
+MAX_EXACT_UNIT = 2**32  # lcm(1..22) = 232,792,560 fits; lcm(1..23) = 5,354,228,880 does not
+
+
+def distance_weights(window: int, distance_weighting: bool | str = True) -> tuple[np.ndarray, float]:
+    """The weight of a pair d = 1..window words apart, as whole units, and the size of one unit.
+
+    True or "harmonic": 1/d (GloVe's cooccur.c); False: 1 for every d;
+    "linear": (window - d + 1) / window, the chance that word2vec's shrunk window
+    (drawn uniformly from 1..window) reaches distance d.
+
+    Returns units (window + 1,) with units[d] the weight of distance d in units
+    (units[0] unused), and the unit: the weight of distance d is units[d] / unit.
+    The dtype is int64 when the unit fits (window <= 22 for 1/d), else float64.
+
+    >>> distance_weights(4)   # lcm(1, 2, 3, 4) = 12; 1/3 = 4 units of 1/12
+    (array([ 0, 12,  6,  4,  3]), 12)
+    >>> distance_weights(3, "linear")
+    (array([0, 3, 2, 1]), 3)
+    """
+    if distance_weighting is True or distance_weighting == "harmonic":
+        unit = math.lcm(*range(1, window + 1))
+        if unit <= MAX_EXACT_UNIT:
+            return np.array([0] + [unit // d for d in range(1, window + 1)], dtype=np.int64), unit
+        return np.array([0.0] + [1.0 / d for d in range(1, window + 1)]), 1.0
+    if distance_weighting is False:
+        return np.array([0] + [1] * window, dtype=np.int64), 1
+    if distance_weighting == "linear":
+        return np.array([0] + [window - d + 1 for d in range(1, window + 1)], dtype=np.int64), window
+    raise ValueError(f"distance_weighting must be True (1/d, GloVe's), False (every pair counts 1) or "
+                     f"'linear' ((window - d + 1) / window, word2vec's shrunk window), got {distance_weighting!r}")
+
+
+def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, stop: int, window: int,
+                 units: np.ndarray, id_bits: int, symmetric: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of the pairs (word at p, word at p - d), d = 1..window, for the positions p in [start, stop).
+
+    ids (N,) int64 the whole corpus, position_in_sentence (N,) int32 how many
+    words of its sentence come before each position, units from
+    `distance_weights`. A pair (row, col) is the key row << id_bits | col; with
+    `symmetric` it is stored once as (smaller id, larger id), see `count`.
+    Returns the distinct keys (K,) int64, sorted, and their summed weights (K,) in units.
+
+    >>> keys, weight = chunk_counts(np.array([0, 1, 0]), np.array([0, 1, 2], np.int32), 0, 3, 2, np.array([0, 2, 1]), 1, False)
+    >>> keys.tolist(), weight.tolist()  # 0 = (0, 0) at distance 2;  1 = (0, 1) and 2 = (1, 0) at distance 1
+    ([0, 1, 2], [1, 2, 2])
+    """
+    # The corpus from `window` words before the chunk (zeros where that would be before the
+    # corpus starts), so that every position p of the chunk sees the ids p - window .. p.
+    padding = max(window - start, 0)
+    ids_seen = np.concatenate([np.zeros(padding, np.int64), ids[max(start - window, 0):stop]])  # (n + window,) int64
+    windows = np.lib.stride_tricks.sliding_window_view(ids_seen, window + 1)  # (n, window + 1): ids p - window .. p
+    distance = np.arange(window, 0, -1)  # (window,) int64: window .. 1, the distance of each column
+    inside = position_in_sentence[start:stop, None] >= distance  # (n, window) bool: p - d is in p's sentence
+    rows = np.broadcast_to(windows[:, window:], inside.shape)[inside]  # (m,) int64: the word at p
+    cols = windows[:, :window][inside]  # (m,) int64: the word at p - d
+    if symmetric:
+        rows, cols = np.minimum(rows, cols), np.maximum(rows, cols, out=cols)
+
+    # keys = (row << id_bits | col) << distance_bits | (d - 1), built in place to bound memory
+    distance_bits = (window - 1).bit_length()
+    keys = rows  # (m,) int64
+    keys <<= id_bits
+    keys |= cols
+    del cols
+    keys <<= distance_bits
+    keys |= np.broadcast_to(distance - 1, inside.shape)[inside]
+    del inside
+    keys.sort()  # equal pairs, and within them equal distances, are now next to each other
+    pairs = keys >> distance_bits  # (m,) int64
+    keys &= (1 << distance_bits) - 1  # now d - 1
+    return sum_runs(pairs, units[1:][keys])
+
+
+def sum_runs(sorted_keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct key of a sorted array once, with the sum of its weights.
+
+    >>> keys, sums = sum_runs(np.array([3, 3, 5, 9, 9, 9]), np.array([1, 2, 1, 1, 1, 1]))
+    >>> keys.tolist(), sums.tolist()
+    ([3, 5, 9], [3, 1, 3])
+    """
+    if len(sorted_keys) == 0:
+        return sorted_keys, weights
+    first = np.empty(len(sorted_keys), dtype=bool)  # (m,) bool: the first key of each run
+    first[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)  # (k,) int64
+    return sorted_keys[starts], np.add.reduceat(weights, starts)
+
+
+def merge_counts(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Add up several (sorted distinct keys, weights) counts into one.
+
+    A stable argsort of the concatenated keys is NumPy's timsort, which finds
+    the already-sorted runs and merges them, O(n log(parts)).
+
+    >>> keys, weight = merge_counts([(np.array([1, 4]), np.array([1, 1])), (np.array([2, 4]), np.array([5, 5]))])
+    >>> keys.tolist(), weight.tolist()
+    ([1, 2, 4], [1, 5, 6])
+    """
+    parts = [part for part in parts if len(part[0])]
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    keys = np.concatenate([k for k, _ in parts])  # (m,) int64
+    weights = np.concatenate([w for _, w in parts])  # (m,)
+    order = np.argsort(keys, kind="stable")  # (m,) int64
+    return sum_runs(keys[order], weights[order])
+
+
+def count(sentences: Sequence[np.ndarray], window: int = 10, symmetric: bool = True,
+          distance_weighting: bool | str = True, *, vocab_size: int | None = None,
+          chunk_tokens: int = 1 << 18) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Co-occurrence counts of an encoded corpus as sparse triples.
+
+    sentences     a list of 1-D integer id arrays (e.g. `[vocab.encode(s) for s in text]`)
+    window        how many words on each side count as context (>= 1)
+    symmetric     True: left and right context (X is symmetric); False: X[i, j]
+                  counts j to the left of i only (cooccur.c's `-symmetric 0`
+                  writes the transpose: its word1 is the earlier word)
+    distance_weighting  True: 1/d (GloVe), False: 1, "linear": word2vec's shrunk window
+    vocab_size    V, if more than max(id) + 1 (the shape of X is (V, V))
+    chunk_tokens  corpus positions counted at a time; bounds the working memory
+
+    Returns rows (K,) int32, cols (K,) int32 and values (K,) float64, sorted by
+    (row, col), each pair once: X[rows[k], cols[k]] = values[k].
+    """
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise ValueError(f"window must be a whole number of words >= 1 (GloVe's paper uses 10, word2vec 5), got {window!r}")
+    if chunk_tokens < 1:
+        raise ValueError(f"chunk_tokens must be >= 1 (2**18 keeps a chunk near 9 MB per window word), got {chunk_tokens}")
+    ids, position_in_sentence = _concatenate(sentences)  # (N,) int64, (N,) int32
+    vocab_size = _check_ids(ids, vocab_size, window)
+    units, unit = distance_weights(window, distance_weighting)
+    id_bits = max(vocab_size - 1, 1).bit_length()  # a pair is the key row << id_bits | col
+
+    # Count chunk by chunk; merge the pending partial counts into the total whenever
+    # they outgrow it, so that the total is rewritten only O(log chunks) times.
+    total = (np.zeros(0, np.int64), np.zeros(0, units.dtype))
+    pending: list[tuple[np.ndarray, np.ndarray]] = []
+    for start in range(0, len(ids), chunk_tokens):
+        stop = min(start + chunk_tokens, len(ids))
+        pending.append(chunk_counts(ids, position_in_sentence, start, stop, window, units, id_bits, symmetric))
+        if sum(len(keys) for keys, _ in pending) >= len(total[0]):
+            total, pending = merge_counts([total, *pending]), []
+    keys, weights = merge_counts([total, *pending])  # (K,) int64, (K,) units
+    del total, pending
+    rows = (keys >> id_bits).astype(np.int32)  # (K,) int32
+    cols = (keys & ((1 << id_bits) - 1)).astype(np.int32)  # (K,) int32
+    del keys
+
+    if symmetric:
+        # Each pair was counted once, as U[min(i, j), max(i, j)], whichever side the context
+        # word was on. X = U + U^T: an off-diagonal count appears at (i, j) and at (j, i); a
+        # word next to itself counts twice (once from each side, as in cooccur.c).
+        off_diagonal = rows != cols  # (K,) bool; here rows <= cols
+        rows, cols = np.concatenate([cols[off_diagonal], rows]), np.concatenate([rows[off_diagonal], cols])
+        weights = np.concatenate([weights[off_diagonal], np.where(off_diagonal, weights, 2 * weights)])
+        del off_diagonal
+        # Row r now lists its columns < r in order, then its columns >= r in order, so a
+        # stable sort by row puts all of X in (row, col) order.
+        order = np.argsort(rows, kind="stable")  # (K2,) int64
+        rows, cols, weights = rows[order], cols[order], weights[order]
+    values = weights / unit  # (K,) float64: an exact number of units divided once, so correctly rounded
+    return rows, cols, values
+
+
+def _concatenate(sentences: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """All sentences as one (N,) int64 id array, and each position's place in its sentence, (N,) int32.
+
+    >>> [a.tolist() for a in _concatenate([np.array([4, 5, 6]), np.array([], int), np.array([7, 8])])]
+    [[4, 5, 6, 7, 8], [0, 1, 2, 0, 1]]
+    """
+    if isinstance(sentences, np.ndarray) and sentences.ndim == 1 and sentences.dtype != object:
+        raise TypeError("sentences must be a list of 1-D id arrays, not one array; wrap it: [ids]")
+    pieces = [np.asarray(sentence) for sentence in sentences]
+    for number, sentence in enumerate(pieces):
+        if sentence.ndim != 1 or (sentence.dtype.kind not in "iu" and sentence.size):
+            raise TypeError(f"sentence {number} is not a 1-D array of integer word ids (shape {sentence.shape}, "
+                            f"dtype {sentence.dtype}); encode tokens first: [vocab.encode(s) for s in sentences]")
+    lengths = np.array([len(p) for p in pieces], dtype=np.int64)  # (S,) int64
+    if lengths.sum() == 0:
+        raise ValueError("the corpus is empty: no sentence has a word id; pass a list of 1-D id arrays such as "
+                         "[vocab.encode(s) for s in sentences] and check that the vocabulary knows the words")
+    ids = np.concatenate(pieces).astype(np.int64, copy=False)  # (N,) int64
+    sentence_starts = np.cumsum(lengths) - lengths  # (S,) int64
+    position_in_sentence = np.arange(len(ids)) - np.repeat(sentence_starts, lengths)  # (N,) int64
+    return ids, position_in_sentence.astype(np.int32)
+
+
+def _check_ids(ids: np.ndarray, vocab_size: int | None, window: int) -> int:
+    low, high = int(ids.min()), int(ids.max())
+    if low < 0:
+        raise ValueError(f"word id {low} is negative; drop unknown words before counting "
+                         "(vocab.encode(tokens) with the default unknown='drop')")
+    if vocab_size is None:
+        vocab_size = high + 1
+    elif high >= vocab_size:
+        raise ValueError(f"word id {high} is outside vocab_size={vocab_size}; pass vocab_size=len(vocab)")
+    if 2 * max(vocab_size - 1, 1).bit_length() + (window - 1).bit_length() > 62:
+        raise ValueError(f"a vocabulary of {vocab_size:,} words is too large to pack (row, col, distance) into "
+                         f"one int64 key with window={window}; keep fewer words (Vocabulary.build(max_size=...))")
+    return vocab_size
+
+
+def to_dense(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, vocab_size: int) -> np.ndarray:
+    """The (V, V) float64 matrix of the triples, for small examples and tests."""
+    dense = np.zeros((vocab_size, vocab_size))  # (V, V) float64
+    dense[rows, cols] = values  # each (row, col) appears once, so plain assignment is safe
+    return dense
+
+
+def format_counts(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, words: Sequence[str], limit: int = 20) -> str:
+    """The largest counts as "word  context  value" lines, to print.
+
+    >>> print(format_counts(*count([np.array([0, 1, 0])], window=2), ["a", "b"]))
+    a  b  2.0000
+    b  a  2.0000
+    a  a  1.0000
+    """
+    order = np.argsort(-values, kind="stable")[:limit]
+    width = max(len(words[i]) for i in np.concatenate([rows[order], cols[order]])) if len(order) else 0
+    return "\n".join(f"{words[rows[k]]:<{width}}  {words[cols[k]]:<{width}}  {values[k]:.4f}" for k in order)

@@ -1,0 +1,379 @@
+"""GloVe: global vectors from weighted least squares on log co-occurrence counts.
+
+Follows Pennington, Socher & Manning (2014), "GloVe: Global Vectors for Word
+Representation", step for step as the Stanford programs run it (vocab_count ->
+cooccur -> shuffle -> glove, see their demo.sh):
+
+    vocabulary   words seen at least min_count times          (vocab_count; minembed.vocab)
+    counts       X[i, j], 1/distance weighted, symmetric window (cooccur; minembed.cooccur)
+    cost         J = 1/2 sum_{X_ij > 0} f(X_ij) (w_i . w~_j + b_i + b~_j - log X_ij)^2
+    weighting    f(x) = min(1, (x / x_max)^alpha)              x_max = 100, alpha = 3/4
+    training     AdaGrad over the non-zero X_ij in random order  (glove.c, learning rate 0.05)
+    output       W + W~, the sum of word and context vectors    (glove.c's -model 2)
+
+(The paper's J has no 1/2. The "cost" glove.c prints after each epoch is this
+J divided by the number of non-zeros, and so is each entry of `GloVe.costs`.)
+
+AdaGrad as glove.c does it, for every parameter theta (each entry of W, W~, b, b~):
+
+    step      = learning_rate * dJ/dtheta
+    theta    -= step / sqrt(G)            G starts at 1, "so initial value of eta is
+    G        += step^2                    equal to initial learning rate" (glove.c)
+
+Note the accumulator sums squared *steps* (gradient times learning rate) and is
+read before it is updated; textbook AdaGrad (Duchi et al. 2011) sums squared
+gradients and reads after.
+
+The one real departure is the minibatch: glove.c updates the parameters after
+every non-zero, one at a time (in 8 lock-free threads). Here `batch_size`
+non-zeros are scored in one go from the same parameters, the gradient of their
+summed cost is taken, and each touched row takes one AdaGrad step. With
+batch_size=1 this is exactly glove.c's loop (the tests check it).
+
+But: no per-thread file reading, no "<unk>" vector (glove.c writes the mean of
+the 100 rarest words as one), no gradient-squared output file, no checkpoints,
+and the non-zeros are reshuffled every epoch where glove.c reads the file that
+`shuffle` shuffled once (set shuffle="once" for that).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, fields
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import scipy.sparse
+
+from minembed import cooccur
+from minembed.vectors import Vectors
+from minembed.vocab import Vocabulary
+
+__all__ = ["GloVeConfig", "GloVe", "GloVeDiverged", "Parameters", "Gradients", "weighting",
+           "cost_and_gradients", "sum_by_id", "adagrad_step", "train_epoch", "train", "OUTPUTS"]
+
+OUTPUTS = ("word+context", "word", "context", "concat")
+
+
+@dataclass
+class GloVeConfig:
+    vector_size: int = 50           # dimensions D (glove.c and demo.sh: 50; the paper reports 50-300)
+    window: int = 10                # context words each side (the paper: 10; cooccur.c and demo.sh: 15)
+    symmetric: bool = True          # left and right context (cooccur.c's default)
+    distance_weighting: bool = True  # a pair d words apart counts 1/d (the paper and cooccur.c)
+    x_max: float = 100.0            # f(x) = 1 from x_max on (the paper and glove.c: 100; demo.sh: 10)
+    alpha: float = 0.75             # f(x) = (x / x_max)^alpha below x_max (the paper and glove.c: 3/4)
+    epochs: int = 25                # passes over the non-zeros (glove.c's -iter: 25; demo.sh: 15; paper: 50-100)
+    learning_rate: float = 0.05     # AdaGrad's initial step (glove.c's -eta: 0.05)
+    min_count: int = 5              # drop rarer words (demo.sh: 5; vocab_count's own default is 1)
+    max_vocab_size: int | None = None  # keep only the most frequent words (vocab_count's -max-vocab; None: all)
+    batch_size: int = 512           # non-zeros per update (glove.c: 1; 128 and 1024 gave equal costs and scores here)
+    shuffle: str = "every epoch"    # "every epoch", or "once" as glove.c (shuffle.c shuffles the file once)
+    output: str = "word+context"    # W + W~ (glove.c -model 2); "word" (-model 1), "context", "concat" (-model 0)
+    seed: int = 0                   # seeds the one np.random.Generator everything draws from
+    chunk_tokens: int = 1 << 18     # corpus positions counted at a time (minembed.cooccur.count)
+    memory_limit: float = 4.0       # GB for parameters, AdaGrad sums and non-zeros (demo.sh's -memory 4.0)
+
+    def validate(self) -> None:
+        def need(condition: bool, message: str) -> None:
+            if not condition:
+                raise ValueError(message)
+
+        need(self.vector_size >= 1, f"vector_size must be >= 1 (50 as in glove.c), got {self.vector_size}")
+        need(self.window >= 1, f"window must be >= 1 (10 in the paper), got {self.window}")
+        need(self.x_max > 0 and math.isfinite(self.x_max),
+             f"x_max must be a positive count (100 in the paper, 10 for small corpora as in demo.sh), got {self.x_max}")
+        need(self.alpha >= 0 and math.isfinite(self.alpha), f"alpha must be >= 0 (0.75 in the paper), got {self.alpha}")
+        need(self.epochs >= 1, f"epochs must be >= 1 (25 as in glove.c), got {self.epochs}")
+        need(self.learning_rate > 0 and math.isfinite(self.learning_rate),
+             f"learning_rate must be a positive number (0.05 as in glove.c), got {self.learning_rate}")
+        need(self.min_count >= 1, f"min_count must be >= 1, got {self.min_count}")
+        need(self.batch_size >= 1, f"batch_size must be >= 1 non-zeros (1 is glove.c's update), got {self.batch_size}")
+        need(self.shuffle in ("every epoch", "once"), f"shuffle must be 'every epoch' or 'once', got {self.shuffle!r}")
+        need(self.output in OUTPUTS, f"output must be one of {OUTPUTS}, got {self.output!r}")
+        need(self.memory_limit > 0, f"memory_limit is in GB and must be > 0, got {self.memory_limit}")
+
+
+class GloVeDiverged(FloatingPointError):
+    """The cost or the vectors became NaN or infinite; the message names the epoch and learning rate."""
+
+
+# ----------------------------------------------------------------------------- the model's pieces
+
+
+@dataclass
+class Parameters:
+    """GloVe's four parameter arrays (or, for AdaGrad, the sums G beside each of them)."""
+    W: np.ndarray  # (V, D) float64 word vectors w_i
+    W_context: np.ndarray  # (V, D) float64 context vectors w~_j
+    b: np.ndarray  # (V,) float64 word biases b_i
+    b_context: np.ndarray  # (V,) float64 context biases b~_j
+
+
+def weighting(x: np.ndarray, x_max: float = 100.0, alpha: float = 0.75) -> np.ndarray:
+    """f(x) = min(1, (x / x_max)^alpha): rare pairs weigh less, frequent ones no more than 1.
+
+    >>> weighting(np.array([100 / 16, 100.0, 1e6]), x_max=100, alpha=0.75).tolist()  # (1/16)^(3/4) = 1/8
+    [0.125, 1.0, 1.0]
+    """
+    return np.minimum(1.0, (np.asarray(x, dtype=np.float64) / x_max) ** alpha)
+
+
+@dataclass
+class Gradients:
+    """dJ/dtheta for the rows a minibatch touches: each distinct word and context id once."""
+    word_ids: np.ndarray  # (U,) int64 distinct rows of W and b
+    W: np.ndarray  # (U, D) float64
+    b: np.ndarray  # (U,) float64
+    context_ids: np.ndarray  # (U~,) int64 distinct rows of W~ and b~
+    W_context: np.ndarray  # (U~, D) float64
+    b_context: np.ndarray  # (U~,) float64
+
+
+def cost_and_gradients(params: Parameters, rows: np.ndarray, cols: np.ndarray, log_x: np.ndarray,
+                       weight: np.ndarray) -> tuple[float, Gradients]:
+    """J and its gradient for a minibatch of B non-zeros X[rows[n], cols[n]].
+
+    rows, cols (B,) int; log_x (B,) = log X; weight (B,) = f(X).
+
+        diff_n = w_i . w~_j + b_i + b~_j - log X_ij         (i, j) = (rows[n], cols[n])
+        J      = 1/2 sum_n f_n diff_n^2
+        dJ/dw_i  = sum over the n with rows[n] = i of f_n diff_n w~_j
+        dJ/dw~_j = sum over the n with cols[n] = j of f_n diff_n w_i
+        dJ/db_i  = sum over the n with rows[n] = i of f_n diff_n      (and b~_j likewise)
+
+    A word that occurs in several non-zeros of the batch gets the sum of their
+    gradients (`sum_by_id`), as the derivative of J demands.
+    """
+    w = params.W[rows]  # (B, D)
+    w_context = params.W_context[cols]  # (B, D)
+    diff = np.einsum("bd,bd->b", w, w_context) + params.b[rows] + params.b_context[cols] - log_x  # (B,)
+    fdiff = weight * diff  # (B,) dJ/ddiff
+    cost = 0.5 * float(fdiff @ diff)
+    word_ids, grad_W, grad_b = sum_by_id(rows, fdiff, w_context)
+    context_ids, grad_W_context, grad_b_context = sum_by_id(cols, fdiff, w)
+    return cost, Gradients(word_ids, grad_W, grad_b, context_ids, grad_W_context, grad_b_context)
+
+
+def sum_by_id(ids: np.ndarray, coefficients: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct id u: sum of coefficients[n] * vectors[n] and sum of coefficients[n] over the n with ids[n] = u.
+
+    ids (B,) int, coefficients (B,), vectors (B, D) -> distinct ids (U,), (U, D), (U,).
+
+    Why not `W[ids] -= step`: with a repeated id, NumPy's fancy assignment
+    writes each row once, with the *last* of its values ("last write wins"),
+    so the other occurrences' gradients vanish - and the frequent words, in
+    many non-zeros of every batch, lose the most.
+
+    Why this is correct: sort the ids (stably, so the order of summation is
+    fixed and results reproducible); each run of equal ids is one distinct id
+    u. The contributions then form a sparse (U, B) matrix M whose row u holds
+    coefficients[n] at column n for every n in u's run, and (M @ vectors)[u]
+    is the sum over that run of coefficients[n] * vectors[n]: every
+    contribution counted once, repeats added. The update then touches each
+    distinct row once, where fancy indexing is safe. (M is written down
+    directly in CSR form - row u's columns are its run of the sort order - and
+    scipy's CSR @ dense is one C loop of axpys: about twice as fast here as
+    np.add.reduceat over the (B, D) products and four times np.add.at.)
+
+    >>> ids, summed, coefficient_sums = sum_by_id(np.array([2, 0, 2]), np.array([1.0, 1.0, 2.0]), np.array([[1.0], [5.0], [3.0]]))
+    >>> ids.tolist(), summed.tolist(), coefficient_sums.tolist()   # row 2: 1 * 1 + 2 * 3
+    ([0, 2], [[5.0], [7.0]], [1.0, 3.0])
+    """
+    order = np.argsort(ids, kind="stable")  # (B,) int64
+    sorted_ids = ids[order]  # (B,)
+    first = np.empty(len(ids), dtype=bool)  # (B,) bool: first of each run of equal ids
+    first[:1] = True
+    np.not_equal(sorted_ids[1:], sorted_ids[:-1], out=first[1:])
+    starts = np.flatnonzero(first)  # (U,) int64
+    coefficients = coefficients[order]  # (B,), in sorted order
+    M = scipy.sparse.csr_matrix((coefficients, order, np.append(starts, len(ids))), shape=(len(starts), len(ids)))
+    return sorted_ids[starts].astype(np.int64), M @ vectors, np.add.reduceat(coefficients, starts)
+
+
+def adagrad_step(theta: np.ndarray, squared: np.ndarray, ids: np.ndarray, gradient: np.ndarray,
+                 learning_rate: float) -> None:
+    """glove.c's AdaGrad on the distinct rows `ids` of theta, in place (see the module docstring).
+
+    theta, squared (V, ...) float64; ids (U,) distinct; gradient (U, ...).
+
+    >>> theta, squared = np.zeros(2), np.ones(2)
+    >>> adagrad_step(theta, squared, np.array([1]), np.array([4.0]), learning_rate=0.5)  # step 2 / sqrt(1)
+    >>> theta.tolist(), squared.tolist()
+    ([0.0, -2.0], [1.0, 5.0])
+    """
+    step = learning_rate * gradient  # (U, ...)
+    theta[ids] -= step / np.sqrt(squared[ids])
+    squared[ids] += step * step
+
+
+def train_epoch(params: Parameters, squared: Parameters, rows: np.ndarray, cols: np.ndarray, log_x: np.ndarray,
+                weight: np.ndarray, *, batch_size: int, learning_rate: float) -> float:
+    """One pass over the non-zeros in the given order, updating params and squared in place.
+
+    Returns the summed cost J of the epoch, each minibatch scored before its
+    update (as glove.c adds up its cost while it trains). Stops at the first
+    minibatch whose cost is not finite and returns that cost (inf or NaN).
+    """
+    total = 0.0
+    for start in range(0, len(rows), batch_size):
+        batch = slice(start, start + batch_size)
+        cost, grads = cost_and_gradients(params, rows[batch], cols[batch], log_x[batch], weight[batch])
+        if not math.isfinite(cost):
+            return cost
+        total += cost
+        adagrad_step(params.W, squared.W, grads.word_ids, grads.W, learning_rate)
+        adagrad_step(params.b, squared.b, grads.word_ids, grads.b, learning_rate)
+        adagrad_step(params.W_context, squared.W_context, grads.context_ids, grads.W_context, learning_rate)
+        adagrad_step(params.b_context, squared.b_context, grads.context_ids, grads.b_context, learning_rate)
+    return total
+
+
+# ----------------------------------------------------------------------------- training
+
+
+class GloVe:
+    """A GloVe model: configuration, vocabulary, parameters and the training record.
+
+        model = GloVe(vector_size=50, seed=0).fit(sentences)
+        model.wv                 Vectors of `config.output` (W + W~ by default)
+        model.vectors("word")    any other output: "word", "context", "concat"
+        model.params             W, W_context, b, b_context (float64, as glove.c's `real`)
+        model.costs              glove.c's cost per epoch: 1/2 J / number of non-zeros
+        model.epoch_seconds      training time of each epoch
+        model.counts             the co-occurrence triples (rows, cols, values) trained on
+    """
+
+    def __init__(self, config: GloVeConfig | None = None, **params) -> None:
+        if config is not None and params:
+            raise ValueError("give either a GloVeConfig or keyword parameters, not both")
+        self.config = config if config is not None else GloVeConfig(**params)
+        self.config.validate()
+        self.vocab: Vocabulary | None = None
+        self.params: Parameters | None = None
+        self.counts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.costs: list[float] = []
+        self.epoch_seconds: list[float] = []
+        self.count_seconds = 0.0
+
+    def fit(self, sentences: Iterable[Sequence[str]], *, callbacks: Sequence[Callable] = ()) -> GloVe:
+        """Build the vocabulary, count co-occurrences and train on `sentences` (lists of tokens)."""
+        cfg = self.config
+        sentences = list(sentences)
+        vocab = Vocabulary.build(sentences, min_count=cfg.min_count, max_size=cfg.max_vocab_size)
+        self._check_memory(len(vocab), nonzeros=0)
+        started = time.perf_counter()
+        counts = cooccur.count([vocab.encode(s) for s in sentences], window=cfg.window, symmetric=cfg.symmetric,
+                               distance_weighting=cfg.distance_weighting, vocab_size=len(vocab),
+                               chunk_tokens=cfg.chunk_tokens)
+        self.count_seconds = time.perf_counter() - started
+        return self.fit_counts(*counts, vocab, callbacks=callbacks)
+
+    def fit_counts(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, vocab: Vocabulary | Sequence[str],
+                   *, callbacks: Sequence[Callable] = ()) -> GloVe:
+        """Train on given co-occurrence triples X[rows[k], cols[k]] = values[k] > 0.
+
+        vocab: a Vocabulary or the list of words (row i is words[i]). Each
+        callback is called as callback(model, epoch) after every epoch (from 1).
+        """
+        cfg = self.config
+        vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(list(vocab), np.ones(len(vocab), np.int64))
+        values = np.asarray(values, dtype=np.float64)  # (K,) float64
+        if len(values) == 0:
+            raise ValueError("there are no co-occurrences to train on: no sentence has two known words within "
+                             "the window; give more text or lower min_count")
+        if values.min() <= 0 or not np.isfinite(values).all():
+            raise ValueError("co-occurrence values must be finite and > 0 (log X must exist); leave zeros out")
+        if max(int(np.max(rows)), int(np.max(cols))) >= len(vocab):
+            raise ValueError(f"a co-occurrence row or column is outside the {len(vocab)} words given; "
+                             "pass the vocabulary the counts were made with")
+        self._check_memory(len(vocab), nonzeros=len(values))
+        V, D = len(vocab), cfg.vector_size
+        self.vocab, self.counts = vocab, (rows, cols, values)
+        rng = np.random.default_rng(cfg.seed)
+        # glove.c: every entry (rand() / RAND_MAX - 0.5) / (D + 1), biases too (D + 1 counts the bias
+        # slot it has just added); AdaGrad's sums start at 1.
+        self.params = Parameters(*(((rng.random(shape) - 0.5) / (D + 1)) for shape in [(V, D), (V, D), (V,), (V,)]))
+        squared = Parameters(np.ones((V, D)), np.ones((V, D)), np.ones(V), np.ones(V))
+        log_x, weight = np.log(values), weighting(values, cfg.x_max, cfg.alpha)  # (K,) float64 each, once
+        rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)  # (K,) int64 each
+        self.costs, self.epoch_seconds = [], []
+
+        order = rng.permutation(len(values))  # (K,) int64: shuffle.c's one shuffle
+        for epoch in range(cfg.epochs):
+            if epoch > 0 and cfg.shuffle == "every epoch":
+                order = rng.permutation(len(values))
+            started = time.perf_counter()
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught below, with a clearer message
+                cost = train_epoch(self.params, squared, rows[order], cols[order], log_x[order], weight[order],
+                                   batch_size=cfg.batch_size, learning_rate=cfg.learning_rate)
+            if not math.isfinite(cost) or not all(np.isfinite(a).all() for a in vars(self.params).values()):
+                self._diverged(epoch, cost)
+            self.costs.append(cost / len(values))
+            self.epoch_seconds.append(time.perf_counter() - started)
+            for callback in callbacks:
+                callback(self, epoch + 1)
+        return self
+
+    def vectors(self, output: str | None = None) -> Vectors:
+        """The word vectors: "word+context" (W + W~), "word" (W), "context" (W~), or "concat"
+        ([W, b, W~, b~], glove.c's -model 0 layout, (V, 2 D + 2))."""
+        if self.params is None:
+            raise RuntimeError("the model is not trained; call fit(sentences) first")
+        output = self.config.output if output is None else output
+        p = self.params
+        if output == "word+context":
+            table = p.W + p.W_context  # (V, D)
+        elif output == "word":
+            table = p.W
+        elif output == "context":
+            table = p.W_context
+        elif output == "concat":
+            table = np.hstack([p.W, p.b[:, None], p.W_context, p.b_context[:, None]])  # (V, 2D + 2)
+        else:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
+        return Vectors(self.vocab.words, table)
+
+    @property
+    def wv(self) -> Vectors:
+        return self.vectors()
+
+    def _check_memory(self, vocab_size: int, nonzeros: int) -> None:
+        """Refuse, before allocating, a vocabulary or matrix that would not fit in memory_limit GB."""
+        parameter_bytes = 2 * 8 * (2 * vocab_size * self.config.vector_size + 2 * vocab_size)  # params + AdaGrad sums
+        nonzero_bytes = 88 * nonzeros  # the triples (16), int64 ids, log X, f(X) (40) and their shuffled copy (32)
+        needed = (parameter_bytes + nonzero_bytes) / 1e9
+        if needed > self.config.memory_limit:
+            what = f"{nonzeros:,} non-zeros and " if nonzeros else ""
+            raise ValueError(
+                f"training needs about {needed:.2f} GB for {what}{vocab_size:,} words x {self.config.vector_size} "
+                f"dimensions (W, W~, b, b~ and their AdaGrad sums, float64), over memory_limit={self.config.memory_limit} "
+                "GB: keep fewer words (raise min_count or set max_vocab_size), lower vector_size or the window, "
+                "or raise memory_limit")
+
+    def _diverged(self, epoch: int, cost: float) -> None:
+        self.params = None  # never hand out NaN vectors
+        cfg = self.config
+        raise GloVeDiverged(
+            f"training diverged in epoch {epoch + 1} of {cfg.epochs}: the cost became {cost} at "
+            f"learning_rate={cfg.learning_rate}; lower it, e.g. learning_rate={cfg.learning_rate / 10:g}")
+
+
+def train(sentences: Iterable[Sequence[str]], *, vector_size: int = 50, window: int = 10, x_max: float = 100.0,
+          alpha: float = 0.75, epochs: int = 25, learning_rate: float = 0.05, min_count: int = 5, seed: int = 0,
+          callbacks: Sequence[Callable] = (), **params) -> Vectors:
+    """Train GloVe on `sentences` (lists of tokens) and return W + W~ as Vectors.
+
+    Defaults are glove.c's (vector_size 50, 25 epochs, learning rate 0.05,
+    x_max 100, alpha 0.75) with the paper's window of 10; `params` takes the
+    rest of GloVeConfig (batch_size, output, symmetric, max_vocab_size, ...).
+    For the cost per epoch, use GloVe(...).fit(sentences).costs, or a callback.
+    """
+    known = {f.name for f in fields(GloVeConfig)}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise TypeError(f"unknown GloVe parameter(s) {unknown}; known: {sorted(known)}")
+    model = GloVe(vector_size=vector_size, window=window, x_max=x_max, alpha=alpha, epochs=epochs,
+                  learning_rate=learning_rate, min_count=min_count, seed=seed, **params)
+    return model.fit(sentences, callbacks=callbacks).wv
