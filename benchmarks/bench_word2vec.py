@@ -1,7 +1,7 @@
 """Speed and peak memory: minembed.word2vec against gensim 4 (workers=1 and workers=2), one run each.
 
 Every configuration trains in its own fresh Python process on the same
-tokenised corpus (loaded from a pickle before the clock starts), with the
+tokenised corpus (loaded from the .npz cache before the clock starts), with the
 parity hyperparameters (d=100, window 5, negative 5, sample 1e-3, min_count 5).
 Reported per run:
 

@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import pickle
 import sys
 import time
 import tracemalloc
@@ -69,14 +68,8 @@ METRICS = ("wordsim353", "simlex999", "analogies")
 
 
 def load_corpus(name: str, cache_dir: Path) -> list[list[str]]:
-    """Tokenised corpus, cached as a pickle (the same cache as parity_word2vec.py)."""
-    cache = cache_dir / f"{name}.pkl"
-    if cache.exists():
-        return pickle.loads(cache.read_bytes())
-    sentences = CORPORA[name]()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    cache.write_bytes(pickle.dumps(sentences))
-    return sentences
+    """Tokenised corpus, cached without pickle (see minembed.datasets.cached_corpus)."""
+    return datasets.cached_corpus(name, cache_dir)
 
 
 def restricted(vectors: Vectors, keep: set[str]) -> Vectors:

@@ -26,6 +26,8 @@ import re
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
+
 WIKI_SAMPLE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
 WORDNET_DIR = Path("/usr/share/wordnet")
 GCIDE_FILE = Path("/usr/share/dictd/gcide.dict.dz")
@@ -127,3 +129,40 @@ def dictionary_corpus() -> list[list[str]]:
     """WordNet glosses followed by GCIDE (~6-7M tokens)."""
     return wordnet_glosses() + gcide()
 
+
+
+CORPORA = {
+    "wiki": wikipedia_sample,
+    "lee": lee_background,
+    "wordnet": wordnet_glosses,
+    "gcide": gcide,
+    "dictionary": dictionary_corpus,
+}
+
+
+def cached_corpus(name: str, cache_dir: str | Path) -> list[list[str]]:
+    """A corpus from CORPORA, cached in `cache_dir` as ``NAME.npz`` (no pickle).
+
+    The cache holds the distinct words as a unicode array, every token as an
+    int32 id and each sentence's start offset; it is read back with
+    ``allow_pickle=False``. Parsing WikiCorpus takes ~10 s, the cache ~1 s.
+    """
+    if name not in CORPORA:
+        raise ValueError(f"unknown corpus {name!r}; choose one of {', '.join(CORPORA)}")
+    cache = Path(cache_dir) / f"{name}.npz"
+    if cache.exists():
+        with np.load(cache, allow_pickle=False) as stored:
+            words = stored["words"].tolist()
+            ids, offsets = stored["ids"], stored["offsets"]
+        return [[words[i] for i in ids[start:stop]] for start, stop in zip(offsets[:-1], offsets[1:])]
+    sentences = CORPORA[name]()
+    index: dict[str, int] = {}
+    ids = np.fromiter((index.setdefault(w, len(index)) for s in sentences for w in s), dtype=np.int32)
+    offsets = np.zeros(len(sentences) + 1, dtype=np.int64)  # (S + 1,) int64
+    np.cumsum([len(s) for s in sentences], out=offsets[1:])
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    from minembed.formats import atomic_open
+
+    with atomic_open(cache) as file:
+        np.savez(file, words=np.array(list(index), dtype=str), ids=ids, offsets=offsets)
+    return sentences

@@ -128,3 +128,15 @@ def test_pretrained_glove_reproduces_gensims_reference_figures():
         assert abs(scores["spearman"] - expected) < 5e-4, (dataset, restrict, scores)
     with pytest.raises(FileNotFoundError, match="wordsim353"):
         evaluate.word_pairs(glove, "no-such-set")
+
+
+def test_corpus_cache_round_trips_without_pickle(tmp_path):
+    from minembed import datasets
+
+    first = datasets.cached_corpus("lee", tmp_path)  # parses, then writes lee.npz
+    again = datasets.cached_corpus("lee", tmp_path)  # reads lee.npz with allow_pickle=False
+    assert again == first and len(first) == 300
+    with np.load(tmp_path / "lee.npz", allow_pickle=False) as stored:
+        assert stored["words"].dtype.kind == "U" and stored["ids"].dtype == np.int32
+    with pytest.raises(ValueError, match="unknown corpus 'text8'"):
+        datasets.cached_corpus("text8", tmp_path)
