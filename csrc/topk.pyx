@@ -122,11 +122,12 @@ cdef inline void heap_pop_worst(float *scores, int64_t *indices, Py_ssize_t *siz
     sift_down_from_root(scores, indices, n, scores[n], indices[n])  # last slot moves up
 
 
-cdef inline bint is_excluded(const int64_t *exclude_offsets, const int64_t *exclude_ids,
-                             Py_ssize_t query, int64_t row) noexcept nogil:
-    cdef int64_t j
-    for j in range(exclude_offsets[query], exclude_offsets[query + 1]):
-        if exclude_ids[j] == row:
+cdef inline bint is_excluded(const int64_t *excluded, Py_ssize_t n_excluded,
+                             int64_t row) noexcept nogil:
+    """Is `row` among the query's n_excluded excluded ids?"""
+    cdef Py_ssize_t j
+    for j in range(n_excluded):
+        if excluded[j] == row:
             return True
     return False
 
@@ -161,6 +162,36 @@ cdef inline void heap_to_sorted(float *scores, int64_t *indices, Py_ssize_t size
         heap_pop_worst(scores, indices, &size, &out_scores[size - 1], &out_indices[size - 1])
 
 
+cdef Py_ssize_t merge_thread_heaps(const Py_ssize_t *bad_rows, int n_threads,
+                                   float *heap_scores, int64_t *heap_indices,
+                                   const Py_ssize_t *heap_sizes,
+                                   float *merged_scores, int64_t *merged_indices,
+                                   int64_t[:, ::1] out_indices, float[:, ::1] out_scores) noexcept nogil:
+    """End of a parallel pass: the first NaN/inf row any thread saw (-1 if none),
+    else each query's per-thread heaps merged into out[q], best first.
+
+    Heaps are laid out (thread, query, k); merged_* is scratch for k entries.
+    """
+    cdef Py_ssize_t n_queries = out_indices.shape[0], k = out_indices.shape[1]
+    cdef Py_ssize_t bad_row = -1, q, slot, j, merged_size
+    cdef int t
+    for t in range(n_threads):
+        if bad_rows[t] >= 0 and (bad_row < 0 or bad_rows[t] < bad_row):
+            bad_row = bad_rows[t]
+    if bad_row >= 0:
+        return bad_row
+    for q in range(n_queries):
+        merged_size = 0
+        for t in range(n_threads):
+            slot = t * n_queries + q
+            for j in range(heap_sizes[slot]):
+                heap_offer(merged_scores, merged_indices, &merged_size, k,
+                           heap_scores[slot * k + j], heap_indices[slot * k + j])
+        heap_to_sorted(merged_scores, merged_indices, merged_size, k,
+                       &out_scores[q, 0], &out_indices[q, 0])
+    return -1
+
+
 cdef inline void offer_tile(const float *dots, const float *row_inverse, float query_inverse,
                             Py_ssize_t tile_rows, int64_t first_row,
                             float *heap_scores, int64_t *heap_indices, Py_ssize_t *heap_size,
@@ -170,10 +201,9 @@ cdef inline void offer_tile(const float *dots, const float *row_inverse, float q
     The heap's worst kept score sits in a local, so the common case (the row
     loses) is one multiply pair and one compare, with no memory traffic.
     """
-    cdef Py_ssize_t r, j, size = heap_size[0], block_start, block_end
+    cdef Py_ssize_t r, size = heap_size[0], block_start, block_end
     cdef float score, worst_score = -INFINITY
     cdef int64_t row, worst_index = -1
-    cdef bint skip
     if size == k:
         worst_score = heap_scores[0]
         worst_index = heap_indices[0]
@@ -189,11 +219,7 @@ cdef inline void offer_tile(const float *dots, const float *row_inverse, float q
             row = first_row + r
             if size == k and not ranks_below(worst_score, worst_index, score, row):
                 continue
-            skip = False
-            for j in range(n_excluded):
-                if excluded[j] == row:
-                    skip = True
-            if skip:
+            if is_excluded(excluded, n_excluded, row):
                 continue
             heap_offer(heap_scores, heap_indices, &size, k, score, row)
             if size == k:
@@ -216,7 +242,7 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
     cdef Py_ssize_t n_queries = queries.shape[0], k = out_indices.shape[1]
     cdef int n_threads = minembed_max_threads()
     cdef Py_ssize_t n_chunks = (n_rows + SCAN_CHUNK_ROWS - 1) // SCAN_CHUNK_ROWS
-    cdef Py_ssize_t chunk, row, row_end, q, t, j, slot, bad_row = -1
+    cdef Py_ssize_t chunk, row, row_end, q, j, slot, bad_row = -1
     cdef int thread
     cdef float row_inverse, score, squares, first_dot, dot
     cdef bint finite
@@ -228,7 +254,6 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
     cdef Py_ssize_t *bad_rows = <Py_ssize_t *> malloc(n_threads * sizeof(Py_ssize_t))
     cdef float *merged_scores = <float *> malloc(k * sizeof(float))
     cdef int64_t *merged_indices = <int64_t *> malloc(k * sizeof(int64_t))
-    cdef Py_ssize_t merged_size
     if (heap_scores == NULL or heap_indices == NULL or heap_sizes == NULL
             or bad_rows == NULL or merged_scores == NULL or merged_indices == NULL):
         free(heap_scores); free(heap_indices); free(heap_sizes); free(bad_rows)
@@ -271,24 +296,14 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
                     if heap_sizes[slot] == k and not ranks_below(
                             heap_scores[slot * k], heap_indices[slot * k], score, row):
                         continue
-                    if is_excluded(&exclude_offsets[0], &exclude_ids[0], q, row):
+                    if is_excluded(&exclude_ids[exclude_offsets[q]],
+                                   exclude_offsets[q + 1] - exclude_offsets[q], row):
                         continue
                     heap_offer(&heap_scores[slot * k], &heap_indices[slot * k],
                                &heap_sizes[slot], k, score, row)
 
-    for t in range(n_threads):
-        if bad_rows[t] >= 0 and (bad_row < 0 or bad_rows[t] < bad_row):
-            bad_row = bad_rows[t]
-    if bad_row < 0:
-        for q in range(n_queries):  # merge the threads' heaps of each query
-            merged_size = 0
-            for t in range(n_threads):
-                slot = t * n_queries + q
-                for j in range(heap_sizes[slot]):
-                    heap_offer(merged_scores, merged_indices, &merged_size, k,
-                               heap_scores[slot * k + j], heap_indices[slot * k + j])
-            heap_to_sorted(merged_scores, merged_indices, merged_size, k,
-                           &out_scores[q, 0], &out_indices[q, 0])
+    bad_row = merge_thread_heaps(bad_rows, n_threads, heap_scores, heap_indices, heap_sizes,
+                                 merged_scores, merged_indices, out_indices, out_scores)
     free(heap_scores); free(heap_indices); free(heap_sizes); free(bad_rows)
     free(merged_scores); free(merged_indices)
     return bad_row
@@ -314,7 +329,7 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
     cdef Py_ssize_t n_queries = queries.shape[0], k = out_indices.shape[1]
     cdef int n_threads = minembed_max_threads()
     cdef Py_ssize_t n_tiles = (n_rows + TILE_ROWS - 1) // TILE_ROWS
-    cdef Py_ssize_t tile, tile_start, tile_rows, r, q, t, j, slot, bad_row = -1
+    cdef Py_ssize_t tile, tile_start, tile_rows, r, q, j, slot, bad_row = -1
     cdef int thread, m, n, depth, lda, ldb, ldc
     cdef float one = 1.0, zero = 0.0
     cdef char transpose = b'T', keep = b'N'
@@ -331,7 +346,6 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
     cdef Py_ssize_t *bad_rows = <Py_ssize_t *> malloc(n_threads * sizeof(Py_ssize_t))
     cdef float *merged_scores = <float *> malloc(k * sizeof(float))
     cdef int64_t *merged_indices = <int64_t *> malloc(k * sizeof(int64_t))
-    cdef Py_ssize_t merged_size
     if (all_dots == NULL or all_row_inverse == NULL or heap_scores == NULL
             or heap_indices == NULL or heap_sizes == NULL or bad_rows == NULL
             or merged_scores == NULL or merged_indices == NULL):
@@ -374,19 +388,8 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
                            &exclude_ids[exclude_offsets[first_query + q]],
                            exclude_offsets[first_query + q + 1] - exclude_offsets[first_query + q])
 
-    for t in range(n_threads):
-        if bad_rows[t] >= 0 and (bad_row < 0 or bad_rows[t] < bad_row):
-            bad_row = bad_rows[t]
-    if bad_row < 0:
-        for q in range(n_queries):  # merge the threads' heaps of each query
-            merged_size = 0
-            for t in range(n_threads):
-                slot = t * n_queries + q
-                for j in range(heap_sizes[slot]):
-                    heap_offer(merged_scores, merged_indices, &merged_size, k,
-                               heap_scores[slot * k + j], heap_indices[slot * k + j])
-            heap_to_sorted(merged_scores, merged_indices, merged_size, k,
-                           &out_scores[q, 0], &out_indices[q, 0])
+    bad_row = merge_thread_heaps(bad_rows, n_threads, heap_scores, heap_indices, heap_sizes,
+                                 merged_scores, merged_indices, out_indices, out_scores)
     free(all_dots); free(all_row_inverse); free(heap_scores); free(heap_indices)
     free(heap_sizes); free(bad_rows); free(merged_scores); free(merged_indices)
     return bad_row
