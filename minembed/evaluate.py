@@ -121,8 +121,11 @@ def word_pair_similarity(vectors, pairs: str | Path | Sequence[tuple[str, str, f
                          "words of the vectors; check the tokenisation (case) or raise restrict_vocab")
     table = np.asarray(vectors.vectors, dtype=np.float32)  # (V, D) float32
     first, second, gold = (np.array(column) for column in zip(*used))
-    unit = table / np.maximum(np.linalg.norm(table, axis=1, keepdims=True), 1e-30)  # (V, D) float32
-    model = np.einsum("pd,pd->p", unit[first], unit[second])  # (P,) cosine similarities
+    def unit(rows: np.ndarray) -> np.ndarray:  # only the rows the pairs use, not all V
+        picked = table[rows]  # (P, D) float32
+        return picked / np.maximum(np.linalg.norm(picked, axis=1, keepdims=True), 1e-30)
+
+    model = np.einsum("pd,pd->p", unit(first), unit(second))  # (P,) cosine similarities
     return SimilarityResult(spearman=float(scipy.stats.spearmanr(gold, model)[0]),
                             pearson=float(scipy.stats.pearsonr(gold, model)[0]),
                             oov_ratio=100.0 * (len(pairs) - len(used)) / len(pairs), pairs_used=len(used))
