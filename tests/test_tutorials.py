@@ -26,7 +26,9 @@ nbclient = pytest.importorskip("nbclient")
 TUTORIALS = Path(__file__).resolve().parent.parent / "tutorials"
 NOTEBOOKS = sorted(TUTORIALS.glob("[0-9][0-9]_*.ipynb"))
 # Budgets on this 2-core machine. Measured alone: 01 9 s, 03 38 s, 04 9 s, 05 84 s, 09 17 s
-# (about 2.5 min in all); under load from other jobs up to 1.5x that.
+# (about 2.5 min in all); under load from other jobs up to 1.5x that. 02 35 s and 06 19 s
+# were measured with two other CPU-bound jobs running (load ~5); 02 took 23 s of it with
+# OPENBLAS_NUM_THREADS=1, as its randomized SVD's QRs slow down badly on busy cores.
 SECONDS_PER_NOTEBOOK = 300
 SECONDS_PER_CELL = 240
 

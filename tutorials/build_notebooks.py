@@ -204,6 +204,325 @@ VECTORS_TOKENS_ONEHOT = [
 ]
 
 
+# --------------------------------------------------------------------------- 2
+
+COUNTING = [
+    md("""
+    # 2. Counting: co-occurrences, PPMI + SVD, and GloVe
+
+    "You shall know a word by the company it keeps" (Firth 1957). Before any
+    neural network, the company can simply be **counted**. This notebook
+    builds word vectors from counts in three steps, each a module of minembed:
+
+    1. count how often each word appears near each other word, nearer words
+       counting more (`minembed.cooccur`),
+    2. reweigh the counts by **positive pointwise mutual information** and
+       compress them with a truncated **SVD** (`minembed.ppmi`),
+    3. fit **GloVe** (Pennington et al. 2014): vectors whose dot products
+       predict the log counts, by weighted least squares (`minembed.glove`).
+
+    Every step is first done by hand on six short sentences, then run on a
+    small news corpus. It ends by checking the SVD against scikit-learn and
+    the GloVe gradient against torch autograd.
+    """),
+    code("""
+    %matplotlib inline
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from minembed import cooccur, figures, glove, ppmi
+    from minembed.vocab import Vocabulary
+
+    toy = [line.split() for line in [
+        "the cat sat on the mat",
+        "the dog sat on the rug",
+        "the cat chased the mouse",
+        "the dog chased the cat",
+        "a king ruled the land",
+        "a queen ruled the land",
+    ]]
+    vocab = Vocabulary.build(toy)  # min_count=1: keep every word
+    encoded = [vocab.encode(sentence) for sentence in toy]  # a list of (n,) int32 id arrays
+    V = len(vocab)
+    print(vocab.words)
+    """),
+    md("""
+    ## Counting with a window
+
+    For every word, look at the `window` words on each side, inside its
+    sentence. A pair d words apart adds 1/d to X[word, context], as GloVe's
+    `cooccur.c` does; counting both sides makes X symmetric. `cooccur.count`
+    returns the non-zeros as triples (rows, cols, values).
+    """),
+    code("""
+    rows, cols, values = cooccur.count(encoded, window=2)  # (K,) int32, (K,) int32, (K,) float64
+    X = cooccur.to_dense(rows, cols, values, V)  # (V, V) float64, fine for a toy
+    print(f"{len(values)} non-zeros of {V * V}; the largest:")
+    print(cooccur.format_counts(rows, cols, values, vocab.words, limit=6))
+
+    def show(matrix, words, digits=2):
+        ids = vocab.encode(words)
+        print(" " * 8 + "".join(f"{w:>8}" for w in words))
+        for word, row in zip(words, matrix[np.ix_(ids, ids)]):
+            print(f"{word:>8}" + "".join(f"{x:8.{digits}f}" for x in row))
+
+    few = ["the", "cat", "dog", "sat", "chased", "king", "queen", "ruled"]
+    show(X, few)
+    """),
+    md("""
+    *cat* and *dog* share their company (*the*, *sat*, *chased*), and so do
+    *king* and *queen*: that shared company is what the vectors will encode.
+
+    `count` sorts packed integer keys rather than looping over words, so it is
+    worth checking against the obvious double loop. (A word within the window
+    of itself, as in "the the", would count from both sides: twice. Here the
+    two *the*s of a sentence are 4 apart, outside the window, so X[the, the] = 0.)
+    """),
+    code("""
+    window = 2
+    naive = np.zeros((V, V))  # (V, V) float64
+    for sentence in encoded:
+        for i, word in enumerate(sentence):
+            for j in range(max(0, i - window), i):  # the context words to the left of i
+                naive[word, sentence[j]] += 1 / (i - j)  # context on the left of `word`
+                naive[sentence[j], word] += 1 / (i - j)  # and `word` on the right of the context
+    np.testing.assert_allclose(X, naive, rtol=1e-12)
+    cat, dog, the, sat = vocab.encode(["cat", "dog", "the", "sat"])
+    print(f"X[cat, the] = {X[cat, the]:.4f}, X[dog, sat] = {X[dog, sat]:.4f}, X[the, the] = {X[the, the]:.4f}: "
+          "the double loop agrees everywhere")
+    """),
+    md("""
+    ## Positive PMI, by hand
+
+    Raw counts are dominated by *the*. Pointwise mutual information asks how
+    much more often two words meet than they would by chance:
+
+        PMI(w, c) = log P(w, c) / (P(w) P(c)),   PPMI = max(PMI, 0)
+
+    with P(w, c) = X[w, c] / sum(X) and P(w) the row sums over sum(X). As in
+    Levy, Goldberg & Dagan (2015), the context probability is smoothed:
+    P_a(c) is proportional to (column sum)^0.75, which keeps rare contexts from
+    getting huge PMIs. Pairs never seen have PMI = -inf and stay 0.
+    """),
+    code("""
+    total = X.sum()
+    p_word = X.sum(axis=1) / total  # (V,) P(w)
+    smoothed = X.sum(axis=0) ** 0.75  # (V,)
+    p_context = smoothed / smoothed.sum()  # (V,) P_a(c)
+    with np.errstate(divide="ignore"):  # log 0 = -inf for the pairs never seen
+        pmi = np.log(X / total) - np.log(np.outer(p_word, p_context))  # (V, V)
+    ppmi_by_hand = np.maximum(pmi, 0)  # (V, V) float64
+
+    M = ppmi.ppmi(rows, cols, values, V, context_smoothing=0.75)  # (V, V) scipy CSR
+    np.testing.assert_allclose(M.toarray(), ppmi_by_hand, rtol=1e-12, atol=1e-15)
+    show(ppmi_by_hand, few)
+    """),
+    md("""
+    *the* has lost its weight: it meets everything, so it is no evidence of
+    anything. Row by row, each word is now a V-dimensional vector. Cosines
+    between rows say cat ~ dog and king ~ queen for counts and PPMI alike, but
+    with raw counts *cat* and *king* also look alike, only because both sit
+    next to *the*; PPMI removes that.
+    """),
+    code("""
+    def cosine(a, b):
+        return a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+
+    king, queen = vocab.encode(["king", "queen"])
+    for a, b in [(cat, dog), (king, queen), (cat, king)]:
+        print(f"{vocab.words[a]:>5} ~ {vocab.words[b]:<6} counts {cosine(X[a], X[b]):.2f}   "
+              f"PPMI {cosine(ppmi_by_hand[a], ppmi_by_hand[b]):.2f}")
+    """),
+    md("""
+    ## Truncated SVD: from V columns to d dimensions
+
+    The PPMI rows are as long as the vocabulary. A truncated SVD,
+    PPMI ~ U_d S_d V_d^T, keeps the d strongest directions; the word vectors
+    are W = U_d S_d^0.5 (Levy et al.'s "eig = 0.5", splitting S between words
+    and contexts). `svd_embeddings` uses a randomized SVD (Halko et al. 2011)
+    that scales to large sparse matrices; here it matches NumPy's exact dense
+    SVD, once each column's sign is fixed the same way (its largest entry positive).
+    """),
+    code("""
+    d = 2
+    U, S, Vt = np.linalg.svd(ppmi_by_hand)  # exact: (V, V), (V,), (V, V)
+    U = U[:, :d] * np.sign(U[np.abs(U[:, :d]).argmax(axis=0), np.arange(d)])  # (V, d), signs fixed
+    W_by_hand = U * np.sqrt(S[:d])  # (V, d)
+
+    W, C = ppmi.svd_embeddings(M, d, eigenvalue_weight=0.5, rng=np.random.default_rng(0))  # (V, d) float32 each
+    np.testing.assert_allclose(W, W_by_hand, atol=1e-5)
+    figures.word_scatter(W, vocab.words, method="none", title="PPMI + SVD, 2 dimensions, six sentences")
+    """),
+    md("""
+    ## The same pipeline on real text
+
+    Lee's corpus (gensim's test data): 300 news articles, about 58,000 tokens.
+    The steps are those of `ppmi.train`, written out: a vocabulary of words
+    seen at least 5 times, counts in a window of 5 with word2vec's linear
+    weighting (its shrunk window reaches distance d with probability
+    (6 - d) / 5), PPMI, and 50 SVD dimensions.
+    """),
+    code("""
+    from minembed.datasets import lee_background
+    from minembed.vectors import Vectors
+
+    lee = lee_background()  # 300 token lists
+    lee_vocab = Vocabulary.build(lee, min_count=5)
+    lee_counts = cooccur.count([lee_vocab.encode(s) for s in lee], window=5, distance_weighting="linear",
+                               vocab_size=len(lee_vocab))
+    lee_ppmi = ppmi.ppmi(*lee_counts, len(lee_vocab))  # (V, V) CSR
+    lee_W, _ = ppmi.svd_embeddings(lee_ppmi, 50, rng=np.random.default_rng(0))  # (V, 50) float32
+    svd_vectors = Vectors(lee_vocab.words, lee_W)
+    print(f"{len(lee_vocab):,} words, {len(lee_counts[2]):,} non-zero counts, "
+          f"{lee_ppmi.nnz:,} positive PMIs ({lee_ppmi.nnz / len(lee_vocab) ** 2:.1%} of the matrix)")
+    probes = ["government", "fire", "cricket", "israeli", "police"]
+    for word in probes:
+        print(f"{word:>10}: {[w for w, _ in svd_vectors.most_similar(word, topn=6)]}")
+    """),
+    md("""
+    ## GloVe: fit the log counts
+
+    GloVe learns a word vector w_i, a context vector w~_j and two biases so
+    that w_i . w~_j + b_i + b~_j ~ log X_ij, for every non-zero X_ij, by
+    weighted least squares:
+
+        J = 1/2 sum_{X_ij > 0} f(X_ij) (w_i . w~_j + b_i + b~_j - log X_ij)^2
+
+    The weight f(x) = min(1, (x / x_max)^alpha) keeps the many rare, noisy
+    pairs from dominating and caps the frequent ones at 1. The paper uses
+    x_max = 100, alpha = 3/4; the Stanford demo script uses x_max = 10 for
+    small corpora, as we do below.
+    """),
+    code("""
+    x = np.linspace(0, 150, 301)
+    figure = Figure(figsize=(6, 3.5), layout="constrained")
+    ax = figure.subplots()
+    for x_max, alpha in [(100, 0.75), (10, 0.75), (100, 1.0)]:
+        ax.plot(x, glove.weighting(x, x_max=x_max, alpha=alpha), label=f"x_max={x_max}, alpha={alpha}")
+    ax.set_xlabel("co-occurrence count x")
+    ax.set_ylabel("f(x)")
+    ax.set_title("GloVe's weighting function")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    figure
+    """),
+    md("""
+    ## The cost and its gradient, by hand
+
+    With diff = w_i . w~_j + b_i + b~_j - log X_ij, the derivatives of J are
+
+        dJ/dw_i = sum_j f(X_ij) diff_ij w~_j,   dJ/dw~_j = sum_i f(X_ij) diff_ij w_i
+        dJ/db_i = sum_j f(X_ij) diff_ij,        dJ/db~_j = sum_i f(X_ij) diff_ij
+
+    A word in several non-zeros collects the sum of their gradients. Below:
+    J and dJ/dw for *cat* on the toy counts, written with dense matrices,
+    against `glove.cost_and_gradients`, and a finite difference.
+    """),
+    code("""
+    rng = np.random.default_rng(0)
+    D = 3
+    params = glove.Parameters(rng.normal(size=(V, D)) * 0.1, rng.normal(size=(V, D)) * 0.1,  # W, W~ (V, D)
+                              np.zeros(V), np.zeros(V))  # b, b~ (V,)
+    seen = X > 0  # (V, V) bool: J only sums over the non-zeros
+    weight = np.where(seen, glove.weighting(X, x_max=10), 0.0)  # (V, V) f(X), 0 off the non-zeros
+    with np.errstate(divide="ignore"):
+        log_X = np.where(seen, np.log(X), 0.0)  # (V, V)
+    diff = params.W @ params.W_context.T + params.b[:, None] + params.b_context[None, :] - log_X  # (V, V)
+    J = 0.5 * np.sum(weight * diff**2)
+    grad_W = (weight * diff) @ params.W_context  # (V, D): row i sums f diff w~_j over its non-zeros
+
+    log_x, f = np.log(values), glove.weighting(values, x_max=10)  # (K,) each
+    cost, grads = glove.cost_and_gradients(params, rows, cols, log_x, f)
+    assert np.isclose(cost, J) and np.allclose(grads.W[grads.word_ids == cat], grad_W[cat])
+
+    step = 1e-6
+    params.W[cat, 0] += step
+    numeric = (glove.cost_and_gradients(params, rows, cols, log_x, f)[0] - cost) / step
+    params.W[cat, 0] -= step
+    print(f"J = {J:.6f}; dJ/dW[cat, 0]: formula {grad_W[cat, 0]:.6f}, finite difference {numeric:.6f}")
+    """),
+    md("""
+    ## Training GloVe
+
+    `GloVe.fit` runs the Stanford pipeline: vocabulary, counts (window 10,
+    1/d), then AdaGrad over the non-zeros in random order, in minibatches of
+    512. The cost printed is glove.c's: J divided by the number of non-zeros.
+    Ten epochs on Lee's corpus take seconds; the word vectors are W + W~.
+    """),
+    code("""
+    model = glove.GloVe(vector_size=50, window=10, x_max=10, epochs=10, min_count=5, seed=0).fit(lee)
+    print(f"{len(model.vocab):,} words, {len(model.counts[2]):,} non-zeros; counting {model.count_seconds:.1f} s, "
+          f"{np.mean(model.epoch_seconds):.1f} s per epoch")
+    print("cost per epoch:", np.round(model.costs, 4).tolist())
+    assert model.costs[-1] < 0.7 * model.costs[0]  # measured: 0.53 of the first epoch's cost
+    figures.loss_curves(model.costs, ylabel="cost (J / non-zeros)", title="GloVe on Lee's corpus")
+    """),
+    code("""
+    for word in probes:
+        print(f"{word:>10}  GloVe:     {[w for w, _ in model.wv.most_similar(word, topn=6)]}")
+        print(f"{'':>10}  PPMI+SVD:  {[w for w, _ in svd_vectors.most_similar(word, topn=6)]}")
+    """),
+    md("""
+    On 58,000 tokens both are rough; PPMI + SVD is usually the better of the
+    two on so little text (Levy et al. 2015 make the same point), while GloVe
+    needs more data and more epochs to pull ahead.
+
+    ## Compare with scikit-learn and torch
+
+    * scikit-learn's `TruncatedSVD` (ARPACK, an exact iterative solver) on the
+      same PPMI matrices. On the toy matrix our randomized SVD is exact. On
+      Lee's matrix the randomized sketch (10 extra columns, 5 power
+      iterations) gets the leading directions right and the tail only
+      roughly, because the PPMI spectrum is flat there: the top 10 singular
+      values must agree to 1e-3 and their vectors to cosine 0.999 up to sign.
+    * torch autograd, on a minibatch of the trained model's non-zeros, gives
+      the same cost and gradients as `glove.cost_and_gradients` (float64, to
+      relative 1e-5; in fact to rounding).
+    """),
+    code("""
+    import torch
+    from sklearn.decomposition import TruncatedSVD
+
+    def align_signs(ours, theirs):  # (k, n) rows that may differ in sign -> ours flipped to match theirs
+        return ours * np.sign(np.sum(ours * theirs, axis=1, keepdims=True))
+
+    toy_svd = TruncatedSVD(n_components=2, algorithm="arpack").fit(M)
+    U_ours, S_ours, Vt_ours = ppmi.randomized_svd(M, 2, rng=np.random.default_rng(0))
+    np.testing.assert_allclose(S_ours, toy_svd.singular_values_, rtol=1e-10)
+    np.testing.assert_allclose(align_signs(Vt_ours, toy_svd.components_), toy_svd.components_, atol=1e-10)
+
+    lee_svd = TruncatedSVD(n_components=50, algorithm="arpack").fit(lee_ppmi)
+    U_ours, S_ours, Vt_ours = ppmi.randomized_svd(lee_ppmi, 50, rng=np.random.default_rng(0))
+    relative = np.abs(S_ours - lee_svd.singular_values_) / lee_svd.singular_values_  # (50,)
+    agreement = np.abs(np.sum(Vt_ours * lee_svd.components_, axis=1))  # (50,) |cosine| of matching directions
+    print(f"singular values, relative difference: top 10 at most {relative[:10].max():.1e}, "
+          f"50th {relative[-1]:.1e}")
+    print(f"singular vectors, |cosine|: top 10 at least {agreement[:10].min():.4f}, all 50 at least {agreement.min():.2f}")
+    assert relative[:10].max() < 1e-3 and agreement[:10].min() > 0.999
+
+    p = model.params
+    batch = np.random.default_rng(1).choice(len(model.counts[2]), size=512, replace=False)  # (512,)
+    batch_rows, batch_cols = model.counts[0][batch].astype(np.int64), model.counts[1][batch].astype(np.int64)
+    batch_values = model.counts[2][batch]
+    batch_f = glove.weighting(batch_values, x_max=10)
+    cost, grads = glove.cost_and_gradients(p, batch_rows, batch_cols, np.log(batch_values), batch_f)
+
+    W_, Wc_, b_, bc_ = (torch.tensor(a, requires_grad=True) for a in (p.W, p.W_context, p.b, p.b_context))
+    r, c = torch.as_tensor(batch_rows), torch.as_tensor(batch_cols)
+    torch_diff = (W_[r] * Wc_[c]).sum(dim=1) + b_[r] + bc_[c] - torch.log(torch.as_tensor(batch_values))
+    torch_cost = 0.5 * (torch.as_tensor(batch_f) * torch_diff**2).sum()
+    torch_cost.backward()  # autograd sums the gradient of a row indexed more than once
+
+    np.testing.assert_allclose(cost, torch_cost.item(), rtol=1e-5)
+    np.testing.assert_allclose(grads.W, W_.grad.numpy()[grads.word_ids], rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(grads.b, b_.grad.numpy()[grads.word_ids], rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(grads.W_context, Wc_.grad.numpy()[grads.context_ids], rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(grads.b_context, bc_.grad.numpy()[grads.context_ids], rtol=1e-5, atol=1e-12)
+    print("minembed's SVD equals scikit-learn's, and its GloVe gradient equals torch autograd's")
+    """),
+]
+
+
 # --------------------------------------------------------------------------- 3
 
 WORD2VEC = [
@@ -640,6 +959,189 @@ EVALUATION = [
     assert abs(rows["minembed skip-gram"][0] - rows["gensim skip-gram"][0]) < 0.1
     assert abs(rows["minembed skip-gram"][1] - rows["gensim skip-gram"][1]) < 0.1
     print("minembed's evaluation equals gensim's")
+    """),
+]
+
+# --------------------------------------------------------------------------- 6
+
+SUBWORDS = [
+    md("""
+    # 6. Subwords: character n-grams and words never seen in training
+
+    word2vec and GloVe learn one vector per vocabulary word; a word missing
+    from the training text (a misspelling, a rare inflection, a new name) has
+    none. fastText (Bojanowski et al. 2017) also gives every **character
+    n-gram** a vector, and builds a word's vector from its pieces:
+
+    1. wrap the word in boundary markers, `<where>`, and cut it into all
+       character n-grams of length 3 to 6,
+    2. **hash** each n-gram into one of a fixed number of rows (buckets), so
+       the table does not grow with the number of distinct n-grams,
+    3. a word's input vector is the **mean** of its own row and its n-gram rows;
+       train it with word2vec's skip-gram, negative sampling,
+    4. an **unknown** word gets the mean of its n-gram rows.
+
+    All of it is `minembed.subword`. The notebook ends by checking the
+    n-grams and bucket ids against gensim's, and by training gensim's
+    `FastText` on the same text with the same settings.
+    """),
+    code("""
+    %matplotlib inline
+    import numpy as np
+
+    from minembed import figures
+    from minembed.subword import FastText, fnv1a_hash, ngram_hashes, ngrams
+    """),
+    md("""
+    ## Boundary markers and n-grams
+
+    The brackets mark where a word starts and ends, so the prefix `<wh` and
+    the suffix `re>` differ from the same letters inside a word: the n-gram
+    `her` of *where* is not the word *her*, which is `<her>`. n-grams are
+    listed as fastText lists them: by start position, then by length.
+    """),
+    code("""
+    print(ngrams("where", 3, 3))
+    print(ngrams("her", 3, 6))
+    for max_n in (3, 4, 5, 6):
+        print(f"where, 3..{max_n}: {len(ngrams('where', 3, max_n)):>2} n-grams")
+    print(ngrams("where", 3, 6))
+    """),
+    md("""
+    ## Hashing n-grams into buckets
+
+    There are far too many distinct n-grams to give each its own named row.
+    fastText hashes each one (32-bit FNV-1a over its UTF-8 bytes) and keeps
+    `hash % bucket`: 2,000,000 rows by default. Different n-grams may share a
+    row (a collision); with enough buckets that is rare and harmless.
+
+    One detail matters for non-ASCII text: fastText's C++ reads each byte as a
+    *signed* char, so bytes from 0x80 up are sign-extended before the xor.
+    `fnv1a_hash` does the same, or *naïve* would land in other rows than fastText's.
+    """),
+    code("""
+    for gram in ["<wh", "whe", "her", "ere", "re>"]:
+        h = fnv1a_hash(gram.encode("utf-8"))
+        print(f"{gram:>4}: hash {h:>10}  bucket {h % 2_000_000:>7}")
+    print("naïve:", list(zip(ngrams("naïve", 3, 4), ngram_hashes("naïve", 3, 4, bucket=2_000_000))))
+    print("UTF-8 bytes of 'ï':", "ï".encode("utf-8"))
+
+    small = 1000  # a tiny table, to see collisions
+    grams = sorted({g for w in ["where", "here", "there", "whether", "sphere", "wheel"] for g in ngrams(w)})
+    rows = [fnv1a_hash(g.encode("utf-8")) % small for g in grams]
+    print(f"{len(grams)} distinct n-grams in {small} buckets use {len(set(rows))} rows")
+    """),
+    md("""
+    ## Training on a small corpus
+
+    Lee's corpus (300 news articles, 58,000 tokens), skip-gram with 5 noise
+    words, 50 dimensions, 5 epochs, n-grams of 3 to 6 characters hashed into
+    100,000 buckets (fastText's 2,000,000 is meant for far more text).
+    Training is minembed's word2vec loop; only the input vector changes.
+    """),
+    code("""
+    from minembed.datasets import lee_background
+
+    sentences = lee_background()
+    settings = dict(vector_size=50, window=5, negative=5, sample=1e-3, min_count=5, epochs=5,
+                    min_n=3, max_n=6, bucket=100_000)
+    model = FastText(seed=0, **settings).fit(sentences)
+    wv = model.wv  # SubwordVectors
+    print(f"{len(model.vocab):,} words; {len(model.N):,} of the {settings['bucket']:,} bucket rows are used "
+          f"by some vocabulary word (only those are kept); {model.words_per_second:,.0f} words/s")
+    figures.loss_curves(model.losses, title="fastText skip-gram on Lee's corpus")
+    """),
+    md("""
+    ## A word's vector is the mean of its rows
+
+    h_w = (W[w] + sum of the rows of its n-grams) / (1 + number of n-grams).
+    `model.W` holds the words' own rows, `model.N` the n-gram rows that are in
+    use, row r for bucket `model.buckets[r]`. Rebuild the vector of
+    *government* by hand:
+    """),
+    code("""
+    word = "government"
+    buckets = ngram_hashes(word, 3, 6, settings["bucket"])  # one bucket id per n-gram, repeats kept
+    rows = np.searchsorted(model.buckets, buckets)  # (n,) rows of model.N
+    by_hand = (model.W[model.vocab.index[word]] + model.N[rows].sum(axis=0)) / (1 + len(rows))  # (50,)
+    np.testing.assert_allclose(wv[word], by_hand, rtol=1e-5, atol=1e-7)
+    print(f"{word}: its own row and {len(rows)} n-gram rows, e.g. {ngrams(word)[:5]}")
+    print("nearest:", [(w, round(s, 3)) for w, s in wv.most_similar(word, topn=6)])
+    """),
+    md("""
+    On so little text (58,000 tokens, 5 epochs) the n-gram rows dominate:
+    *government*'s neighbours share its letters (*governor*, *-ment*) more
+    than its meaning, and every cosine is near 0.99 (gensim's too, below).
+
+    ## Words never seen in training
+
+    An unknown word has no row of its own; its vector is the mean of the rows
+    of its n-grams that training has seen (n-grams no vocabulary word had
+    are skipped; fastText and gensim would add their untrained random rows).
+    The neighbours show what n-grams capture: spelling and morphology (a
+    plural, a misspelling, a shared suffix) more than meaning. *goverment*
+    lands near other *-ment* words; *palestine* near *palestinians*.
+    """),
+    code("""
+    unknown = ["firefighter", "soldier", "governments", "goverment", "refugee", "palestine"]
+    for word in unknown:
+        assert word not in wv  # `in` means "in the vocabulary"
+        grams = ngram_hashes(word, 3, 6, settings["bucket"])
+        known = np.isin(grams, model.buckets)
+        by_hand = model.N[np.searchsorted(model.buckets, np.array(grams)[known])].mean(axis=0)
+        np.testing.assert_allclose(wv[word], by_hand, rtol=1e-5, atol=1e-7)
+        print(f"{word:>12} ({known.sum():>2} of {len(grams)} n-grams known): "
+              f"{[w for w, _ in wv.most_similar(word, topn=5)]}")
+    """),
+    md("""
+    ## Compare with gensim
+
+    * gensim's `compute_ngrams_bytes` and `ft_ngram_hashes` (its port of
+      fastText's n-grams and hashing) give the same n-grams in the same order
+      and the same bucket ids, for English and non-ASCII words alike
+      (`compute_ngrams`, the str version, lists the same n-grams by length first).
+    * gensim's `FastText` on the same sentences with the same settings (one
+      worker) builds the same vocabulary with the same counts. Its random
+      draws differ, so the vectors differ; the unknown words' neighbours are
+      printed side by side. As for word2vec (notebook 3), agreement is measured as the
+      overlap of the 10 nearest neighbours of the 100 most frequent words, set
+      beside the overlap between two gensim runs that differ only in the seed.
+      Measured here: minembed (seeds 0-2) against gensim 0.40-0.44, gensim
+      seed 0 against seed 1 0.52; an untrained minembed model (learning rate
+      1e-7) scores 0.03 and shuffled vectors 0.01. So minembed must agree with
+      gensim at least 70 % as well as gensim agrees with itself: a model that
+      learned nothing fails, seed-to-seed noise passes.
+    """),
+    code("""
+    from gensim.models import FastText as GensimFastText
+    from gensim.models.fasttext import compute_ngrams, compute_ngrams_bytes, ft_ngram_hashes
+
+    from minembed.vectors import Vectors
+
+    for word in ["where", "government", "naïve", "straße", "Москва", "東京", "😀"]:
+        assert ngrams(word, 3, 6) == [g.decode("utf-8") for g in compute_ngrams_bytes(word, 3, 6)], word  # same order
+        assert sorted(ngrams(word, 3, 6)) == sorted(compute_ngrams(word, 3, 6)), word  # (listed by length first)
+        assert ngram_hashes(word, 3, 6, 2_000_000) == ft_ngram_hashes(word, 3, 6, 2_000_000), word
+    print("n-grams and bucket ids equal gensim's, e.g.", list(zip(ngrams("Москва", 5, 5), ngram_hashes("Москва", 5, 5))))
+
+    gensim_models = [GensimFastText(sentences, sg=1, seed=seed, workers=1, **settings) for seed in (0, 1)]
+    first, second = gensim_models
+    counts = {w: first.wv.get_vecattr(w, "count") for w in first.wv.index_to_key}
+    assert counts == dict(zip(model.vocab.words, model.vocab.counts.tolist()))  # same words, same counts
+
+    for word in unknown:
+        print(f"{word:>12}  minembed: {[w for w, _ in wv.most_similar(word, topn=5)]}")
+        print(f"{'':>12}  gensim:   {[w for w, _ in first.wv.most_similar(word, topn=5)]}")
+
+    def overlap(a: Vectors, b: Vectors, probe, k: int = 10) -> float:
+        return float(np.mean([len({w for w, _ in a.most_similar(x, topn=k)} & {w for w, _ in b.most_similar(x, topn=k)}) / k
+                              for x in probe]))
+
+    probe = model.vocab.words[:100]
+    theirs = [Vectors(m.wv.index_to_key, m.wv.vectors) for m in gensim_models]
+    ours_vs_gensim, gensim_vs_gensim = overlap(wv, theirs[0], probe), overlap(theirs[0], theirs[1], probe)
+    print(f"top-10 overlap: minembed-gensim {ours_vs_gensim:.2f}, gensim seed 0 - seed 1 {gensim_vs_gensim:.2f}")
+    assert ours_vs_gensim >= 0.7 * gensim_vs_gensim
     """),
 ]
 
@@ -1292,9 +1794,11 @@ CONTEXTUAL_EMBEDDINGS = [
 
 NOTEBOOKS = {
     "01_vectors_tokens_onehot.ipynb": VECTORS_TOKENS_ONEHOT,
+    "02_cooccurrence_ppmi_glove.ipynb": COUNTING,
     "03_word2vec.ipynb": WORD2VEC,
     "04_similarity_analogies_topk.ipynb": SIMILARITY_ANALOGIES_TOPK,
     "05_evaluating_embeddings.ipynb": EVALUATION,
+    "06_subwords_unknown_words.ipynb": SUBWORDS,
     "07_sentence_vectors_search.ipynb": SENTENCE_VECTORS,
     "08_contextual_embeddings.ipynb": CONTEXTUAL_EMBEDDINGS,
     "09_seeing_embeddings.ipynb": SEEING_EMBEDDINGS,
