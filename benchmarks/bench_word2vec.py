@@ -1,8 +1,10 @@
-"""Speed and peak memory: minembed.word2vec against gensim 4 (workers=1 and workers=2), one run each.
+"""Speed and peak memory: minembed.word2vec and minembed.subword against gensim 4's Word2Vec and
+FastText (workers=1 and workers=2), one run each.
 
 Every configuration trains in its own fresh Python process on the same
 tokenised corpus (loaded from the .npz cache before the clock starts), with the
-parity hyperparameters (d=100, window 5, negative 5, sample 1e-3, min_count 5).
+parity hyperparameters (d=100, window 5, negative 5, sample 1e-3, min_count 5);
+the "+ n-grams" rows add fastText's character 3..6-grams in 2,000,000 buckets.
 Reported per run:
 
     words/s   effective words (after subsampling: gensim's `trained_word_count`,
@@ -40,7 +42,11 @@ CONFIGS = [
     dict(system="minembed", sg=0),
     dict(system="gensim", sg=0, workers=1),
     dict(system="gensim", sg=0, workers=2),
+    dict(system="minembed", sg=1, model="fasttext"),
+    dict(system="gensim", sg=1, model="fasttext", workers=1),
+    dict(system="gensim", sg=1, model="fasttext", workers=2),
 ]
+SUBWORDS = dict(min_n=3, max_n=6, bucket=2_000_000)  # the fastText rows: skip-gram + character 3..6-grams
 
 
 def resident_mb() -> float:
@@ -79,24 +85,34 @@ def child(config: dict, corpus: str, epochs: int, cache_dir: Path) -> dict:
     if config["system"] == "gensim":
         import logging
 
+        from gensim.models import FastText as GensimFastText
         from gensim.models import Word2Vec as GensimWord2Vec
 
         logging.getLogger("gensim").setLevel(logging.WARNING)
-        model = GensimWord2Vec(sg=config["sg"], workers=config["workers"], seed=0, epochs=epochs, **PARAMS)
+        if config.get("model") == "fasttext":
+            model = GensimFastText(sg=1, workers=config["workers"], seed=0, epochs=epochs, **PARAMS, **SUBWORDS)
+        else:
+            model = GensimWord2Vec(sg=config["sg"], workers=config["workers"], seed=0, epochs=epochs, **PARAMS)
         model.build_vocab(sentences)
         started = time.perf_counter()
         effective, _ = model.train(sentences, total_examples=model.corpus_count, epochs=epochs)
         seconds = time.perf_counter() - started
         vocabulary = len(model.wv)
     else:
+        from minembed.subword import FastText
         from minembed.word2vec import Word2Vec
 
-        model = Word2Vec(sg=config["sg"], shared_negatives=config.get("shared_negatives", False), seed=0,
-                         epochs=epochs, **PARAMS).fit(sentences)
+        if config.get("model") == "fasttext":
+            model = FastText(seed=0, epochs=epochs, **PARAMS, **SUBWORDS).fit(sentences)
+        else:
+            model = Word2Vec(sg=config["sg"], shared_negatives=config.get("shared_negatives", False), seed=0,
+                             epochs=epochs, **PARAMS).fit(sentences)
         effective, seconds, vocabulary = sum(model.effective_words), model.train_seconds, len(model.vocab)
     peak = memory.stop()
-    # what minembed must hold: W and C, the int32 corpus ids (+ int64 offsets), and one minibatch
+    # what minembed must hold: W and C (and the used n-gram rows), the int32 corpus ids (+ int64 offsets), and one minibatch
     budget = (2 * vocabulary * PARAMS["vector_size"] * 4 + 4 * tokens + 8 * len(sentences)) / 2**20
+    if config["system"] == "minembed" and config.get("model") == "fasttext":  # + the n-gram rows it keeps
+        budget += model.N.nbytes / 2**20
     return dict(config=config, effective_words=int(effective), seconds=seconds, words_per_second=effective / seconds,
                 peak_mb=peak, vocabulary=vocabulary, tokens=tokens, budget_mb=budget)
 
@@ -134,8 +150,8 @@ def main() -> None:
           f"{'x gensim w1':>13}{'x budget':>10}")
     for run in runs:
         config = run["config"]
-        reference = {w: next(r for r in runs if r["config"] == dict(system="gensim", sg=config["sg"], workers=w))
-                     for w in (1, 2)}
+        peer = dict(system="gensim", sg=config["sg"], **({"model": "fasttext"} if "model" in config else {}))
+        reference = {w: next(r for r in runs if r["config"] == dict(peer, workers=w)) for w in (1, 2)}
         print(f"{describe(config):<34}{run['words_per_second']:>12,.0f}"
               f"{run['words_per_second'] / reference[1]['words_per_second']:>13.2f}"
               f"{run['words_per_second'] / reference[2]['words_per_second']:>13.2f}"
@@ -145,6 +161,8 @@ def main() -> None:
 
 def describe(config: dict) -> str:
     name = f"{config['system']} {'skip-gram' if config['sg'] else 'CBOW'}"
+    if config.get("model") == "fasttext":
+        name += " + n-grams"
     if "workers" in config:
         name += f" workers={config['workers']}"
     if config.get("shared_negatives"):
