@@ -21,20 +21,21 @@ How it is vectorised. Every pair (word at p, word at p - d) of a chunk of the
 corpus becomes one int64 key, ((row << b) | col) << c | (d - 1), with b bits
 for a word id and c for a distance; `np.sort` brings equal pairs together, and
 one pass adds up each run of equal pairs: a "sort-reduce", what cooccur.c
-does with qsort and `write_chunk`. Chunks are merged the same way (cooccur.c
-merges its sorted temporary files). The weights are integers, in units of
-1 / lcm(1, ..., window) (so 1/d is a whole number of units): partial counts
-add up exactly in any order, and counting in chunks or in one pass gives the
-same bits. A symmetric
-count stores each pair once, as (smaller id, larger id), and writes it out at
-both (i, j) and (j, i) at the end.
+does with qsort and `write_chunk`. Each chunk's counts become a sparse CSR
+matrix, and chunks are added as matrices (scipy merges sorted rows, as
+cooccur.c merges its sorted temporary files). The weights are integers, in
+units of 1 / lcm(1, ..., window) (so 1/d is a whole number of units): partial
+counts add up exactly in any order, and counting in chunks or in one pass
+gives the same bits. A symmetric count stores each pair once, as (smaller id,
+larger id), in an upper-triangular U, and returns X = U + U^T.
 
 Memory: one chunk of `chunk_tokens` positions needs at most about 35 bytes per
 token per window word (the keys and their reduction; less where sentences are
 shorter than the window): 2^18 tokens at window 10 take ~90 MB. Past the
-chunks, memory grows with the result, not the corpus: merging the partial
-counts and writing out X take about 40 bytes per distinct pair at the peak, 3-4
-times the triples returned (650 MB for 12M non-zeros, window 10, 5.3M tokens).
+chunks, memory grows with the result, not the corpus: the partial sums are
+CSR matrices (12 bytes a pair), and writing out X = U + U^T peaks near 30
+bytes per non-zero of X, under twice the triples returned (350 MB for 12M
+non-zeros, window 10, 5.5M tokens; benchmarks/bench_glove.py measures it).
 
 But: no spilling of partial counts to disk and no dense table for the frequent
 pairs (cooccur.c's `-memory` / `max_product` machinery), no vocabulary building
@@ -49,8 +50,9 @@ import math
 from typing import Sequence
 
 import numpy as np
+import scipy.sparse
 
-__all__ = ["count", "distance_weights", "chunk_counts", "sum_runs", "merge_counts", "to_dense", "format_counts"]
+__all__ = ["count", "distance_weights", "chunk_counts", "sum_runs", "as_matrix", "to_dense", "format_counts"]
 
 MAX_EXACT_UNIT = 2**32  # lcm(1..22) = 232,792,560 fits; lcm(1..23) = 5,354,228,880 does not
 
@@ -88,7 +90,7 @@ def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, 
                  units: np.ndarray, id_bits: int, symmetric: bool) -> tuple[np.ndarray, np.ndarray]:
     """Counts of the pairs (word at p, word at p - d), d = 1..window, for the positions p in [start, stop).
 
-    ids (N,) int64 the whole corpus, position_in_sentence (N,) int32 how many
+    ids (N,) int32 the whole corpus, position_in_sentence (N,) int32 how many
     words of its sentence come before each position, units from
     `distance_weights`. A pair (row, col) is the key row << id_bits | col; with
     `symmetric` it is stored once as (smaller id, larger id), see `count`.
@@ -101,18 +103,19 @@ def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, 
     # The corpus from `window` words before the chunk (zeros where that would be before the
     # corpus starts), so that every position p of the chunk sees the ids p - window .. p.
     padding = max(window - start, 0)
-    ids_seen = np.concatenate([np.zeros(padding, np.int64), ids[max(start - window, 0):stop]])  # (n + window,) int64
+    ids_seen = np.concatenate([np.zeros(padding, ids.dtype), ids[max(start - window, 0):stop]])  # (n + window,)
     windows = np.lib.stride_tricks.sliding_window_view(ids_seen, window + 1)  # (n, window + 1): ids p - window .. p
-    distance = np.arange(window, 0, -1)  # (window,) int64: window .. 1, the distance of each column
+    distance = np.arange(window, 0, -1, dtype=np.int32)  # (window,): window .. 1, the distance of each column
     inside = position_in_sentence[start:stop, None] >= distance  # (n, window) bool: p - d is in p's sentence
-    rows = np.broadcast_to(windows[:, window:], inside.shape)[inside]  # (m,) int64: the word at p
-    cols = windows[:, :window][inside]  # (m,) int64: the word at p - d
+    rows = np.broadcast_to(windows[:, window:], inside.shape)[inside]  # (m,) the word at p
+    cols = windows[:, :window][inside]  # (m,) the word at p - d
     if symmetric:
         rows, cols = np.minimum(rows, cols), np.maximum(rows, cols, out=cols)
 
     # keys = (row << id_bits | col) << distance_bits | (d - 1), built in place to bound memory
     distance_bits = (window - 1).bit_length()
-    keys = rows  # (m,) int64
+    keys = rows.astype(np.int64)  # (m,) int64
+    del rows
     keys <<= id_bits
     keys |= cols
     del cols
@@ -128,38 +131,44 @@ def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, 
 def sum_runs(sorted_keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each distinct key of a sorted array once, with the sum of its weights.
 
+    The sums are differences of the running total at the end of each run:
+    one sequential cumsum rather than np.add.reduceat's scattered starts
+    (exact for the integer units; for float64 weights, as rounded as any sum).
+
     >>> keys, sums = sum_runs(np.array([3, 3, 5, 9, 9, 9]), np.array([1, 2, 1, 1, 1, 1]))
     >>> keys.tolist(), sums.tolist()
     ([3, 5, 9], [3, 1, 3])
     """
     if len(sorted_keys) == 0:
         return sorted_keys, weights
-    first = np.empty(len(sorted_keys), dtype=bool)  # (m,) bool: the first key of each run
-    first[0] = True
-    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=first[1:])
-    starts = np.flatnonzero(first)  # (k,) int64
-    return sorted_keys[starts], np.add.reduceat(weights, starts)
+    last = np.empty(len(sorted_keys), dtype=bool)  # (m,) bool: the last key of each run
+    last[-1] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=last[:-1])
+    ends = np.flatnonzero(last)  # (k,) int64
+    if weights.dtype.kind == "f":  # a running float total would round differently per chunk
+        return sorted_keys[ends], np.add.reduceat(weights, np.append(0, ends[:-1] + 1))
+    sums = np.cumsum(weights)[ends]  # (k,) running total at each run's end
+    sums[1:] -= sums[:-1].copy()
+    return sorted_keys[ends], sums
 
 
-def merge_counts(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Add up several (sorted distinct keys, weights) counts into one.
+def as_matrix(keys: np.ndarray, weights: np.ndarray, id_bits: int, vocab_size: int) -> scipy.sparse.csr_matrix:
+    """Sorted distinct keys row << id_bits | col and their weights as a (V, V) CSR matrix.
 
-    A stable argsort of the concatenated keys is NumPy's timsort, which finds
-    the already-sorted runs and merges them, O(n log(parts)).
+    The keys are already in (row, col) order, so the CSR arrays are written
+    down directly: cols are the column indices, and row r's entries start
+    where the rows before it end (a cumulative count of rows).
 
-    >>> keys, weight = merge_counts([(np.array([1, 4]), np.array([1, 1])), (np.array([2, 4]), np.array([5, 5]))])
-    >>> keys.tolist(), weight.tolist()
-    ([1, 2, 4], [1, 5, 6])
+    >>> as_matrix(np.array([1, 2, 4]), np.array([5, 6, 7]), 1, 3).toarray().tolist()  # (0, 1), (1, 0), (2, 0)
+    [[0, 5, 0], [6, 0, 0], [7, 0, 0]]
     """
-    parts = [part for part in parts if len(part[0])]
-    if len(parts) == 1:
-        return parts[0]
-    if not parts:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    keys = np.concatenate([k for k, _ in parts])  # (m,) int64
-    weights = np.concatenate([w for _, w in parts])  # (m,)
-    order = np.argsort(keys, kind="stable")  # (m,) int64
-    return sum_runs(keys[order], weights[order])
+    rows = keys >> id_bits  # (K,) int64
+    cols = (keys & ((1 << id_bits) - 1)).astype(np.int32)  # (K,) int32
+    indptr = np.zeros(vocab_size + 1, np.int64)  # (V + 1,)
+    np.cumsum(np.bincount(rows, minlength=vocab_size), out=indptr[1:])
+    matrix = scipy.sparse.csr_matrix((weights, cols, indptr), shape=(vocab_size, vocab_size))
+    matrix.has_canonical_format = True  # sorted, no duplicates: scipy may add it to others by merging rows
+    return matrix
 
 
 def count(sentences: Sequence[np.ndarray], window: int = 10, symmetric: bool = True,
@@ -183,44 +192,42 @@ def count(sentences: Sequence[np.ndarray], window: int = 10, symmetric: bool = T
         raise ValueError(f"window must be a whole number of words >= 1 (GloVe's paper uses 10, word2vec 5), got {window!r}")
     if chunk_tokens < 1:
         raise ValueError(f"chunk_tokens must be >= 1 (2**18 keeps a chunk near 9 MB per window word), got {chunk_tokens}")
-    ids, position_in_sentence = _concatenate(sentences)  # (N,) int64, (N,) int32
+    ids, position_in_sentence = _concatenate(sentences)  # (N,) int32, (N,) int32
     vocab_size = _check_ids(ids, vocab_size, window)
     units, unit = distance_weights(window, distance_weighting)
     id_bits = max(vocab_size - 1, 1).bit_length()  # a pair is the key row << id_bits | col
 
-    # Count chunk by chunk; merge the pending partial counts into the total whenever
-    # they outgrow it, so that the total is rewritten only O(log chunks) times.
-    total = (np.zeros(0, np.int64), np.zeros(0, units.dtype))
-    pending: list[tuple[np.ndarray, np.ndarray]] = []
+    # Count chunk by chunk, each chunk a sparse matrix. Adding two sorted CSR matrices is
+    # one merge of their rows (scipy, in C). The partial sums are kept on a stack of
+    # roughly halving sizes, as a binary counter carries: a new chunk is merged into the
+    # top while it is at least as large, so each count is rewritten O(log chunks) times.
+    stack: list[scipy.sparse.csr_matrix] = []
     for start in range(0, len(ids), chunk_tokens):
         stop = min(start + chunk_tokens, len(ids))
-        pending.append(chunk_counts(ids, position_in_sentence, start, stop, window, units, id_bits, symmetric))
-        if sum(len(keys) for keys, _ in pending) >= len(total[0]):
-            total, pending = merge_counts([total, *pending]), []
-    keys, weights = merge_counts([total, *pending])  # (K,) int64, (K,) units
-    del total, pending
-    rows = (keys >> id_bits).astype(np.int32)  # (K,) int32
-    cols = (keys & ((1 << id_bits) - 1)).astype(np.int32)  # (K,) int32
-    del keys
+        counts = as_matrix(*chunk_counts(ids, position_in_sentence, start, stop, window, units, id_bits, symmetric),
+                           id_bits, vocab_size)
+        while stack and counts.nnz >= stack[-1].nnz:
+            counts = stack.pop() + counts
+        stack.append(counts)
+    X = stack.pop()  # (V, V) CSR, in units
+    while stack:
+        X = stack.pop() + X
+    del stack
 
     if symmetric:
         # Each pair was counted once, as U[min(i, j), max(i, j)], whichever side the context
         # word was on. X = U + U^T: an off-diagonal count appears at (i, j) and at (j, i); a
-        # word next to itself counts twice (once from each side, as in cooccur.c).
-        off_diagonal = rows != cols  # (K,) bool; here rows <= cols
-        rows, cols = np.concatenate([cols[off_diagonal], rows]), np.concatenate([rows[off_diagonal], cols])
-        weights = np.concatenate([weights[off_diagonal], np.where(off_diagonal, weights, 2 * weights)])
-        del off_diagonal
-        # Row r now lists its columns < r in order, then its columns >= r in order, so a
-        # stable sort by row puts all of X in (row, col) order.
-        order = np.argsort(rows, kind="stable")  # (K2,) int64
-        rows, cols, weights = rows[order], cols[order], weights[order]
-    values = weights / unit  # (K,) float64: an exact number of units divided once, so correctly rounded
+        # word next to itself counts twice (once from each side, as in cooccur.c). The
+        # transpose is a counting sort by column (CSR -> CSC), and the sum another merge.
+        X = X + X.T.tocsr()
+    rows = np.repeat(np.arange(vocab_size, dtype=np.int32), np.diff(X.indptr))  # (K,) int32
+    cols = X.indices.astype(np.int32, copy=False)  # (K,) int32
+    values = X.data / unit  # (K,) float64: an exact number of units divided once, so correctly rounded
     return rows, cols, values
 
 
 def _concatenate(sentences: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """All sentences as one (N,) int64 id array, and each position's place in its sentence, (N,) int32.
+    """All sentences as one (N,) int32 id array, and each position's place in its sentence, (N,) int32.
 
     >>> [a.tolist() for a in _concatenate([np.array([4, 5, 6]), np.array([], int), np.array([7, 8])])]
     [[4, 5, 6, 7, 8], [0, 1, 2, 0, 1]]
@@ -228,25 +235,32 @@ def _concatenate(sentences: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarra
     if isinstance(sentences, np.ndarray) and sentences.ndim == 1 and sentences.dtype != object:
         raise TypeError("sentences must be a list of 1-D id arrays, not one array; wrap it: [ids]")
     pieces = [np.asarray(sentence) for sentence in sentences]
-    for number, sentence in enumerate(pieces):
-        if sentence.ndim != 1 or (sentence.dtype.kind not in "iu" and sentence.size):
-            raise TypeError(f"sentence {number} is not a 1-D array of integer word ids (shape {sentence.shape}, "
-                            f"dtype {sentence.dtype}); encode tokens first: [vocab.encode(s) for s in sentences]")
-    lengths = np.array([len(p) for p in pieces], dtype=np.int64)  # (S,) int64
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)) if pieces else np.zeros(0, np.int64)
     if lengths.sum() == 0:
         raise ValueError("the corpus is empty: no sentence has a word id; pass a list of 1-D id arrays such as "
                          "[vocab.encode(s) for s in sentences] and check that the vocabulary knows the words")
-    ids = np.concatenate(pieces).astype(np.int64, copy=False)  # (N,) int64
+    nonempty = [piece for piece in pieces if len(piece)] if len(lengths) > np.count_nonzero(lengths) else pieces
+    ids = np.concatenate(nonempty) if all(piece.ndim == 1 for piece in nonempty) else None
+    if ids is None or ids.dtype.kind not in "iu":  # find the sentence to blame, only when there is one
+        for number, sentence in enumerate(pieces):
+            if sentence.ndim != 1 or (sentence.dtype.kind not in "iu" and sentence.size):
+                raise TypeError(f"sentence {number} is not a 1-D array of integer word ids (shape {sentence.shape}, "
+                                f"dtype {sentence.dtype}); encode tokens first: [vocab.encode(s) for s in sentences]")
+        raise TypeError(f"the sentences mix integer types that NumPy joins as {ids.dtype} (e.g. uint64 with "
+                        "int64); give every sentence the same integer dtype, as vocab.encode does")
+    if ids.min() < 0:
+        raise ValueError(f"word id {int(ids.min())} is negative; drop unknown words before counting "
+                         "(vocab.encode(tokens) with the default unknown='drop')")
+    if ids.max() > np.iinfo(np.int32).max:
+        raise ValueError(f"word id {int(ids.max())} does not fit in int32; no vocabulary is that large: "
+                         "encode the sentences with a Vocabulary")
     sentence_starts = np.cumsum(lengths) - lengths  # (S,) int64
-    position_in_sentence = np.arange(len(ids)) - np.repeat(sentence_starts, lengths)  # (N,) int64
-    return ids, position_in_sentence.astype(np.int32)
+    position_in_sentence = np.arange(len(ids), dtype=np.int32) - np.repeat(sentence_starts.astype(np.int32), lengths)
+    return ids.astype(np.int32, copy=False), position_in_sentence  # (N,) int32 each
 
 
 def _check_ids(ids: np.ndarray, vocab_size: int | None, window: int) -> int:
-    low, high = int(ids.min()), int(ids.max())
-    if low < 0:
-        raise ValueError(f"word id {low} is negative; drop unknown words before counting "
-                         "(vocab.encode(tokens) with the default unknown='drop')")
+    high = int(ids.max())
     if vocab_size is None:
         vocab_size = high + 1
     elif high >= vocab_size:

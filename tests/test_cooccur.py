@@ -119,20 +119,21 @@ def test_distance_weights_are_whole_units():
     assert units.dtype == np.float64 and unit == 1.0
 
 
-def test_merge_counts_adds_partials_in_any_order():
+def test_partial_count_matrices_add_up_in_any_order():
     rng = np.random.default_rng(0)
+    id_bits, V = 3, 8  # keys row << 3 | col for an 8 x 8 matrix
     parts = []
     for _ in range(5):
-        keys = np.unique(rng.integers(0, 50, size=20))
+        keys = np.unique(rng.integers(0, V * V, size=20))
         parts.append((keys, rng.integers(1, 10, size=len(keys))))
-    keys, weights = cooccur.merge_counts(parts)
-    reversed_keys, reversed_weights = cooccur.merge_counts(parts[::-1])
-    dense = np.zeros(50, np.int64)
-    for k, w in parts:
-        dense[k] += w
-    np.testing.assert_array_equal(keys, np.flatnonzero(dense))
-    np.testing.assert_array_equal(weights, dense[keys])
-    np.testing.assert_array_equal(reversed_weights, weights)
+    matrices = [cooccur.as_matrix(keys, weights, id_bits, V) for keys, weights in parts]
+    forward, backward = sum(matrices[1:], matrices[0]), sum(matrices[-2::-1], matrices[-1])
+    dense = np.zeros(V * V, np.int64)
+    for keys, weights in parts:
+        dense[keys] += weights
+    np.testing.assert_array_equal(forward.toarray().ravel(), dense)
+    np.testing.assert_array_equal(backward.toarray().ravel(), dense)
+    assert forward.has_canonical_format and forward.dtype == np.int64  # sorted, exact integer units
 
 
 @pytest.mark.parametrize("window", [0, -1, 1.5, True])
@@ -156,6 +157,8 @@ def test_bad_ids_are_refused_with_what_to_do():
         cooccur.count([np.array([0, 5])], vocab_size=2**31)
     with pytest.raises(TypeError, match="encode tokens first"):
         cooccur.count([["the", "cat"]])
+    with pytest.raises(TypeError, match="same integer dtype"):  # NumPy joins uint64 and int64 as float64
+        cooccur.count([np.array([0], np.uint64), np.array([1], np.int64)])
     with pytest.raises(TypeError, match="wrap it"):
         cooccur.count(np.array([0, 1, 2]))
     with pytest.raises(ValueError, match="chunk_tokens"):
