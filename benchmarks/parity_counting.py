@@ -35,8 +35,8 @@ million non-zeros. The machine is shared: wall and CPU times are both shown.
     python benchmarks/parity_counting.py --corpus wiki --speed-only       # counting speed, ~1 min
     python benchmarks/parity_counting.py --corpus wiki --levy-goldberg-only   # ~30 s
 
-Not here: a comparison with mittens (a NumPy GloVe on PyPI), which is not
-installed (its NumPy path also needs pandas, and it trains full-batch).
+GloVe's cost against mittens (a NumPy GloVe on PyPI) on one matrix, and counting speed
+against scipy, are in benchmarks/bench_glove.py.
 """
 
 from __future__ import annotations
