@@ -66,11 +66,15 @@ def save_glove_text(path: PathLike, words: Sequence[str], vectors: np.ndarray) -
         _write_text_rows(file, words, vectors)
 
 
-def save_npz(path: PathLike, words: Sequence[str], vectors: np.ndarray) -> None:
-    """Write an .npz archive holding `words` (a unicode array, never pickled) and `vectors`."""
+def save_npz(path: PathLike, words: Sequence[str], vectors: np.ndarray, **arrays: np.ndarray) -> None:
+    """Write an .npz archive holding `words` (a unicode array, never pickled), `vectors`,
+    and any further named numeric `arrays` (e.g. a subword model's n-gram rows)."""
     words, vectors = _checked_table(words, vectors, allow_whitespace=True)
+    for name, array in arrays.items():
+        if np.asarray(array).dtype.kind not in "biuf":
+            raise ValueError(f"array {name!r} must be numeric (it is saved without pickle), got {np.asarray(array).dtype}")
     with atomic_open(path) as file:  # a file object, so np.savez adds no ".npz" suffix
-        np.savez(file, words=np.array(words, dtype=np.str_), vectors=vectors)
+        np.savez(file, words=np.array(words, dtype=np.str_), vectors=vectors, **arrays)
 
 
 def _format_text_line(word: str, row: np.ndarray) -> str:

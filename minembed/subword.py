@@ -47,12 +47,14 @@ every row of the mean receives the whole dloss/dh rather than dloss/dh / (1 + n)
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import scipy.sparse
 
+from minembed import formats
 from minembed.vectors import Vectors
 from minembed.vocab import Vocabulary
 from minembed.word2vec import (
@@ -364,6 +366,39 @@ class SubwordVectors(Vectors):
                              f"buckets and dimension {self.vector_size} it must be "
                              f"({len(self.buckets)}, {self.vector_size})")
         self.min_n, self.max_n, self.bucket = min_n, max_n, bucket
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save as ``.npz``: words and vectors as `Vectors.save` writes them, plus the n-gram
+        rows, their bucket ids and (min_n, max_n, bucket); loads without pickle."""
+        formats.save_npz(path, self.words, self.vectors, ngram_vectors=self.ngram_vectors, buckets=self.buckets,
+                         ngram_parameters=np.array([self.min_n, self.max_n, self.bucket], np.int64))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> SubwordVectors:
+        """Read what `save` wrote. (`Vectors.load` reads the same file as plain vectors.)"""
+        words, vectors = formats.load_npz(path)
+        path = os.fspath(path)
+        with np.load(path, allow_pickle=False) as archive:
+            missing = {"ngram_vectors", "buckets", "ngram_parameters"} - set(archive.files)
+            if missing:
+                raise ValueError(f"{path} holds no n-gram rows ({', '.join(sorted(missing))} missing): it was "
+                                 "written by Vectors.save, not SubwordVectors.save; load it with Vectors.load")
+            ngram_vectors, buckets, parameters = archive["ngram_vectors"], archive["buckets"], archive["ngram_parameters"]
+        if parameters.shape != (3,) or parameters.dtype.kind not in "iu":
+            raise ValueError(f"{path}: 'ngram_parameters' must be three integers (min_n, max_n, bucket), "
+                             f"got {parameters.dtype} of shape {parameters.shape}")
+        min_n, max_n, bucket = (int(x) for x in parameters)
+        if ngram_vectors.dtype.kind != "f" or buckets.dtype.kind not in "iu" or buckets.ndim != 1:
+            raise ValueError(f"{path}: 'ngram_vectors' must be floats and 'buckets' a 1-D integer array, got "
+                             f"{ngram_vectors.dtype} and {buckets.dtype} of shape {buckets.shape}")
+        if len(buckets) and (np.any(np.diff(buckets) <= 0) or buckets[0] < 0 or buckets[-1] >= bucket):
+            raise ValueError(f"{path}: 'buckets' must be distinct bucket ids in [0, {bucket}), sorted")
+        if not np.isfinite(ngram_vectors).all():
+            raise ValueError(f"{path}: 'ngram_vectors' holds NaN or infinite values")
+        try:
+            return cls(words, vectors, ngram_vectors, buckets, min_n=min_n, max_n=max_n, bucket=bucket)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
 
     def vector_for(self, word: str) -> np.ndarray:
         """A vocabulary word's vector, or the mean of the known n-gram rows of any other word: (D,) float32.

@@ -21,6 +21,7 @@ from minembed.subword import (
     ragged_rows, subword_sgns_loss_and_grads, subword_table, train,
 )
 from minembed.synthetic import planted_analogy_corpus
+from minembed.vectors import Vectors
 from minembed.word2vec import _FIRST, finite_difference_gradients, skipgram_pairs
 
 # ----------------------------------------------------------------------------- n-grams and hashes
@@ -270,6 +271,38 @@ def test_most_similar_answers_for_unseen_words(trained):
     assert [w for w, _ in neighbours] == [w for w, _ in by_vector]
     np.testing.assert_allclose([s for _, s in neighbours], [s for _, s in by_vector], atol=1e-6)
     assert wv.similarity("g0_a3x", "g0_a3") == pytest.approx(neighbours[0][1], abs=1e-5)
+
+
+def test_save_and_load_keep_the_ngram_rows(trained, tmp_path):
+    wv = trained.wv
+    path = tmp_path / "subword.npz"
+    wv.save(path)
+    loaded = SubwordVectors.load(path)
+    assert loaded.words == wv.words and (loaded.min_n, loaded.max_n, loaded.bucket) == (3, 6, 50_000)
+    assert loaded.vectors.tobytes() == wv.vectors.tobytes()
+    assert loaded.ngram_vectors.tobytes() == wv.ngram_vectors.tobytes()
+    assert loaded["g0_a3x"].tobytes() == wv["g0_a3x"].tobytes()  # an unseen word answers as before
+    assert loaded.most_similar("g0_a3x", topn=3) == wv.most_similar("g0_a3x", topn=3)
+    assert Vectors.load(path).vectors.tobytes() == wv.vectors.tobytes()  # the plain table reads it too
+    with np.load(path, allow_pickle=False) as archive:  # nothing in it needs pickle
+        assert sorted(archive.files) == ["buckets", "ngram_parameters", "ngram_vectors", "vectors", "words"]
+
+
+def test_loading_plain_or_damaged_archives_says_what_is_wrong(trained, tmp_path):
+    plain = tmp_path / "plain.npz"
+    Vectors(trained.wv.words, trained.wv.vectors).save(plain)
+    with pytest.raises(ValueError, match="load it with Vectors.load"):
+        SubwordVectors.load(plain)
+    wv = trained.wv
+    damaged = tmp_path / "damaged.npz"
+    np.savez(damaged, words=np.array(wv.words), vectors=wv.vectors, ngram_vectors=wv.ngram_vectors,
+             buckets=wv.buckets[::-1], ngram_parameters=np.array([3, 6, 50_000]))
+    with pytest.raises(ValueError, match="sorted"):
+        SubwordVectors.load(damaged)
+    np.savez(damaged, words=np.array(wv.words), vectors=wv.vectors, ngram_vectors=wv.ngram_vectors[:-1],
+             buckets=wv.buckets, ngram_parameters=np.array([3, 6, 50_000]))
+    with pytest.raises(ValueError, match="damaged.npz: ngram_vectors has shape"):
+        SubwordVectors.load(damaged)
 
 
 def test_a_word_without_known_ngrams_raises_key_error(trained):
