@@ -112,7 +112,7 @@ def randomized_svd(matrix, rank: int, *, oversamples: int = 10, power_iterations
 
     Accuracy (Halko, Martinsson & Tropp 2011): the error in the k-th triplet
     shrinks like (s_{rank + oversamples} / s_k)^(2 q + 1) for q power
-    iterations, so the leading triplets are exact to rounding while the last
+    iterations, so the leading triplets converge fast while the last
     ones are only as good as the gap after them. A PPMI spectrum is flat in its
     tail: on the Lee corpus's 1,750-word PPMI (window 5) at rank 50 with the
     defaults, the 10th singular value is within 3e-4 of ARPACK's and the 50th is
