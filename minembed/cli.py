@@ -3,7 +3,7 @@
     minembed demo [--out DIR]     the main job: train skip-gram on the Wikipedia
                                   sample, show neighbours, an analogy, scores and
                                   figures next to pretrained GloVe 6B 50d
-    minembed train CORPUS --out FILE [--model skipgram|cbow] [hyperparameters]
+    minembed train CORPUS --out FILE [--model skipgram|cbow|fasttext|glove|ppmi] [hyperparameters]
                                   CORPUS: wikipedia, lee, or a text file (one
                                   sentence per line); FILE: .npz, .txt (word2vec
                                   text) or .bin (word2vec binary)
@@ -17,8 +17,8 @@
 V is a vectors file (.npz, word2vec .txt/.bin) or "glove" (pretrained GloVe
 6B 50d, the default). Errors print one line and exit with status 1.
 
-Leaves out: GloVe and PPMI training from the command line (use the modules),
-resuming training, and corpora other than plain text.
+Leaves out: the models' rarer hyperparameters (use the modules), resuming
+training, and corpora other than plain text.
 """
 
 from __future__ import annotations
@@ -153,18 +153,38 @@ def _save_vectors(vectors, out: str) -> None:
 
 
 def train(args: argparse.Namespace) -> int:
-    from minembed.word2vec import Word2Vec
-
     if Path(args.out).suffix not in (".npz", ".txt", ".vec", ".bin"):
         raise ValueError(f"cannot tell the format of {args.out!r}: end it in .npz, .txt or .bin")
     sentences = _read_corpus(args.corpus)
     print(f"{args.corpus}: {len(sentences):,} sentences, {sum(map(len, sentences)):,} tokens")
-    model = Word2Vec(sg=int(args.model == "skipgram"), vector_size=args.vector_size, window=args.window,
-                     negative=args.negative, min_count=args.min_count, epochs=args.epochs,
-                     seed=args.seed).fit(sentences, progress=True)
-    _save_vectors(model.wv, args.out)
-    print(f"{len(model.vocab):,} words x {args.vector_size} written to {args.out}; "
-          f"loss per epoch: " + ", ".join(f"{loss:.3f}" for loss in model.losses))
+    shared = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count, seed=args.seed)
+    if args.model in ("skipgram", "cbow", "fasttext"):
+        from minembed.subword import FastText
+        from minembed.word2vec import Word2Vec
+
+        epochs = 5 if args.epochs is None else args.epochs
+        model = (FastText(epochs=epochs, negative=args.negative, **shared) if args.model == "fasttext" else
+                 Word2Vec(sg=int(args.model == "skipgram"), epochs=epochs, negative=args.negative, **shared))
+        model.fit(sentences, progress=True)
+        vectors, record = model.wv, "loss per epoch: " + ", ".join(f"{loss:.3f}" for loss in model.losses)
+    elif args.model == "glove":
+        from minembed.glove import GloVe
+
+        def report(model, epoch: int) -> None:
+            print(f"\r  epoch {epoch}/{model.config.epochs}: cost {model.costs[-1]:.5f}", end="", file=sys.stderr,
+                  flush=True)
+
+        model = GloVe(epochs=25 if args.epochs is None else args.epochs, **shared).fit(sentences, callbacks=[report])
+        print(file=sys.stderr)
+        vectors, record = model.wv, "cost per epoch: " + ", ".join(f"{cost:.4f}" for cost in model.costs)
+    else:  # ppmi: counted and factorised, no epochs
+        from minembed import ppmi
+
+        vectors, record = ppmi.train(sentences, **shared), "PPMI + SVD (no epochs)"
+    _save_vectors(vectors, args.out)
+    kept = " (n-gram rows kept: SubwordVectors.load reads them)" if args.model == "fasttext" and args.out.endswith(
+        ".npz") else ""
+    print(f"{len(vectors.words):,} words x {vectors.vector_size} written to {args.out}{kept}; {record}")
     return 0
 
 
@@ -218,15 +238,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--vector-size", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=demo)
-    p = commands.add_parser("train", help="train skip-gram or CBOW and write the vectors")
+    p = commands.add_parser("train", help="train skip-gram, CBOW, fastText, GloVe or PPMI + SVD and write the vectors")
     p.add_argument("corpus", help="wikipedia, lee, or a text file with one sentence per line")
     p.add_argument("--out", required=True, help="output file: .npz, .txt (word2vec text) or .bin")
-    p.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram")
+    p.add_argument("--model", choices=["skipgram", "cbow", "fasttext", "glove", "ppmi"], default="skipgram",
+                   help="fasttext: skip-gram with character 3..6-grams; glove: GloVe (window 10 is its paper's); "
+                        "ppmi: PPMI + SVD (default: %(default)s)")
     p.add_argument("--vector-size", type=int, default=100)
     p.add_argument("--window", type=int, default=5)
     p.add_argument("--negative", type=int, default=5)
     p.add_argument("--min-count", type=int, default=5)
-    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--epochs", type=int, default=None, help="passes (default: 5; GloVe 25; PPMI has none)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=train)
     vectors_help = "a .npz / word2vec .txt / .bin file, or 'glove' (default)"

@@ -62,6 +62,28 @@ def test_train_similar_analogy_evaluate_plot_on_a_small_file(tmp_path):
     assert done.returncode == 0 and (tmp_path / "figures" / "heatmap.png").exists()
 
 
+@pytest.mark.parametrize("model", ["cbow", "fasttext", "glove", "ppmi"])
+def test_train_writes_every_model(model, tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    rng = __import__("numpy").random.default_rng(1)
+    words = ["cat", "dog", "mouse", "king", "queen", "man", "woman", "city", "town", "river", "sea", "hill"]
+    corpus.write_text("\n".join(" ".join(rng.choice(words, size=12)) for _ in range(300)))
+    out = tmp_path / f"{model}.npz"
+    done = run("train", str(corpus), "--model", model, "--out", str(out), "--epochs", "2", "--vector-size", "6",
+               "--min-count", "1")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"12 words x 6 written to {out}" in done.stdout
+    from minembed.subword import SubwordVectors
+    from minembed.vectors import Vectors
+
+    loaded = (SubwordVectors if model == "fasttext" else Vectors).load(out)
+    assert loaded.vectors.shape == (12, 6) and sorted(loaded.words) == sorted(words)
+    if model == "fasttext":
+        assert loaded["kings"].shape == (6,)  # an unseen word, from the saved n-gram rows
+    if model == "glove":
+        assert done.stdout.count("cost per epoch") == 1 and done.stdout.split("cost per epoch: ")[1].count(",") == 1
+
+
 @pytest.mark.parametrize(
     "arguments, message",
     [
