@@ -31,7 +31,8 @@ traced memory for three chunk sizes, and GloVe's seconds per epoch per
 million non-zeros. The machine is shared: wall and CPU times are both shown.
 
     python benchmarks/parity_counting.py --corpus wiki                    # 3 seeds, ~40 min on 2 busy cores
-    python benchmarks/parity_counting.py --corpus dictionary --seeds 0    # GloVe alone ~1 h per seed (not run yet)
+    python benchmarks/parity_counting.py --corpus dictionary --glove-x-max 10 --glove-seeds 0 --no-levy-goldberg
+                                    # skip-gram 3 seeds, GloVe 1 (~40 min with another job running)
     python benchmarks/parity_counting.py --corpus wiki --speed-only       # counting speed, ~1 min
     python benchmarks/parity_counting.py --corpus wiki --levy-goldberg-only   # ~30 s
 
@@ -218,6 +219,12 @@ def main() -> None:
     parser.add_argument("--corpus", choices=list(CORPORA), default="wiki")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--glove-epochs", type=int, default=25)
+    parser.add_argument("--glove-x-max", type=float, nargs="+", default=list(GLOVE_X_MAX.values()),
+                        help="x_max values to train GloVe with (default: %(default)s)")
+    parser.add_argument("--glove-seeds", type=int, nargs="+", default=None,
+                        help="train GloVe for these seeds only (default: every seed); its seed spread "
+                             "is not part of the verdict, which uses skip-gram's")
+    parser.add_argument("--no-levy-goldberg", action="store_true", help="skip the W C^T vs shifted PMI check")
     parser.add_argument("--lg-min-count", type=float, default=10.0, help="pairs seen fewer times are left out")
     parser.add_argument("--speed-only", action="store_true")
     parser.add_argument("--levy-goldberg-only", action="store_true", help="only the W C^T vs shifted PMI check")
@@ -235,10 +242,12 @@ def main() -> None:
     print("\n".join(counting_speed(sentences)), flush=True)
     if args.speed_only:
         return
+    glove_runs = {f"GloVe x_max={x_max:g}": x_max for x_max in args.glove_x_max}
+    glove_seeds = set(args.seeds if args.glove_seeds is None else args.glove_seeds)
 
     print(f"shared {SHARED}\nskip-gram {SKIPGRAM}\nPPMI + SVD {PPMI_SVD}\nGloVe {GLOVE}, epochs {args.glove_epochs}, "
-          f"x_max {list(GLOVE_X_MAX.values())}; seeds {args.seeds}", flush=True)
-    results: dict[str, list[dict]] = {name: [] for name in ["skip-gram", "PPMI + SVD", *GLOVE_X_MAX]}
+          f"x_max {args.glove_x_max}; seeds {args.seeds} (GloVe: {sorted(glove_seeds)})", flush=True)
+    results: dict[str, list[dict]] = {name: [] for name in ["skip-gram", "PPMI + SVD", *glove_runs]}
     glove_speed, counts_cache, first_skipgram = [], {}, None
     for seed in args.seeds:
         trained = {}
@@ -247,7 +256,7 @@ def main() -> None:
         first_skipgram = first_skipgram or model
         (vectors, wall, _) = timed(lambda: train_ppmi(sentences, seed))
         trained["PPMI + SVD"] = (vectors, wall)
-        for name, x_max in GLOVE_X_MAX.items():
+        for name, x_max in glove_runs.items() if seed in glove_seeds else ():
             (model, wall, _) = timed(lambda: train_glove(sentences, seed, x_max, args.glove_epochs, counts_cache))
             trained[name] = (model.wv, wall)
             glove_speed.append(np.mean(model.epoch_seconds) / (len(model.counts[2]) / 1e6))
@@ -270,7 +279,8 @@ def main() -> None:
           f"{np.mean(glove_speed):.1f} s per epoch per million non-zeros (mean over runs)", flush=True)
     report.update(results=results, glove_seconds_per_epoch_per_million=float(np.mean(glove_speed)))
 
-    check_levy_goldberg(sentences, first_skipgram, args, report)
+    if not args.no_levy_goldberg:
+        check_levy_goldberg(sentences, first_skipgram, args, report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
 
