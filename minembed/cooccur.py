@@ -112,18 +112,21 @@ def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, 
     if symmetric:
         rows, cols = np.minimum(rows, cols), np.maximum(rows, cols, out=cols)
 
-    # keys = (row << id_bits | col) << distance_bits | (d - 1), built in place to bound memory
+    # keys = (row << id_bits | col) << distance_bits | (d - 1), built in place to bound memory.
+    # When they fit in 32 bits (up to 16,384 words at window 16) they are sorted as uint32:
+    # half the bytes to move, and NumPy's sort is about twice as fast.
     distance_bits = (window - 1).bit_length()
-    keys = rows.astype(np.int64)  # (m,) int64
+    key_type = np.uint32 if 2 * id_bits + distance_bits <= 32 else np.int64
+    keys = rows.astype(key_type)  # (m,)
     del rows
     keys <<= id_bits
-    keys |= cols
+    keys |= cols.astype(key_type, copy=False)
     del cols
     keys <<= distance_bits
-    keys |= np.broadcast_to(distance - 1, inside.shape)[inside]
+    keys |= np.broadcast_to((distance - 1).astype(key_type), inside.shape)[inside]
     del inside
     keys.sort()  # equal pairs, and within them equal distances, are now next to each other
-    pairs = keys >> distance_bits  # (m,) int64
+    pairs = (keys >> distance_bits).astype(np.int64)  # (m,) int64
     keys &= (1 << distance_bits) - 1  # now d - 1
     return sum_runs(pairs, units[1:][keys])
 

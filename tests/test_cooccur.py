@@ -103,6 +103,16 @@ def test_chunked_and_one_pass_counts_agree_exactly(window, symmetric):
             np.testing.assert_array_equal(a, b)  # the same bits, not merely close
 
 
+@pytest.mark.parametrize("window", [1, 10, 25])
+def test_wide_keys_count_as_narrow_ones(window):
+    # 12 words pack (row, col, distance) into 32 bits (uint32 keys); 2**20 words need int64 keys
+    sentences = random_corpus(5, vocab_size=12, n_sentences=200)
+    narrow = cooccur.count(sentences, window, vocab_size=12, chunk_tokens=300)
+    wide = cooccur.count(sentences, window, vocab_size=2**20, chunk_tokens=300)
+    for a, b in zip(narrow, wide):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_symmetric_counts_are_left_counts_plus_their_transpose():
     sentences = random_corpus(3, vocab_size=30, n_sentences=100)
     left = cooccur.to_dense(*cooccur.count(sentences, 6, symmetric=False, vocab_size=30), 30)
