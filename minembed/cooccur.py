@@ -18,8 +18,9 @@ Stanford program `cooccur.c` runs it:
 which counts 1/2 from each side.)
 
 How it is vectorised. Every pair (word at p, word at p - d) of a chunk of the
-corpus becomes one int64 key, ((row << b) | col) << c | (d - 1), with b bits
-for a word id and c for a distance; `np.sort` brings equal pairs together, and
+corpus becomes one integer key, ((row << b) | col) << c | (d - 1), with b bits
+for a word id and c for a distance (uint32 when 2 b + c <= 32, else int64);
+`np.sort` brings equal pairs together, and
 one pass adds up each run of equal pairs: a "sort-reduce", what cooccur.c
 does with qsort and `write_chunk`. Each chunk's counts become a sparse CSR
 matrix, and chunks are added as matrices (scipy merges sorted rows, as
