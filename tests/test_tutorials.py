@@ -25,10 +25,10 @@ nbclient = pytest.importorskip("nbclient")
 
 TUTORIALS = Path(__file__).resolve().parent.parent / "tutorials"
 NOTEBOOKS = sorted(TUTORIALS.glob("[0-9][0-9]_*.ipynb"))
-# Budgets on this 2-core machine. Measured alone: 01 9 s, 03 38 s, 04 9 s, 05 84 s, 09 17 s
-# (about 2.5 min in all); under load from other jobs up to 1.5x that. 02 35 s and 06 19 s
-# were measured with two other CPU-bound jobs running (load ~5); 02 took 23 s of it with
-# OPENBLAS_NUM_THREADS=1, as its randomized SVD's QRs slow down badly on busy cores.
+# Budgets on this 2-core machine. Measured in a full quiet test run (pytest --durations):
+# 01 6 s, 02 15 s, 03 21 s, 04 under 5 s, 05 31 s, 06 14 s, 07 17 s, 08 10 s, 09 9 s (about
+# 2 min in all); under load from other jobs up to 2.5x that (02 took 35 s beside two
+# CPU-bound jobs, 23 s of it with OPENBLAS_NUM_THREADS=1: its SVD's QRs slow down on busy cores).
 SECONDS_PER_NOTEBOOK = 300
 SECONDS_PER_CELL = 240
 
