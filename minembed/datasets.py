@@ -21,7 +21,10 @@ is removed with a few regexes, not parsed.
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import importlib.util
+import os
 import re
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -57,11 +60,30 @@ def split_long(sentences: Iterable[list[str]], max_length: int = MAX_SENTENCE_LE
 
 
 def _gensim_test_file(name: str) -> str:
-    try:
-        from gensim.test.utils import datapath
-    except ImportError as error:  # pragma: no cover
-        raise ImportError(f"{name} ships with gensim's test data: pip install gensim") from error
-    return datapath(name)
+    """The path of a file in gensim's test data (gensim.test.utils.datapath), found
+    without importing gensim, which takes seconds."""
+    spec = importlib.util.find_spec("gensim")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"{name} ships with gensim's test data: pip install gensim")
+    return os.path.join(spec.submodule_search_locations[0], "test", "test_data", name)
+
+
+def wikipedia_text() -> str:
+    """The raw text of the Wikipedia sample (MediaWiki XML, markup included)."""
+    with bz2.open(_gensim_test_file(WIKI_SAMPLE), "rt", encoding="utf-8") as f:
+        return f.read()
+
+
+def wikipedia_prose(count: int, *, max_chars: int = 300, seed: int = 0) -> list[str]:
+    """`count` sentences of the Wikipedia sample drawn at random (np.random.default_rng(seed)):
+    the text split after . ! or ?, keeping pieces of 21 to max_chars - 1 characters with no
+    markup characters (| & [ ] { } < > =), so plain prose for sentence encoders."""
+    candidates = [
+        s.strip() for s in re.split(r"(?<=[.!?])\s+", wikipedia_text())
+        if 20 < len(s.strip()) < max_chars and not re.search(r"[|&\[\]{}<>=]", s)
+    ]
+    rng = np.random.default_rng(seed)
+    return [candidates[i] for i in rng.choice(len(candidates), count, replace=False)]
 
 
 def wikipedia_sample(max_length: int = MAX_SENTENCE_LENGTH) -> list[list[str]]:

@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from minembed import transformer
+from minembed import datasets, transformer
 from minembed.sentences import semantic_search
 from minembed.transformer import BertEncoder, gelu, gelu_fast, layer_norm, load_minilm, softmax
 from minembed.vectors import Vectors
@@ -94,25 +94,11 @@ def bert(reference):
 
 
 def wikipedia_sentences(count: int, seed: int = 0) -> list[str]:
-    """Prose sentences of gensim's Wikipedia sample, 20-150 characters, no markup."""
-    import bz2
-    import importlib.util
-
-    gensim = importlib.util.find_spec("gensim")
-    if gensim is None:
+    """Prose sentences of gensim's Wikipedia sample, 21-149 characters, no markup."""
+    try:
+        return datasets.wikipedia_prose(count, max_chars=150, seed=seed)
+    except ImportError:
         pytest.skip("the Wikipedia sample ships with gensim (pip install gensim)")
-    path = os.path.join(
-        gensim.submodule_search_locations[0], "test", "test_data",
-        "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2",
-    )
-    with bz2.open(path, "rt", encoding="utf-8") as f:
-        text = f.read()
-    candidates = [
-        s.strip() for s in re.split(r"(?<=[.!?])\s+", text)
-        if 20 < len(s.strip()) < 150 and not re.search(r"[|&\[\]{}<>=]", s)
-    ]
-    rng = np.random.default_rng(seed)
-    return [candidates[i] for i in rng.choice(len(candidates), count, replace=False)]
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,6 @@ marks) are classified differently by the two libraries.
 
 from __future__ import annotations
 
-import bz2
-import importlib.util
 import os
 import unicodedata
 
@@ -30,7 +28,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from minembed import wordpiece
+from minembed import datasets, wordpiece
 from minembed.wordpiece import WordPiece
 
 transformers = pytest.importorskip("transformers")
@@ -59,13 +57,11 @@ SPECIAL_CASES = ACCENTS + CJK + EMOJI + NUMBERS + PUNCTUATION + ODD
 
 def wikipedia_lines() -> list[str]:
     """Non-empty lines of gensim's Wikipedia sample (found without importing gensim, which is slow)."""
-    gensim = importlib.util.find_spec("gensim")
-    if gensim is None:
+    try:
+        text = datasets.wikipedia_text()
+    except ImportError:
         pytest.skip("the Wikipedia sample ships with gensim (pip install gensim)")
-    folder = os.path.join(gensim.submodule_search_locations[0], "test", "test_data")
-    path = os.path.join(folder, "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2")
-    with bz2.open(path, "rt", encoding="utf-8") as f:
-        return [line for line in f.read().split("\n") if line.strip()]
+    return [line for line in text.split("\n") if line.strip()]
 
 
 def same_category_since_unicode_3_2(char: str) -> bool:
