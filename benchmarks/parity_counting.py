@@ -26,9 +26,9 @@ model is the parity one (sample 1e-3, which the PMI counts ignore); the other
 is trained with sample=0, where the counts are exactly what it saw (on the
 Wikipedia sample minembed.word2vec stops that one as diverged at alpha 0.025).
 
-Last, speed: co-occurrence counting in tokens/s (window 10 and 5) and peak
-traced memory for three chunk sizes, and GloVe's seconds per epoch per
-million non-zeros. The machine is shared: wall and CPU times are both shown.
+Speed: first, co-occurrence counting at window 10 as benchmarks/bench_glove.py
+measures it (tokens/s and traced memory per chunk size, beside scipy and a
+Python dict); last, GloVe's seconds per epoch per million non-zeros.
 
     python benchmarks/parity_counting.py --corpus wiki                    # 3 seeds, ~40 min on 2 busy cores
     python benchmarks/parity_counting.py --corpus dictionary --glove-x-max 10 --glove-seeds 0 --no-levy-goldberg
@@ -46,18 +46,19 @@ import argparse
 import json
 import logging
 import sys
-import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import scipy.stats
 
 from minembed import cooccur, datasets, glove, ppmi
-from minembed.evaluate import analogy_accuracy, dataset_path, word_pair_similarity
 from minembed.vectors import Vectors
 from minembed.vocab import Vocabulary
 from minembed.word2vec import TrainingDiverged, Word2Vec
+
+# helpers shared with the sibling scripts (a script's own folder is on sys.path)
+from bench_glove import counting, timed  # noqa: E402
+from parity_word2vec import Table, load_corpus, scores  # noqa: E402
 
 SHARED = dict(vector_size=100, window=5, min_count=5)  # as benchmarks/parity_word2vec.py
 SKIPGRAM = dict(sg=1, negative=5, sample=1e-3, epochs=5, alpha=0.025, min_alpha=0.0001, **SHARED)
@@ -66,30 +67,6 @@ GLOVE = dict(x_max=100.0, alpha=0.75, learning_rate=0.05, output="word+context",
 GLOVE_X_MAX = {"GloVe x_max=100": 100.0, "GloVe x_max=10": 10.0}
 CORPORA = {"wiki": datasets.wikipedia_sample, "dictionary": datasets.dictionary_corpus}
 METRICS = ("wordsim353", "simlex999", "analogies")
-
-
-def load_corpus(name: str, cache_dir: Path) -> list[list[str]]:
-    """Tokenised corpus, cached without pickle (see minembed.datasets.cached_corpus)."""
-    return datasets.cached_corpus(name, cache_dir)
-
-
-def restricted(vectors: Vectors, keep: set[str]) -> Vectors:
-    rows = [i for i, w in enumerate(vectors.words) if w in keep]
-    return Vectors([vectors.words[i] for i in rows], vectors.vectors[rows])
-
-
-def scores(vectors: Vectors) -> dict[str, float]:
-    return {
-        "wordsim353": word_pair_similarity(vectors, dataset_path("wordsim353.tsv")).spearman,
-        "simlex999": word_pair_similarity(vectors, dataset_path("simlex999.txt")).spearman,
-        "analogies": analogy_accuracy(vectors, dataset_path("questions-words.txt")).accuracy,
-    }
-
-
-def timed(function):
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = function()
-    return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
 # ----------------------------------------------------------------------------- the systems
@@ -172,27 +149,6 @@ def levy_goldberg(model: Word2Vec, sentences, min_pair_count: float) -> dict[str
 # ----------------------------------------------------------------------------- speed
 
 
-def counting_speed(sentences) -> list[str]:
-    vocab = Vocabulary.build(sentences, min_count=SHARED["min_count"])
-    encoded = [vocab.encode(s) for s in sentences]
-    tokens = sum(map(len, encoded))
-    lines = [f"counting {tokens:,} tokens (vocabulary {len(vocab):,}), symmetric, 1/d weights; best of 2 runs:"]
-    for window, chunk_tokens in [(10, 1 << 18), (10, 1 << 20), (10, 1 << 22), (5, 1 << 20)]:
-        best_wall = best_cpu = float("inf")
-        for _ in range(2):
-            tracemalloc.start()
-            (triples, wall, cpu) = timed(lambda: cooccur.count(encoded, window=window, vocab_size=len(vocab),
-                                                               chunk_tokens=chunk_tokens))
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
-            best_wall, best_cpu = min(best_wall, wall), min(best_cpu, cpu)
-        lines.append(f"  window {window:>2}, chunk_tokens 2^{chunk_tokens.bit_length() - 1}: {tokens / best_wall / 1e6:.2f}M "
-                     f"tokens/s wall ({best_wall:.2f} s), {tokens / best_cpu / 1e6:.2f}M tokens/s CPU; "
-                     f"{len(triples[0]):,} non-zeros ({len(triples[0]) * 16 / 1e6:.0f} MB as triples); "
-                     f"peak traced memory {peak / 1e6:.0f} MB")
-    return lines
-
-
 def check_levy_goldberg(sentences, parity_model: Word2Vec, args, report: dict) -> None:
     print(f"\nLevy & Goldberg: skip-gram W[a] . C[b] against PMI(a, b) - log {SKIPGRAM['negative']} "
           f"(pairs counted >= {args.lg_min_count:g} times)", flush=True)
@@ -239,7 +195,7 @@ def main() -> None:
     if args.levy_goldberg_only:
         check_levy_goldberg(sentences, train_skipgram(sentences, args.seeds[0]), args, report)
         return
-    print("\n".join(counting_speed(sentences)), flush=True)
+    counting(sentences, window=10, repeats=2, python_tokens=50_000)
     if args.speed_only:
         return
     glove_runs = {f"GloVe x_max={x_max:g}": x_max for x_max in args.glove_x_max}
@@ -265,7 +221,7 @@ def main() -> None:
                   f"falls every epoch: {bool(np.all(np.diff(costs) < 0))}", flush=True)
         shared_vocabulary = set.intersection(*(set(v.words) for v, _ in trained.values()))
         for system, (vectors, seconds) in trained.items():
-            row = scores(restricted(vectors, shared_vocabulary))
+            row = scores(Table(vectors.words, vectors.vectors).restricted_to(shared_vocabulary))
             row.update(seed=seed, seconds=round(seconds, 1), vocabulary=len(shared_vocabulary))
             results[system].append(row)
             print(f"  seed {seed} {system:<18} " + "  ".join(f"{m} {row[m]:.4f}" for m in METRICS)
