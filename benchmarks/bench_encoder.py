@@ -39,17 +39,10 @@ import time
 
 import numpy as np
 
+from bench_topk import best_time  # a sibling script: its folder is on sys.path (it warms up, then takes the best)
+
 BATCH_SIZE = 32
 K = 10
-
-
-def best_time(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def timed(function) -> tuple[float, float]:
