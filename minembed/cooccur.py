@@ -196,8 +196,9 @@ def count(sentences: Sequence[np.ndarray], window: int = 10, symmetric: bool = T
         raise ValueError(f"window must be a whole number of words >= 1 (GloVe's paper uses 10, word2vec 5), got {window!r}")
     if chunk_tokens < 1:
         raise ValueError(f"chunk_tokens must be >= 1 (2**18 keeps a chunk near 9 MB per window word), got {chunk_tokens}")
-    ids, position_in_sentence = _concatenate(sentences)  # (N,) int32, (N,) int32
+    ids, position_in_sentence = _concatenate(sentences)  # (N,) integer, (N,) int32
     vocab_size = _check_ids(ids, vocab_size, window)
+    ids = ids.astype(np.int32, copy=False)  # (N,) int32: every id is in [0, vocab_size)
     units, unit = distance_weights(window, distance_weighting)
     id_bits = max(vocab_size - 1, 1).bit_length()  # a pair is the key row << id_bits | col
 
@@ -231,7 +232,7 @@ def count(sentences: Sequence[np.ndarray], window: int = 10, symmetric: bool = T
 
 
 def _concatenate(sentences: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """All sentences as one (N,) int32 id array, and each position's place in its sentence, (N,) int32.
+    """All sentences as one (N,) integer id array, and each position's place in its sentence, (N,) int32.
 
     >>> [a.tolist() for a in _concatenate([np.array([4, 5, 6]), np.array([], int), np.array([7, 8])])]
     [[4, 5, 6, 7, 8], [0, 1, 2, 0, 1]]
@@ -252,19 +253,19 @@ def _concatenate(sentences: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarra
                                 f"dtype {sentence.dtype}); encode tokens first: [vocab.encode(s) for s in sentences]")
         raise TypeError(f"the sentences mix integer types that NumPy joins as {ids.dtype} (e.g. uint64 with "
                         "int64); give every sentence the same integer dtype, as vocab.encode does")
-    if ids.min() < 0:
-        raise ValueError(f"word id {int(ids.min())} is negative; drop unknown words before counting "
-                         "(vocab.encode(tokens) with the default unknown='drop')")
-    if ids.max() > np.iinfo(np.int32).max:
-        raise ValueError(f"word id {int(ids.max())} does not fit in int32; no vocabulary is that large: "
-                         "encode the sentences with a Vocabulary")
     sentence_starts = np.cumsum(lengths) - lengths  # (S,) int64
     position_in_sentence = np.arange(len(ids), dtype=np.int32) - np.repeat(sentence_starts.astype(np.int32), lengths)
-    return ids.astype(np.int32, copy=False), position_in_sentence  # (N,) int32 each
+    return ids, position_in_sentence  # (N,) integer ids as given, (N,) int32
 
 
 def _check_ids(ids: np.ndarray, vocab_size: int | None, window: int) -> int:
-    high = int(ids.max())
+    low, high = int(ids.min()), int(ids.max())
+    if low < 0:
+        raise ValueError(f"word id {low} is negative; drop unknown words before counting "
+                         "(vocab.encode(tokens) with the default unknown='drop')")
+    if high > np.iinfo(np.int32).max:
+        raise ValueError(f"word id {high} does not fit in int32; no vocabulary is that large: "
+                         "encode the sentences with a Vocabulary")
     if vocab_size is None:
         vocab_size = high + 1
     elif high >= vocab_size:
