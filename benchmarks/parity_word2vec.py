@@ -18,6 +18,16 @@ seeds ("yes"), above it or BELOW it.
     python benchmarks/parity_word2vec.py                       # both corpora, 3 seeds (~1 h on 2 idle cores)
     python benchmarks/parity_word2vec.py --corpus wiki --seeds 0   # a quick look (~1 min)
     python benchmarks/parity_word2vec.py --corpus wordnet          # WordNet glosses only (~15 min)
+    python benchmarks/parity_word2vec.py --corpus dictionary --sentence-order shuffled
+
+Sentence order. gensim trains on the sentences in the order given, one
+update after another; minembed's minibatches draw their centre words from
+random blocks of each 262,144-token chunk (see shuffled_positions in
+minembed/word2vec.py), so it sees a less topic-correlated stream whatever the
+corpus order. The dictionary corpus is ordered by headword, so neighbouring
+glosses share topics. `--sentence-order shuffled` permutes the sentences once
+per seed (numpy.random.default_rng(1000 + seed)) and gives every system the
+same permuted list: the comparison then no longer depends on the file order.
 
 The dictionary corpus (WordNet glosses + GCIDE, 5.5M tokens) needs the Debian
 packages wordnet-base and dict-gcide; "wordnet" needs only wordnet-base.
@@ -56,6 +66,14 @@ class Table:  # words + vectors, what the evaluator needs
     def restricted_to(self, keep: set[str]) -> Table:
         rows = [i for i, w in enumerate(self.words) if w in keep]
         return Table([self.words[i] for i in rows], self.vectors[rows])
+
+
+def in_order(sentences: list, order: str, seed: int) -> list:
+    """The sentences as given ("corpus") or permuted once for this seed ("shuffled")."""
+    if order == "corpus":
+        return sentences
+    permutation = np.random.default_rng(1000 + seed).permutation(len(sentences))
+    return [sentences[i] for i in permutation]
 
 
 def scores(table: Table) -> dict[str, float]:
@@ -104,6 +122,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--architectures", nargs="+", choices=["sg", "cbow"], default=["sg", "cbow"])
     parser.add_argument("--gensim-workers", type=int, default=2, help="gensim's workers (quality does not depend on it)")
+    parser.add_argument("--sentence-order", choices=["corpus", "shuffled"], default="corpus",
+                        help="shuffled: the sentences permuted once per seed, the same order for every system")
+    parser.add_argument("--no-shared-negatives", action="store_true", help="skip the shared_negatives skip-gram")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
     parser.add_argument("--json", type=Path, help="also write every score here")
     args = parser.parse_args()
@@ -112,18 +133,21 @@ def main() -> None:
     corpora = ["wiki", "dictionary"] if args.corpus == "both" else [args.corpus]
     everything = {}
     for corpus in corpora:
-        sentences = load_corpus(corpus, args.cache_dir)
-        print(f"\n=== {corpus}: {len(sentences):,} sentences, {sum(map(len, sentences)):,} tokens; "
-              f"{PARAMS}; seeds {args.seeds}; gensim workers={args.gensim_workers}", flush=True)
+        corpus_sentences = load_corpus(corpus, args.cache_dir)
+        print(f"\n=== {corpus}: {len(corpus_sentences):,} sentences, {sum(map(len, corpus_sentences)):,} tokens; "
+              f"{PARAMS}; seeds {args.seeds}; gensim workers={args.gensim_workers}; "
+              f"sentence order: {args.sentence_order}", flush=True)
         for architecture in args.architectures:
             sg = int(architecture == "sg")
-            systems = ["gensim", "minembed"] + (["minembed shared_negatives"] if sg else [])
+            shared_too = sg and not args.no_shared_negatives
+            systems = ["gensim", "minembed"] + (["minembed shared_negatives"] if shared_too else [])
             results = {s: [] for s in systems}
             for seed in args.seeds:
+                sentences = in_order(corpus_sentences, args.sentence_order, seed)
                 gensim_table, gensim_seconds = train_gensim(sentences, sg, seed, args.gensim_workers)
                 trained = {"gensim": (gensim_table, gensim_seconds),
                            "minembed": train_minembed(sentences, sg, seed, shared=False)}
-                if sg:
+                if shared_too:
                     trained["minembed shared_negatives"] = train_minembed(sentences, sg, seed, shared=True)
                 shared_vocabulary = set.intersection(*(set(t.words) for t, _ in trained.values()))
                 for system, (table, seconds) in trained.items():

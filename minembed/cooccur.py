@@ -31,8 +31,8 @@ gives the same bits. A symmetric count stores each pair once, as (smaller id,
 larger id), in an upper-triangular U, and returns X = U + U^T.
 
 Memory: one chunk of `chunk_tokens` positions needs at most about 35 bytes per
-token per window word (the keys and their reduction; less where sentences are
-shorter than the window): 2^18 tokens at window 10 take ~90 MB. Past the
+token per window word (the keys of every (position, distance) cell, then their
+reduction): 2^18 tokens at window 10 take ~90 MB. Past the
 chunks, memory grows with the result, not the corpus: the partial sums are
 CSR matrices (12 bytes a pair), and writing out X = U + U^T peaks near 30
 bytes per non-zero of X, under twice the triples returned (350 MB for 12M
@@ -106,28 +106,32 @@ def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, 
     padding = max(window - start, 0)
     ids_seen = np.concatenate([np.zeros(padding, ids.dtype), ids[max(start - window, 0):stop]])  # (n + window,)
     windows = np.lib.stride_tricks.sliding_window_view(ids_seen, window + 1)  # (n, window + 1): ids p - window .. p
+    word, context = windows[:, window:], windows[:, :window]  # (n, 1) the word at p, (n, window) at p - window .. p - 1
     distance = np.arange(window, 0, -1, dtype=np.int32)  # (window,): window .. 1, the distance of each column
-    inside = position_in_sentence[start:stop, None] >= distance  # (n, window) bool: p - d is in p's sentence
-    rows = np.broadcast_to(windows[:, window:], inside.shape)[inside]  # (m,) the word at p
-    cols = windows[:, :window][inside]  # (m,) the word at p - d
     if symmetric:
-        rows, cols = np.minimum(rows, cols), np.maximum(rows, cols, out=cols)
+        first, second = np.minimum(word, context), np.maximum(word, context)  # (n, window) each
+    else:
+        first, second = np.broadcast_to(word, context.shape), context
 
-    # keys = (row << id_bits | col) << distance_bits | (d - 1), built in place to bound memory.
-    # When they fit in 32 bits (up to 16,384 words at window 16) they are sorted as uint32:
-    # half the bytes to move, and NumPy's sort is about twice as fast.
+    # keys = (first << id_bits | second) << distance_bits | (d - 1) for every cell of the
+    # (n, window) grid, built in place; then the one boolean selection keeps the cells
+    # whose context word is in p's sentence. (Selecting once, from the finished keys, is
+    # cheaper than selecting rows, cols and distances separately: a masked gather costs
+    # several times an elementwise operation.) When the keys fit in 32 bits (up to 16,384
+    # words at window 16) they are uint32: half the bytes to move, and NumPy sorts them
+    # about twice as fast.
     distance_bits = (window - 1).bit_length()
     key_type = np.uint32 if 2 * id_bits + distance_bits <= 32 else np.int64
-    keys = rows.astype(key_type)  # (m,)
-    del rows
+    keys = first.astype(key_type)  # (n, window)
+    del first
     keys <<= id_bits
-    keys |= cols.astype(key_type, copy=False)
-    del cols
+    keys |= second.astype(key_type, copy=False)
+    del second
     keys <<= distance_bits
-    keys |= np.broadcast_to((distance - 1).astype(key_type), inside.shape)[inside]
-    del inside
+    keys |= (distance - 1).astype(key_type)
+    keys = keys[position_in_sentence[start:stop, None] >= distance]  # (m,): the pairs inside a sentence
     keys.sort()  # equal pairs, and within them equal distances, are now next to each other
-    pairs = (keys >> distance_bits).astype(np.int64)  # (m,) int64
+    pairs = (keys >> distance_bits).astype(np.int64, copy=False)  # (m,) int64
     keys &= (1 << distance_bits) - 1  # now d - 1
     return sum_runs(pairs, units[1:][keys])
 
