@@ -13,11 +13,16 @@ with the HELD_OUT words deleted from every sentence first. Reported:
     python benchmarks/bench_subword.py                 # 1 epoch, ~2 min
     python benchmarks/bench_subword.py --epochs 5
     python benchmarks/bench_subword.py --epochs 5 --quality-seeds 3
+    python benchmarks/bench_subword.py --epochs 5 --quality-seeds 3 --quality-only \
+        --sentence-order shuffled --unshuffled-minembed
 
 --quality-seeds N trains N more models of each (seeds 0..N-1, gensim with
 workers=1) and prints WordSim353 Spearman and syntactic analogy accuracy (the
 "gram" sections of questions-words.txt) through minembed.evaluate, which
 reproduces gensim's evaluate_word_pairs / evaluate_word_analogies.
+--sentence-order shuffled gives both the same once-permuted sentence list
+(see benchmarks/parity_word2vec.py), --unshuffled-minembed adds minembed with
+shuffle=False: together they show how much of a gap comes from update order.
 
 All runs share one process, one after another, with OPENBLAS_NUM_THREADS=1
 (minembed on one core, like gensim's workers=1). gensim's n-gram neighbours
@@ -45,21 +50,31 @@ HELD_OUT = ["philosophers", "mathematical", "universities", "scientists", "anarc
             "revolutionary", "astronomers", "linguistic", "governments"]
 
 
+sys.path.insert(0, str(Path(__file__).parent))  # the sibling scripts' helpers
+from parity_word2vec import Table, in_order, load_corpus  # noqa: E402
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
     parser.add_argument("--topn", type=int, default=5)
     parser.add_argument("--quality-seeds", type=int, default=0)
+    parser.add_argument("--quality-only", action="store_true", help="skip the speed runs and the neighbours")
+    parser.add_argument("--sentence-order", choices=["corpus", "shuffled"], default="corpus",
+                        help="for the quality runs: shuffled = the sentences permuted once per seed, the same "
+                             "order for both (see benchmarks/parity_word2vec.py)")
+    parser.add_argument("--unshuffled-minembed", action="store_true",
+                        help="also train minembed with shuffle=False (consecutive centre words in each minibatch)")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).parent))
-    from parity_word2vec import load_corpus
 
     held_out = set(HELD_OUT)
     sentences = [[w for w in s if w not in held_out] for s in load_corpus("wiki", args.cache_dir)]
     print(f"Wikipedia sample: {sum(map(len, sentences)):,} tokens after removing {len(HELD_OUT)} held-out "
           f"words; {args.epochs} epoch(s); {PARAMS}; OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}\n",
           flush=True)
+    if args.quality_only:
+        return quality(sentences, args)
 
     from minembed.subword import FastText
 
@@ -92,10 +107,10 @@ def main() -> None:
         right = ", ".join(f"{w} {s:.3f}" for w, s in theirs.most_similar(word, topn=args.topn))
         print(f"  {word:<14} {left}\n  {'':<14} | {right}")
     if args.quality_seeds:
-        quality(sentences, args.epochs, args.quality_seeds)
+        quality(sentences, args)
 
 
-def quality(sentences, epochs: int, seeds: int) -> None:
+def quality(sentences, args) -> None:
     from gensim.models import FastText as GensimFastText
 
     from minembed.evaluate import analogy_accuracy, dataset_path, word_pair_similarity
@@ -109,24 +124,24 @@ def quality(sentences, epochs: int, seeds: int) -> None:
         return (word_pair_similarity(table, dataset_path("wordsim353.tsv")).spearman,
                 sum(s["correct"] for s in syntactic) / max(answered, 1))
 
-    print(f"\nquality over seeds 0..{seeds - 1}, {epochs} epoch(s): WordSim353 Spearman, syntactic analogy accuracy")
-    results = {"minembed": [], "gensim": []}
+    seeds, epochs = args.quality_seeds, args.epochs
+    print(f"\nquality over seeds 0..{seeds - 1}, {epochs} epoch(s), sentence order: {args.sentence_order}: "
+          f"WordSim353 Spearman, syntactic analogy accuracy")
+    variants = {"minembed": {}, **({"minembed shuffle=False": {"shuffle": False}} if args.unshuffled_minembed else {})}
+    results = {name: [] for name in ["gensim", *variants]}
     for seed in range(seeds):
-        wv = FastText(epochs=epochs, seed=seed, **PARAMS).fit(sentences).wv
-        results["minembed"].append(scores(wv.words, wv.vectors))
-        gensim_wv = GensimFastText(sentences, sg=1, workers=1, seed=seed, epochs=epochs, **PARAMS).wv
+        ordered = in_order(sentences, args.sentence_order, seed)
+        gensim_wv = GensimFastText(ordered, sg=1, workers=1, seed=seed, epochs=epochs, **PARAMS).wv
         results["gensim"].append(scores(gensim_wv.index_to_key, gensim_wv.vectors))
-        print(f"  seed {seed}: minembed {results['minembed'][-1][0]:.3f} {results['minembed'][-1][1]:.3f}   "
-              f"gensim {results['gensim'][-1][0]:.3f} {results['gensim'][-1][1]:.3f}", flush=True)
+        for name, overrides in variants.items():
+            wv = FastText(epochs=epochs, seed=seed, **PARAMS, **overrides).fit(ordered).wv
+            results[name].append(scores(wv.words, wv.vectors))
+        print(f"  seed {seed}: " + "   ".join(f"{name} {rows[-1][0]:.3f} {rows[-1][1]:.3f}"
+                                            for name, rows in results.items()), flush=True)
     for name, rows in results.items():
         wordsim, syntactic = zip(*rows)
-        print(f"  {name:<9} WordSim353 {min(wordsim):.3f}..{max(wordsim):.3f}   "
+        print(f"  {name:<23} WordSim353 {min(wordsim):.3f}..{max(wordsim):.3f}   "
               f"syntactic analogies {min(syntactic):.3f}..{max(syntactic):.3f}")
-
-
-class Table:  # words + vectors, what minembed.evaluate needs
-    def __init__(self, words, vectors):
-        self.words, self.vectors = list(words), vectors
 
 
 if __name__ == "__main__":

@@ -674,7 +674,10 @@ class Word2Vec:
         self.W = self.C = None  # never hand out NaN vectors
         raise TrainingDiverged(
             f"training diverged in epoch {epoch + 1} of {self.config.epochs}: {what} at learning rate "
-            f"{lr:.4g} (alpha={self.config.alpha}); lower alpha, e.g. alpha={self.config.alpha / 10:g}")
+            f"{lr:.4g} (alpha={self.config.alpha}); lower alpha, e.g. alpha={self.config.alpha / 10:g}, or "
+            f"batch_size (now {self.config.batch_size}): a minibatch adds up the gradients of all the pairs of a "
+            f"frequent word at once, which without subsampling (sample=0) can overshoot; batch_size="
+            f"{max(self.config.batch_size // 4, 1)} may train at this alpha")
 
     def _record_trace(self, ids, sentence_of, centres, reach, lr, rng, examples: int = 2) -> dict:
         """One update written out: the inputs of the first `examples` examples of the first
