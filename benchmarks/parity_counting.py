@@ -37,6 +37,13 @@ Python dict); last, GloVe's seconds per epoch per million non-zeros.
                                     # skip-gram 3 seeds, GloVe 1 (~40 min with another job running)
     python benchmarks/parity_counting.py --corpus wiki --speed-only       # counting speed, ~1 min
     python benchmarks/parity_counting.py --corpus wiki --levy-goldberg-only   # ~30 s
+    python benchmarks/parity_counting.py --corpus dictionary --sequential-check --glove-x-max 10 --glove-seeds 0
+                                    # GloVe's minibatches against glove.c's one-at-a-time loop (~15 min)
+
+--sequential-check trains minembed.glove (minibatches of 2,048 non-zeros) and
+benchmarks/glove_sequential.c (glove.c's loop: one non-zero, one AdaGrad step)
+on the same counts from the same start, and scores both: it tells whether
+GloVe's figures here come from the minibatches or from GloVe itself.
 
 GloVe's cost against mittens (a NumPy GloVe on PyPI) on one matrix, and counting speed
 against scipy, are in benchmarks/bench_glove.py.
@@ -47,7 +54,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +102,50 @@ def train_glove(sentences, seed: int, x_max: float, epochs: int, counts_cache: d
                                                           window=SHARED["window"], vocab_size=len(vocab)))
         counts_cache.update(counts=counts, vocab=vocab, seconds=(wall, cpu))
     return model.fit_counts(*counts_cache["counts"], counts_cache["vocab"])
+
+
+def train_glove_sequential(seed: int, x_max: float, epochs: int, counts_cache: dict) -> tuple[Vectors, list[float]]:
+    """glove.c's one-non-zero-at-a-time loop (benchmarks/glove_sequential.c, compiled here with
+    the system's C compiler) on the cached counts, from the same start as minembed.glove's
+    GloVe with this seed. Returns W + W~ as Vectors and the cost of each epoch."""
+    vocab, (rows, cols, values) = counts_cache["vocab"], counts_cache["counts"]
+    V, D = len(vocab), GLOVE["vector_size"]
+    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        raise SystemExit("--sequential-check needs a C compiler (cc or gcc, or set CC)")
+    with tempfile.TemporaryDirectory() as work:
+        program = os.path.join(work, "glove_sequential")
+        subprocess.run([compiler, "-O3", "-o", program, str(Path(__file__).with_name("glove_sequential.c")), "-lm"],
+                       check=True)
+        rows.astype("<i4").tofile(os.path.join(work, "rows.i32"))
+        cols.astype("<i4").tofile(os.path.join(work, "cols.i32"))
+        np.log(values).astype("<f8").tofile(os.path.join(work, "logx.f64"))
+        glove.weighting(values, x_max, GLOVE["alpha"]).astype("<f8").tofile(os.path.join(work, "weight.f64"))
+        start = glove.initial_parameters(V, D, np.random.default_rng(seed))  # as GloVe(seed=seed) starts
+        np.concatenate([a.ravel() for a in vars(start).values()]).astype("<f8").tofile(os.path.join(work, "start.f64"))
+        run = subprocess.run([program, work, str(len(values)), str(V), str(D), str(epochs),
+                              str(GLOVE["learning_rate"]), str(seed)], check=True, capture_output=True, text=True)
+        trained = np.fromfile(os.path.join(work, "trained.f64"), dtype="<f8")  # (2 V D + 2 V,)
+    W, W_context = trained[:V * D].reshape(V, D), trained[V * D:2 * V * D].reshape(V, D)
+    costs = [float(line.split()[1]) for line in run.stdout.splitlines()]  # "epoch cost" lines
+    return Vectors(vocab.words, (W + W_context).astype(np.float32)), costs
+
+
+def sequential_check(sentences, args, report: dict) -> None:
+    """minembed's minibatch GloVe beside glove.c's sequential loop: same counts, start and epochs."""
+    counts_cache: dict = {}
+    rows_out = {}
+    for x_max in args.glove_x_max:
+        for seed in sorted(set(args.seeds if args.glove_seeds is None else args.glove_seeds)):
+            model = train_glove(sentences, seed, x_max, args.glove_epochs, counts_cache)
+            vectors, costs = train_glove_sequential(seed, x_max, args.glove_epochs, counts_cache)
+            for system, wv, cost in [(f"minibatch ({model.config.batch_size})", model.wv, model.costs),
+                                     ("sequential (glove.c's loop)", vectors, costs)]:
+                row = scores(Table(wv.words, wv.vectors))
+                rows_out[f"x_max={x_max:g} seed {seed} {system}"] = {**row, "costs": cost}
+                print(f"  x_max {x_max:g} seed {seed} {system:<28} cost {cost[0]:.5f} -> {cost[-1]:.5f}  "
+                      + "  ".join(f"{m} {row[m]:.4f}" for m in METRICS), flush=True)
+    report["sequential_check"] = rows_out
 
 
 def summarise(results: dict[str, list[dict]]) -> str:
@@ -186,6 +241,9 @@ def main() -> None:
     parser.add_argument("--lg-min-count", type=float, default=10.0, help="pairs seen fewer times are left out")
     parser.add_argument("--speed-only", action="store_true")
     parser.add_argument("--levy-goldberg-only", action="store_true", help="only the W C^T vs shifted PMI check")
+    parser.add_argument("--sequential-check", action="store_true",
+                        help="only GloVe: minembed's minibatches beside glove.c's one-at-a-time loop "
+                             "(benchmarks/glove_sequential.c; needs a C compiler)")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
     parser.add_argument("--json", type=Path, help="also write every number here")
     args = parser.parse_args()
@@ -196,6 +254,14 @@ def main() -> None:
     report: dict = {"corpus": args.corpus}
     if args.levy_goldberg_only:
         check_levy_goldberg(sentences, train_skipgram(sentences, args.seeds[0]), args, report)
+        return
+    if args.sequential_check:
+        settings = {k: v for k, v in GLOVE.items() if k != "x_max"}
+        print(f"GloVe {settings}, x_max {args.glove_x_max}, {args.glove_epochs} epochs: minibatches against one "
+              "non-zero at a time, from the same start", flush=True)
+        sequential_check(sentences, args, report)
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=1))
         return
     counting(sentences, window=10, repeats=2, python_tokens=50_000)
     if args.speed_only:

@@ -28,6 +28,10 @@ corpus order. The dictionary corpus is ordered by headword, so neighbouring
 glosses share topics. `--sentence-order shuffled` permutes the sentences once
 per seed (numpy.random.default_rng(1000 + seed)) and gives every system the
 same permuted list: the comparison then no longer depends on the file order.
+The Wikipedia sample has no sentence breaks (116 "sentences" of up to 10,000
+tokens, gensim's limit), so permuting it changes little; `--split-sentences N`
+first cuts every sentence into pieces of N tokens (the last one shorter), for
+every system alike (pairs that would straddle a cut are lost for all of them).
 
 The dictionary corpus (WordNet glosses + GCIDE, 5.5M tokens) needs the Debian
 packages wordnet-base and dict-gcide; "wordnet" needs only wordnet-base.
@@ -124,6 +128,8 @@ def main() -> None:
     parser.add_argument("--gensim-workers", type=int, default=2, help="gensim's workers (quality does not depend on it)")
     parser.add_argument("--sentence-order", choices=["corpus", "shuffled"], default="corpus",
                         help="shuffled: the sentences permuted once per seed, the same order for every system")
+    parser.add_argument("--split-sentences", type=int, default=0, metavar="N",
+                        help="cut every sentence into pieces of N tokens first (0: keep them whole)")
     parser.add_argument("--no-shared-negatives", action="store_true", help="skip the shared_negatives skip-gram")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
     parser.add_argument("--json", type=Path, help="also write every score here")
@@ -134,9 +140,13 @@ def main() -> None:
     everything = {}
     for corpus in corpora:
         corpus_sentences = load_corpus(corpus, args.cache_dir)
+        if args.split_sentences:
+            n = args.split_sentences
+            corpus_sentences = [s[i:i + n] for s in corpus_sentences for i in range(0, len(s), n)]
         print(f"\n=== {corpus}: {len(corpus_sentences):,} sentences, {sum(map(len, corpus_sentences)):,} tokens; "
               f"{PARAMS}; seeds {args.seeds}; gensim workers={args.gensim_workers}; "
-              f"sentence order: {args.sentence_order}", flush=True)
+              f"sentence order: {args.sentence_order}"
+              + (f", split into {args.split_sentences}-token pieces" if args.split_sentences else ""), flush=True)
         for architecture in args.architectures:
             sg = int(architecture == "sg")
             shared_too = sg and not args.no_shared_negatives

@@ -50,7 +50,7 @@ from minembed import cooccur
 from minembed.vectors import Vectors
 from minembed.vocab import Vocabulary
 
-__all__ = ["GloVeConfig", "GloVe", "GloVeDiverged", "Parameters", "Gradients", "weighting",
+__all__ = ["GloVeConfig", "GloVe", "GloVeDiverged", "Parameters", "Gradients", "initial_parameters", "weighting",
            "cost_and_gradients", "sum_by_id", "adagrad_step", "train_epoch", "train", "OUTPUTS"]
 
 OUTPUTS = ("word+context", "word", "context", "concat")
@@ -112,6 +112,16 @@ class Parameters:
     W_context: np.ndarray  # (V, D) float64 context vectors w~_j
     b: np.ndarray  # (V,) float64 word biases b_i
     b_context: np.ndarray  # (V,) float64 context biases b~_j
+
+
+def initial_parameters(vocab_size: int, vector_size: int, rng: np.random.Generator) -> Parameters:
+    """glove.c's start: every entry of W, W~, b and b~ uniform in [-1/2, 1/2) / (D + 1).
+
+    (D + 1 because glove.c counts the bias as one more slot of each vector.)
+    W, W~ and then b, b~ are drawn in that order from `rng`.
+    """
+    V, D = vocab_size, vector_size
+    return Parameters(*(((rng.random(shape) - 0.5) / (D + 1)) for shape in [(V, D), (V, D), (V,), (V,)]))
 
 
 def weighting(x: np.ndarray, x_max: float = 100.0, alpha: float = 0.75) -> np.ndarray:
@@ -295,10 +305,8 @@ class GloVe:
         V, D = len(vocab), cfg.vector_size
         self.vocab, self.counts = vocab, (rows, cols, values)
         rng = np.random.default_rng(cfg.seed)
-        # glove.c: every entry (rand() / RAND_MAX - 0.5) / (D + 1), biases too (D + 1 counts the bias
-        # slot it has just added); AdaGrad's sums start at 1.
-        self.params = Parameters(*(((rng.random(shape) - 0.5) / (D + 1)) for shape in [(V, D), (V, D), (V,), (V,)]))
-        squared = Parameters(np.ones((V, D)), np.ones((V, D)), np.ones(V), np.ones(V))
+        self.params = initial_parameters(V, D, rng)
+        squared = Parameters(np.ones((V, D)), np.ones((V, D)), np.ones(V), np.ones(V))  # AdaGrad's sums start at 1
         log_x, weight = np.log(values), weighting(values, cfg.x_max, cfg.alpha)  # (K,) float64 each, once
         rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)  # (K,) int64 each
         self.costs, self.epoch_seconds = [], []
