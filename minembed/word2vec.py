@@ -549,7 +549,8 @@ class Word2Vec:
         self.vocab = vocab
         V, D = len(vocab), cfg.vector_size
         rng = np.random.default_rng(cfg.seed)
-        # gensim's initialisation: W uniform in [-0.5/D, 0.5/D), C zero
+        # the C tool's initialisation (and gensim 3's): W uniform in [-0.5/D, 0.5/D), C zero.
+        # (gensim 4 draws W from [-1/D, 1/D); the parity figures in benchmarks/ use this one.)
         self.W = ((rng.random((V, D), dtype=np.float32) - np.float32(0.5)) / np.float32(D))  # (V, D) float32
         self.C = np.zeros((V, D), dtype=np.float32)  # (V, D) float32
         keep = vocab.keep_probabilities(cfg.sample)  # (V,) float64
