@@ -285,8 +285,11 @@ def test_bad_corpora_say_what_to_change():
 
 def test_divergence_stops_with_epoch_and_learning_rate(planted):
     model = Word2Vec(**dict(PLANTED, epochs=3), alpha=1e6, min_alpha=0)
-    with pytest.raises(TrainingDiverged, match=r"epoch \d+ of 3: .* at learning rate [\d.e+]+ .*lower alpha"):
+    with pytest.raises(TrainingDiverged, match=r"epoch \d+ of 3: .* at learning rate [\d.e+]+ .*lower alpha") as caught:
         model.fit(planted.sentences)
+    batch_size = model.config.batch_size
+    assert f"or batch_size (now {batch_size})" in str(caught.value)  # the other remedy, with a smaller value
+    assert f"batch_size={batch_size // 4} may train" in str(caught.value)
     assert model.W is None and model.C is None  # no NaN vectors are left to return
     with pytest.raises(RuntimeError, match="not trained"):
         model.wv
