@@ -104,47 +104,56 @@ def train_glove(sentences, seed: int, x_max: float, epochs: int, counts_cache: d
     return model.fit_counts(*counts_cache["counts"], counts_cache["vocab"])
 
 
-def train_glove_sequential(seed: int, x_max: float, epochs: int, counts_cache: dict) -> tuple[Vectors, list[float]]:
-    """glove.c's one-non-zero-at-a-time loop (benchmarks/glove_sequential.c, compiled here with
-    the system's C compiler) on the cached counts, from the same start as minembed.glove's
-    GloVe with this seed. Returns W + W~ as Vectors and the cost of each epoch."""
-    vocab, (rows, cols, values) = counts_cache["vocab"], counts_cache["counts"]
-    V, D = len(vocab), GLOVE["vector_size"]
+def compile_sequential(folder: str) -> str:
+    """benchmarks/glove_sequential.c compiled with the system's C compiler into `folder`."""
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
         raise SystemExit("--sequential-check needs a C compiler (cc or gcc, or set CC)")
-    with tempfile.TemporaryDirectory() as work:
-        program = os.path.join(work, "glove_sequential")
-        subprocess.run([compiler, "-O3", "-o", program, str(Path(__file__).with_name("glove_sequential.c")), "-lm"],
-                       check=True)
-        rows.astype("<i4").tofile(os.path.join(work, "rows.i32"))
-        cols.astype("<i4").tofile(os.path.join(work, "cols.i32"))
-        np.log(values).astype("<f8").tofile(os.path.join(work, "logx.f64"))
-        glove.weighting(values, x_max, GLOVE["alpha"]).astype("<f8").tofile(os.path.join(work, "weight.f64"))
-        start = glove.initial_parameters(V, D, np.random.default_rng(seed))  # as GloVe(seed=seed) starts
-        np.concatenate([a.ravel() for a in vars(start).values()]).astype("<f8").tofile(os.path.join(work, "start.f64"))
-        run = subprocess.run([program, work, str(len(values)), str(V), str(D), str(epochs),
-                              str(GLOVE["learning_rate"]), str(seed)], check=True, capture_output=True, text=True)
-        trained = np.fromfile(os.path.join(work, "trained.f64"), dtype="<f8")  # (2 V D + 2 V,)
+    program = os.path.join(folder, "glove_sequential")
+    subprocess.run([compiler, "-O3", "-o", program, str(Path(__file__).with_name("glove_sequential.c")), "-lm"],
+                   check=True)
+    return program
+
+
+def train_glove_sequential(program: str, folder: str, seed: int, x_max: float, epochs: int,
+                           counts_cache: dict) -> tuple[Vectors, list[float]]:
+    """glove.c's one-non-zero-at-a-time loop (the compiled `program`) on the cached counts, from
+    the same start as minembed.glove's GloVe with this seed, its files in `folder`. Returns
+    W + W~ as Vectors and the cost of each epoch."""
+    vocab, (rows, cols, values) = counts_cache["vocab"], counts_cache["counts"]
+    V, D = len(vocab), GLOVE["vector_size"]
+    path = lambda name: os.path.join(folder, name)  # noqa: E731
+    if not os.path.exists(path("logx.f64")):  # the counts are the same for every seed and x_max: written once
+        rows.astype("<i4").tofile(path("rows.i32"))
+        cols.astype("<i4").tofile(path("cols.i32"))
+        np.log(values).astype("<f8").tofile(path("logx.f64"))
+    glove.weighting(values, x_max, GLOVE["alpha"]).astype("<f8").tofile(path("weight.f64"))
+    start = glove.initial_parameters(V, D, np.random.default_rng(seed))  # as GloVe(seed=seed) starts
+    np.concatenate([a.ravel() for a in vars(start).values()]).astype("<f8").tofile(path("start.f64"))
+    run = subprocess.run([program, folder, str(len(values)), str(V), str(D), str(epochs),
+                          str(GLOVE["learning_rate"]), str(seed)], check=True, capture_output=True, text=True)
+    trained = np.fromfile(path("trained.f64"), dtype="<f8")  # (2 V D + 2 V,)
     W, W_context = trained[:V * D].reshape(V, D), trained[V * D:2 * V * D].reshape(V, D)
     costs = [float(line.split()[1]) for line in run.stdout.splitlines()]  # "epoch cost" lines
     return Vectors(vocab.words, (W + W_context).astype(np.float32)), costs
 
 
-def sequential_check(sentences, args, report: dict) -> None:
+def sequential_check(sentences, args, glove_seeds: set[int], report: dict) -> None:
     """minembed's minibatch GloVe beside glove.c's sequential loop: same counts, start and epochs."""
     counts_cache: dict = {}
     rows_out = {}
-    for x_max in args.glove_x_max:
-        for seed in sorted(set(args.seeds if args.glove_seeds is None else args.glove_seeds)):
-            model = train_glove(sentences, seed, x_max, args.glove_epochs, counts_cache)
-            vectors, costs = train_glove_sequential(seed, x_max, args.glove_epochs, counts_cache)
-            for system, wv, cost in [(f"minibatch ({model.config.batch_size})", model.wv, model.costs),
-                                     ("sequential (glove.c's loop)", vectors, costs)]:
-                row = scores(Table(wv.words, wv.vectors))
-                rows_out[f"x_max={x_max:g} seed {seed} {system}"] = {**row, "costs": cost}
-                print(f"  x_max {x_max:g} seed {seed} {system:<28} cost {cost[0]:.5f} -> {cost[-1]:.5f}  "
-                      + "  ".join(f"{m} {row[m]:.4f}" for m in METRICS), flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        program = compile_sequential(folder)
+        for x_max in args.glove_x_max:
+            for seed in sorted(glove_seeds):
+                model = train_glove(sentences, seed, x_max, args.glove_epochs, counts_cache)
+                vectors, costs = train_glove_sequential(program, folder, seed, x_max, args.glove_epochs, counts_cache)
+                for system, wv, cost in [(f"minibatch ({model.config.batch_size})", model.wv, model.costs),
+                                         ("sequential (glove.c's loop)", vectors, costs)]:
+                    row = scores(Table(wv.words, wv.vectors))
+                    rows_out[f"x_max={x_max:g} seed {seed} {system}"] = {**row, "costs": cost}
+                    print(f"  x_max {x_max:g} seed {seed} {system:<28} cost {cost[0]:.5f} -> {cost[-1]:.5f}  "
+                          + "  ".join(f"{m} {row[m]:.4f}" for m in METRICS), flush=True)
     report["sequential_check"] = rows_out
 
 
@@ -255,11 +264,12 @@ def main() -> None:
     if args.levy_goldberg_only:
         check_levy_goldberg(sentences, train_skipgram(sentences, args.seeds[0]), args, report)
         return
+    glove_seeds = set(args.seeds if args.glove_seeds is None else args.glove_seeds)
     if args.sequential_check:
         settings = {k: v for k, v in GLOVE.items() if k != "x_max"}
         print(f"GloVe {settings}, x_max {args.glove_x_max}, {args.glove_epochs} epochs: minibatches against one "
               "non-zero at a time, from the same start", flush=True)
-        sequential_check(sentences, args, report)
+        sequential_check(sentences, args, glove_seeds, report)
         if args.json:
             args.json.write_text(json.dumps(report, indent=1))
         return
@@ -267,7 +277,6 @@ def main() -> None:
     if args.speed_only:
         return
     glove_runs = {f"GloVe x_max={x_max:g}": x_max for x_max in args.glove_x_max}
-    glove_seeds = set(args.seeds if args.glove_seeds is None else args.glove_seeds)
 
     print(f"shared {SHARED}\nskip-gram {SKIPGRAM}\nPPMI + SVD {PPMI_SVD}\nGloVe {GLOVE}, epochs {args.glove_epochs}, "
           f"x_max {args.glove_x_max}; seeds {args.seeds} (GloVe: {sorted(glove_seeds)})", flush=True)
