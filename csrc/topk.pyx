@@ -14,7 +14,8 @@ Two strategies, chosen by the number of queries:
 
 * scan (few queries, e.g. most_similar): each row is read from memory once;
   its sum of squares and its dot with every query are taken while it sits in
-  cache. Threads split the rows; each keeps its own heaps; heaps are merged.
+  cache, four rows at a time, with the next rows prefetched (topk_helpers.h).
+  Threads split the rows; each keeps its own heaps; heaps are merged.
   Memory-bound: the floor is the time to read the table once.
 * gemm (a batch): threads take tiles of TILE_ROWS rows, score each against
   a block of queries with a single-threaded BLAS sgemm (scipy's cython_blas),
@@ -38,7 +39,7 @@ cdef extern from "topk_helpers.h":
     int MINEMBED_OPENMP
     int minembed_max_threads() nogil
     float minembed_dot(const float *a, const float *b, Py_ssize_t n) nogil
-    float minembed_dot_and_squares(const float *a, const float *b, Py_ssize_t n, float *squares) nogil
+    void minembed_dot4(const float *rows, const float *b, Py_ssize_t n, float *dots, float *squares) nogil
     float minembed_squares(const float *a, Py_ssize_t n) nogil
     double minembed_sum_of_squares_exact(const float *a, Py_ssize_t n) nogil
     double minembed_dot_exact(const float *a, const float *b, Py_ssize_t n) nogil
@@ -242,11 +243,16 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
     cdef Py_ssize_t n_queries = queries.shape[0], k = out_indices.shape[1]
     cdef int n_threads = minembed_max_threads()
     cdef Py_ssize_t n_chunks = (n_rows + SCAN_CHUNK_ROWS - 1) // SCAN_CHUNK_ROWS
-    cdef Py_ssize_t chunk, row, row_end, q, j, slot, bad_row = -1
+    cdef Py_ssize_t chunk, row, row_end, q, j, slot, bad_row = -1, group, r
     cdef int thread
-    cdef float row_inverse, score, squares, first_dot, dot
+    cdef float row_inverse, score, dot
     cdef bint finite
     cdef const float *row_pointer
+    cdef float *group_dots
+    cdef float *group_squares
+    # Per thread: the dots of a group of 4 rows with each query, (Q, 4), and their squares.
+    cdef float *all_group_dots = <float *> malloc(n_threads * SCAN_MAX_QUERIES * 4 * sizeof(float))
+    cdef float *all_group_squares = <float *> malloc(n_threads * 4 * sizeof(float))
     # One heap per (thread, query): (T, Q, k) scores and indices, (T, Q) sizes.
     cdef float *heap_scores = <float *> malloc(n_threads * n_queries * k * sizeof(float))
     cdef int64_t *heap_indices = <int64_t *> malloc(n_threads * n_queries * k * sizeof(int64_t))
@@ -255,9 +261,10 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
     cdef float *merged_scores = <float *> malloc(k * sizeof(float))
     cdef int64_t *merged_indices = <int64_t *> malloc(k * sizeof(int64_t))
     if (heap_scores == NULL or heap_indices == NULL or heap_sizes == NULL
-            or bad_rows == NULL or merged_scores == NULL or merged_indices == NULL):
+            or bad_rows == NULL or merged_scores == NULL or merged_indices == NULL
+            or all_group_dots == NULL or all_group_squares == NULL):
         free(heap_scores); free(heap_indices); free(heap_sizes); free(bad_rows)
-        free(merged_scores); free(merged_indices)
+        free(merged_scores); free(merged_indices); free(all_group_dots); free(all_group_squares)
         return -2
     for j in range(n_threads * n_queries):
         heap_sizes[j] = 0
@@ -266,46 +273,59 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
 
     with parallel(num_threads=n_threads):
         thread = threadid()
+        group_dots = &all_group_dots[thread * SCAN_MAX_QUERIES * 4]
+        group_squares = &all_group_squares[thread * 4]
         for chunk in prange(n_chunks, schedule="dynamic"):
             row_end = min(n_rows, (chunk + 1) * SCAN_CHUNK_ROWS)
-            for row in range(chunk * SCAN_CHUNK_ROWS, row_end):
-                row_pointer = &table[row, 0]
-                finite = True
-                if use_known_row_inverse:  # norms cached by the caller: a pure dot
-                    first_dot = minembed_dot(row_pointer, &queries[0, 0], dim)
-                    row_inverse = known_row_inverse[row]
-                    if not isfinite(first_dot):  # NaN/inf in the row, or float32 overflow
-                        inverse_norm(row_pointer, dim, NAN, &finite)  # NaN: the float64 check
+            row = chunk * SCAN_CHUNK_ROWS
+            while row < row_end:
+                # Four rows at a time (each query block loaded once for the four);
+                # a chunk's last rows one at a time. group_dots is (Q, 4).
+                group = 4 if row + 4 <= row_end else 1
+                if group == 4:
+                    minembed_dot4(&table[row, 0], &queries[0, 0], dim, group_dots,
+                                  NULL if use_known_row_inverse else group_squares)
+                    for q in range(1, n_queries):
+                        minembed_dot4(&table[row, 0], &queries[q, 0], dim, &group_dots[4 * q], NULL)
                 else:
-                    first_dot = minembed_dot_and_squares(row_pointer, &queries[0, 0], dim, &squares)
-                    row_inverse = inverse_norm(row_pointer, dim, squares, &finite)
-                if not finite:
-                    if bad_rows[thread] < 0 or row < bad_rows[thread]:
-                        bad_rows[thread] = row
-                    continue
-                for q in range(n_queries):
-                    if q == 0:
-                        dot = first_dot
+                    for q in range(n_queries):
+                        group_dots[4 * q] = minembed_dot(&table[row, 0], &queries[q, 0], dim)
+                    if not use_known_row_inverse:
+                        group_squares[0] = minembed_squares(&table[row, 0], dim)
+                for r in range(group):
+                    row_pointer = &table[row + r, 0]
+                    finite = True
+                    if use_known_row_inverse:  # norms cached by the caller: dots only
+                        row_inverse = known_row_inverse[row + r]
+                        if not isfinite(group_dots[r]):  # NaN/inf in the row, or float32 overflow
+                            inverse_norm(row_pointer, dim, NAN, &finite)  # NaN: the float64 check
                     else:
-                        dot = minembed_dot(row_pointer, &queries[q, 0], dim)
-                    if not isfinite(dot):  # a finite row whose float32 dot overflowed
-                        dot = <float> minembed_dot_exact(row_pointer, &queries[q, 0], dim)
-                    score = (dot * row_inverse) * query_inverse[q]
-                    slot = thread * n_queries + q
-                    # Cheap rejection first: most rows lose to the heap's root.
-                    if heap_sizes[slot] == k and not ranks_below(
-                            heap_scores[slot * k], heap_indices[slot * k], score, row):
+                        row_inverse = inverse_norm(row_pointer, dim, group_squares[r], &finite)
+                    if not finite:
+                        if bad_rows[thread] < 0 or row + r < bad_rows[thread]:
+                            bad_rows[thread] = row + r
                         continue
-                    if is_excluded(&exclude_ids[exclude_offsets[q]],
-                                   exclude_offsets[q + 1] - exclude_offsets[q], row):
-                        continue
-                    heap_offer(&heap_scores[slot * k], &heap_indices[slot * k],
-                               &heap_sizes[slot], k, score, row)
+                    for q in range(n_queries):
+                        dot = group_dots[4 * q + r]
+                        if not isfinite(dot):  # a finite row whose float32 dot overflowed
+                            dot = <float> minembed_dot_exact(row_pointer, &queries[q, 0], dim)
+                        score = (dot * row_inverse) * query_inverse[q]
+                        slot = thread * n_queries + q
+                        # Cheap rejection first: most rows lose to the heap's root.
+                        if heap_sizes[slot] == k and not ranks_below(
+                                heap_scores[slot * k], heap_indices[slot * k], score, row + r):
+                            continue
+                        if is_excluded(&exclude_ids[exclude_offsets[q]],
+                                       exclude_offsets[q + 1] - exclude_offsets[q], row + r):
+                            continue
+                        heap_offer(&heap_scores[slot * k], &heap_indices[slot * k],
+                                   &heap_sizes[slot], k, score, row + r)
+                row = row + group
 
     bad_row = merge_thread_heaps(bad_rows, n_threads, heap_scores, heap_indices, heap_sizes,
                                  merged_scores, merged_indices, out_indices, out_scores)
     free(heap_scores); free(heap_indices); free(heap_sizes); free(bad_rows)
-    free(merged_scores); free(merged_indices)
+    free(merged_scores); free(merged_indices); free(all_group_dots); free(all_group_squares)
     return bad_row
 
 

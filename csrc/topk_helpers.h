@@ -14,14 +14,30 @@ static int minembed_max_threads(void) { return omp_get_max_threads(); }
 static int minembed_max_threads(void) { return 1; }
 #endif
 
-/* The reductions of the scan, with four independent accumulators of 8
-   lanes each. One accumulator would make every add wait for the previous
-   one (a 4-cycle latency chain); four keep the FMA units busy. GCC/clang
-   vector extensions compile to AVX where the CPU has it and to pairs of
-   SSE registers otherwise; other compilers get the plain loops. The order
-   of the sums differs from NumPy's, which is why scores agree to float32
+/* GCC/clang vector extensions, unless MINEMBED_PLAIN_C asks for the plain
+   loops (a way to compile and check the fallback with gcc). */
+#if defined(__GNUC__) && !defined(MINEMBED_PLAIN_C)
+#define MINEMBED_VECTOR_EXTENSIONS 1
+#else
+#define MINEMBED_VECTOR_EXTENSIONS 0
+#endif
+
+/* The reductions of the scan. Every row's dot (and sum of squares) is taken
+   in one fixed order, so that equal rows get equal scores wherever they sit
+   in the table (ties are broken by index, so this matters):
+
+       even += a[i:i+8] * b[i:i+8];  odd += a[i+8:i+16] * b[i+8:i+16]   (i += 16)
+       one more 8-block into `even` if 8 or more remain
+       total = sum of the 8 lanes of (even + odd), then the last n % 8 one by one
+
+   Two accumulators per row break the 4-cycle add latency chain; the scan
+   takes four rows at a time (minembed_dot4), so eight chains run at once and
+   each block of the query is loaded once for four rows. GCC/clang vector
+   extensions compile to AVX where the CPU has it and to pairs of SSE
+   registers otherwise; other compilers get plain loops in the same order.
+   The order differs from NumPy's, which is why scores agree to float32
    rounding in general, and exactly on tables whose products are exact. */
-#if defined(__GNUC__)
+#if MINEMBED_VECTOR_EXTENSIONS
 typedef float minembed_f8 __attribute__((vector_size(32)));
 
 static inline minembed_f8 minembed_load8(const float *p) {
@@ -30,56 +46,106 @@ static inline minembed_f8 minembed_load8(const float *p) {
 static inline float minembed_sum8(minembed_f8 v) {
     return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
 }
+#endif
+
+/* dot(a, b) for one row. */
 static inline float minembed_dot(const float *a, const float *b, Py_ssize_t n) {
-    minembed_f8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+#if MINEMBED_VECTOR_EXTENSIONS
+    minembed_f8 even = {0}, odd = {0};
     Py_ssize_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        s0 += minembed_load8(a + i) * minembed_load8(b + i);
-        s1 += minembed_load8(a + i + 8) * minembed_load8(b + i + 8);
-        s2 += minembed_load8(a + i + 16) * minembed_load8(b + i + 16);
-        s3 += minembed_load8(a + i + 24) * minembed_load8(b + i + 24);
+    for (; i + 16 <= n; i += 16) {
+        even += minembed_load8(a + i) * minembed_load8(b + i);
+        odd += minembed_load8(a + i + 8) * minembed_load8(b + i + 8);
     }
-    for (; i + 8 <= n; i += 8) s0 += minembed_load8(a + i) * minembed_load8(b + i);
-    float total = minembed_sum8((s0 + s1) + (s2 + s3));
+    if (i + 8 <= n) { even += minembed_load8(a + i) * minembed_load8(b + i); i += 8; }
+    float total = minembed_sum8(even + odd);
+#else
+    float even[8] = {0}, odd[8] = {0}, total;
+    Py_ssize_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 8; l++) { even[l] += a[i + l] * b[i + l]; odd[l] += a[i + 8 + l] * b[i + 8 + l]; }
+    if (i + 8 <= n) { for (int l = 0; l < 8; l++) even[l] += a[i + l] * b[i + l]; i += 8; }
+    for (int l = 0; l < 8; l++) even[l] += odd[l];
+    total = ((even[0] + even[4]) + (even[1] + even[5])) + ((even[2] + even[6]) + (even[3] + even[7]));
+#endif
     for (; i < n; i++) total += a[i] * b[i];
     return total;
 }
-/* dot(row, query) and sum(row * row) in one pass over the row. */
-static inline float minembed_dot_and_squares(const float *a, const float *b, Py_ssize_t n,
-                                             float *squares) {
-    minembed_f8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
-    minembed_f8 q0 = {0}, q1 = {0}, q2 = {0}, q3 = {0};
+
+#if MINEMBED_VECTOR_EXTENSIONS
+/* The dots of four consecutive rows (row r at rows + r * n) with one query,
+   each in exactly minembed_dot's order; with squares != NULL also each row's
+   sum of squares, in minembed_dot(a, a)'s order.
+
+   The loop asks for the rows it will need next (`ahead` floats further on,
+   16 rows clamped to 4-16 KB) while it works on these: the hardware
+   prefetcher alone left one core at about two thirds of the bandwidth a
+   plain streaming read reaches, as this loop does arithmetic between loads.
+   A prefetch never faults, so running past the end of the table is harmless. */
+static inline void minembed_dot4(const float *rows, const float *b, Py_ssize_t n,
+                                 float *dots, float *squares) {
+    const float *a0 = rows, *a1 = rows + n, *a2 = rows + 2 * n, *a3 = rows + 3 * n;
+    Py_ssize_t ahead = 16 * n;
+    if (ahead < 1024) ahead = 1024;
+    if (ahead > 4096) ahead = 4096;
+    minembed_f8 e0 = {0}, o0 = {0}, e1 = {0}, o1 = {0}, e2 = {0}, o2 = {0}, e3 = {0}, o3 = {0};
+    minembed_f8 se0 = {0}, so0 = {0}, se1 = {0}, so1 = {0}, se2 = {0}, so2 = {0}, se3 = {0}, so3 = {0};
     Py_ssize_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        minembed_f8 a0 = minembed_load8(a + i), a1 = minembed_load8(a + i + 8);
-        minembed_f8 a2 = minembed_load8(a + i + 16), a3 = minembed_load8(a + i + 24);
-        s0 += a0 * minembed_load8(b + i); q0 += a0 * a0;
-        s1 += a1 * minembed_load8(b + i + 8); q1 += a1 * a1;
-        s2 += a2 * minembed_load8(b + i + 16); q2 += a2 * a2;
-        s3 += a3 * minembed_load8(b + i + 24); q3 += a3 * a3;
+    if (squares == NULL) {
+        for (; i + 16 <= n; i += 16) {
+            __builtin_prefetch(a0 + ahead + i);
+            __builtin_prefetch(a1 + ahead + i);
+            __builtin_prefetch(a2 + ahead + i);
+            __builtin_prefetch(a3 + ahead + i);
+            minembed_f8 bl = minembed_load8(b + i), bh = minembed_load8(b + i + 8);
+            e0 += minembed_load8(a0 + i) * bl; o0 += minembed_load8(a0 + i + 8) * bh;
+            e1 += minembed_load8(a1 + i) * bl; o1 += minembed_load8(a1 + i + 8) * bh;
+            e2 += minembed_load8(a2 + i) * bl; o2 += minembed_load8(a2 + i + 8) * bh;
+            e3 += minembed_load8(a3 + i) * bl; o3 += minembed_load8(a3 + i + 8) * bh;
+        }
+    } else {
+        for (; i + 16 <= n; i += 16) {
+            __builtin_prefetch(a0 + ahead + i);
+            __builtin_prefetch(a1 + ahead + i);
+            __builtin_prefetch(a2 + ahead + i);
+            __builtin_prefetch(a3 + ahead + i);
+            minembed_f8 bl = minembed_load8(b + i), bh = minembed_load8(b + i + 8);
+            minembed_f8 l0 = minembed_load8(a0 + i), h0 = minembed_load8(a0 + i + 8);
+            minembed_f8 l1 = minembed_load8(a1 + i), h1 = minembed_load8(a1 + i + 8);
+            minembed_f8 l2 = minembed_load8(a2 + i), h2 = minembed_load8(a2 + i + 8);
+            minembed_f8 l3 = minembed_load8(a3 + i), h3 = minembed_load8(a3 + i + 8);
+            e0 += l0 * bl; o0 += h0 * bh; se0 += l0 * l0; so0 += h0 * h0;
+            e1 += l1 * bl; o1 += h1 * bh; se1 += l1 * l1; so1 += h1 * h1;
+            e2 += l2 * bl; o2 += h2 * bh; se2 += l2 * l2; so2 += h2 * h2;
+            e3 += l3 * bl; o3 += h3 * bh; se3 += l3 * l3; so3 += h3 * h3;
+        }
     }
-    for (; i + 8 <= n; i += 8) {
-        minembed_f8 a0 = minembed_load8(a + i);
-        s0 += a0 * minembed_load8(b + i); q0 += a0 * a0;
+    if (i + 8 <= n) {
+        minembed_f8 bl = minembed_load8(b + i);
+        minembed_f8 l0 = minembed_load8(a0 + i), l1 = minembed_load8(a1 + i);
+        minembed_f8 l2 = minembed_load8(a2 + i), l3 = minembed_load8(a3 + i);
+        e0 += l0 * bl; e1 += l1 * bl; e2 += l2 * bl; e3 += l3 * bl;
+        se0 += l0 * l0; se1 += l1 * l1; se2 += l2 * l2; se3 += l3 * l3;
+        i += 8;
     }
-    float total = minembed_sum8((s0 + s1) + (s2 + s3));
-    float total_squares = minembed_sum8((q0 + q1) + (q2 + q3));
-    for (; i < n; i++) { total += a[i] * b[i]; total_squares += a[i] * a[i]; }
-    *squares = total_squares;
-    return total;
+    float t0 = minembed_sum8(e0 + o0), t1 = minembed_sum8(e1 + o1);
+    float t2 = minembed_sum8(e2 + o2), t3 = minembed_sum8(e3 + o3);
+    float q0 = minembed_sum8(se0 + so0), q1 = minembed_sum8(se1 + so1);
+    float q2 = minembed_sum8(se2 + so2), q3 = minembed_sum8(se3 + so3);
+    for (; i < n; i++) {
+        t0 += a0[i] * b[i]; t1 += a1[i] * b[i]; t2 += a2[i] * b[i]; t3 += a3[i] * b[i];
+        q0 += a0[i] * a0[i]; q1 += a1[i] * a1[i]; q2 += a2[i] * a2[i]; q3 += a3[i] * a3[i];
+    }
+    dots[0] = t0; dots[1] = t1; dots[2] = t2; dots[3] = t3;
+    if (squares != NULL) { squares[0] = q0; squares[1] = q1; squares[2] = q2; squares[3] = q3; }
 }
 #else
-static inline float minembed_dot(const float *a, const float *b, Py_ssize_t n) {
-    float total = 0.0f;
-    for (Py_ssize_t i = 0; i < n; i++) total += a[i] * b[i];
-    return total;
-}
-static inline float minembed_dot_and_squares(const float *a, const float *b, Py_ssize_t n,
-                                             float *squares) {
-    float total = 0.0f, total_squares = 0.0f;
-    for (Py_ssize_t i = 0; i < n; i++) { total += a[i] * b[i]; total_squares += a[i] * a[i]; }
-    *squares = total_squares;
-    return total;
+static inline void minembed_dot4(const float *rows, const float *b, Py_ssize_t n,
+                                 float *dots, float *squares) {
+    for (int r = 0; r < 4; r++) {
+        dots[r] = minembed_dot(rows + r * n, b, n);
+        if (squares != NULL) squares[r] = minembed_dot(rows + r * n, rows + r * n, n);
+    }
 }
 #endif
 static inline float minembed_squares(const float *a, Py_ssize_t n) {
@@ -89,7 +155,7 @@ static inline float minembed_squares(const float *a, Py_ssize_t n) {
    arithmetic as the scalar path ((dot * row_inverse) * query_inverse),
    on two 8-lane vectors: most blocks of a tile lose to the heap's worst
    kept score and are skipped after one test. */
-#if defined(__GNUC__)
+#if MINEMBED_VECTOR_EXTENSIONS
 typedef int minembed_i8 __attribute__((vector_size(32)));
 static inline int minembed_block_reaches(const float *dots, const float *row_inverse,
                                          float query_inverse, float threshold) {

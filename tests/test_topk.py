@@ -93,6 +93,28 @@ def test_backends_agree_on_gaussian_tables_with_planted_ties(n_queries):
     assert np.isfinite(fast[1]).all()
 
 
+@requires_kernel
+@pytest.mark.parametrize("dim", [5, 8, 16, 23, 50, 300])
+@pytest.mark.parametrize("cached", [False, True])
+def test_equal_rows_score_equally_wherever_they_sit(dim, cached):
+    """The scan takes rows four at a time and a chunk's last rows one at a time.
+    Copies of one row placed at every position in a group of four and in the
+    one-at-a-time tail (1024-row chunks, so rows 1024.. of 1027 are the tail)
+    must get bit-identical scores: the tie is then broken by index alone. Dims
+    cover no full 8-block, exactly one, 16-blocks only, and all three loops."""
+    rng = np.random.default_rng(dim)
+    table = rng.standard_normal((1027, dim)).astype(np.float32)
+    copies = [1, 6, 11, 16, 1024, 1026]  # positions 1, 2, 3, 0 of a group, then the tail
+    table[copies] = table[1]
+    query = rng.standard_normal(dim).astype(np.float32)
+    query = table[1] + 1e-3 * query  # the copies score best, at a cosine just under 1
+    norms = topk.inverse_norms(table) if cached else None
+    for queries in (query, np.stack([query, -query, 2 * query])):  # one query, and several
+        indices, scores = topk_cosine(table, queries, len(copies) + 1, row_inverse_norms=norms)
+        assert indices[0, : len(copies)].tolist() == copies
+        assert len(set(scores[0, : len(copies)].tolist())) == 1  # bit-identical, not just close
+
+
 @pytest.mark.parametrize("backend", [topk_cosine, topk_cosine_numpy])
 def test_matches_brute_force_definition(backend):
     rng = np.random.default_rng(1)
