@@ -23,7 +23,16 @@ GFLOP/s for the batch (2 N D Q / time). The machine is shared: compare ratios
 from the same run, not absolute times across runs.
 
 The read floor is measured in the same run: both cores each reading half the
-table with np.max, best of 21; the nominal 22 GB/s (DESIGN notes) is printed beside it.
+table with np.max; the nominal 22 GB/s (DESIGN notes) is printed beside it. The
+one-query times of minembed, numpy, torch, faiss, gensim and the floor are taken
+in turns (3 rounds; in each, every contender makes `repeats` calls back to back
+after a 0.2 s pause; best kept). On a shared host whose speed drifts from second
+to second, timing one contender's repeats and then the next's would compare
+different moments of the machine, not the code. The pause matters too: libgomp's
+and OpenBLAS's worker threads busy-wait for a while after a call before they sleep,
+and on 2 cores spinning threads of one library slow the next one down (measured
+here without it: a 0.06 ms OpenBLAS gemv on a small table took a median 3.6 ms
+right after a minembed call).
 
 Targets (issue 2): one query within 1.1x of the memory-read floor and ahead of
 every peer; 1,000 queries on 100k x 300 in <= 0.40 s, >= 2.4x numpy, no slower
@@ -39,6 +48,8 @@ import subprocess
 import sys
 import time
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 K = 10
@@ -52,6 +63,23 @@ def best_time(function, repeats: int) -> float:
         function()
         times.append(time.perf_counter() - started)
     return min(times)
+
+
+def interleaved_best_times(functions: dict, rounds: int, calls: int) -> dict:
+    """Best wall time of each function, taking turns: per round, each function in
+    turn makes `calls` calls back to back, after a 0.2 s pause that lets the
+    previous function's busy-waiting worker threads go to sleep (module docstring)."""
+    for function in functions.values():
+        function()  # warm up
+    times = {name: [] for name in functions}
+    for _ in range(rounds):
+        for name, function in functions.items():
+            time.sleep(0.2)
+            for _ in range(calls):
+                started = time.perf_counter()
+                function()
+                times[name].append(time.perf_counter() - started)
+    return {name: min(values) for name, values in times.items()}
 
 
 def normalised(table: np.ndarray) -> np.ndarray:
@@ -75,30 +103,32 @@ def queries_for(table: np.ndarray, count: int) -> np.ndarray:
     return np.ascontiguousarray(table[rng.choice(len(table), size=count, replace=False)])
 
 
-def faiss_times(table: np.ndarray, one: np.ndarray, batch: np.ndarray, repeats: int) -> dict:
+def faiss_searches(table: np.ndarray, one: np.ndarray, batch: np.ndarray):
+    """IndexFlatIP on the normalised table: (one-query search, batch search) as calls."""
     import faiss
 
     index = faiss.IndexFlatIP(table.shape[1])
     index.add(normalised(table))
     one_n, batch_n = normalised(one), normalised(batch)
-    return {
-        "one": best_time(lambda: index.search(one_n, K), repeats),
-        "batch": best_time(lambda: index.search(batch_n, K), max(1, repeats // 2)),
-    }
+    return (lambda: index.search(one_n, K)), (lambda: index.search(batch_n, K))
 
 
-def gensim_times(table: np.ndarray, one: np.ndarray, batch: np.ndarray, repeats: int) -> dict:
-    """gensim answers one query per call: 50 of the batch are timed and scaled to all of it."""
+def faiss_times(table: np.ndarray, one: np.ndarray, batch: np.ndarray, repeats: int) -> dict:
+    search_one, search_batch = faiss_searches(table, one, batch)
+    return {"one": best_time(search_one, repeats), "batch": best_time(search_batch, max(1, repeats // 2))}
+
+
+def gensim_searches(table: np.ndarray, one: np.ndarray, batch: np.ndarray):
+    """KeyedVectors.most_similar, one query per call: (one query, 50 of the batch) as calls;
+    the 50 are timed and scaled to the whole batch."""
     from gensim.models import KeyedVectors
 
     keyed = KeyedVectors(table.shape[1])
     keyed.add_vectors([f"w{i}" for i in range(len(table))], table)
     keyed.fill_norms()
     fifty = batch[:50]
-    return {
-        "one": best_time(lambda: keyed.most_similar(positive=[one[0]], topn=K), repeats),
-        "batch": best_time(lambda: [keyed.most_similar(positive=[q], topn=K) for q in fifty], 1) * len(batch) / 50,
-    }
+    return (lambda: keyed.most_similar(positive=[one[0]], topn=K)), \
+        (lambda: [keyed.most_similar(positive=[q], topn=K) for q in fifty])
 
 
 def faiss_in_subprocess(table_name: str, quick: bool, repeats: int) -> dict | None:
@@ -125,14 +155,12 @@ def run_peers(name: str, table: np.ndarray, quick: bool, repeats: int) -> None:
     times: dict[str, dict[str, float]] = {}
 
     times["minembed"] = {
-        "one": best_time(lambda: topk_cosine(table, one, K), repeats),
         "batch": best_time(lambda: topk_cosine(table, batch, K), max(1, repeats // 2)),
     }
     # As Vectors.most_similar calls it: the table's inverse norms cached once,
     # like the peers below, which all search a table normalised in advance.
     cached = inverse_norms(table)
     times["minembed cached"] = {
-        "one": best_time(lambda: topk_cosine(table, one, K, row_inverse_norms=cached), repeats),
         "batch": best_time(
             lambda: topk_cosine(table, batch, K, row_inverse_norms=cached), max(1, repeats // 2)
         ),
@@ -147,7 +175,6 @@ def run_peers(name: str, table: np.ndarray, quick: bool, repeats: int) -> None:
         return np.take_along_axis(part, order, 1)
 
     times["numpy"] = {
-        "one": best_time(lambda: numpy_topk(one), repeats),
         "batch": best_time(lambda: numpy_topk(batch), max(1, repeats // 2)),
     }
 
@@ -159,16 +186,35 @@ def run_peers(name: str, table: np.ndarray, quick: bool, repeats: int) -> None:
             return torch.topk(scores, K, dim=1)
 
     times["torch"] = {
-        "one": best_time(lambda: torch_topk(one), repeats),
         "batch": best_time(lambda: torch_topk(batch), max(1, repeats // 2)),
     }
 
-    times["faiss"] = faiss_times(table, one, batch, repeats)
-    tuned = faiss_in_subprocess(name, quick, repeats)
+    faiss_one, faiss_batch = faiss_searches(table, one, batch)
+    times["faiss"] = {"batch": best_time(faiss_batch, max(1, repeats // 2))}
+    gensim_one, gensim_fifty = gensim_searches(table, one, batch)
+    times["gensim"] = {"batch": best_time(gensim_fifty, 1) * len(batch) / 50}
+
+    # The read floor: np.max over each half of the table in its own thread (NumPy lets
+    # go of the GIL inside reductions). np.max, not np.sum: its SIMD loop keeps up with
+    # memory (21.8 GB/s here, as the DESIGN notes' 22), float32 np.sum's pairwise loop
+    # does not (13.8 GB/s).
+    halves = np.array_split(table, 2)
+    with ThreadPoolExecutor(2) as pool:
+        one_query = interleaved_best_times({
+            "minembed": lambda: topk_cosine(table, one, K),
+            "minembed cached": lambda: topk_cosine(table, one, K, row_inverse_norms=cached),
+            "numpy": lambda: numpy_topk(one),
+            "torch": lambda: torch_topk(one),
+            "faiss": faiss_one,
+            "gensim": gensim_one,
+            "read floor": lambda: list(pool.map(np.max, halves)),
+        }, rounds=3, calls=repeats)
+    for peer in ("minembed", "minembed cached", "numpy", "torch", "faiss", "gensim"):
+        times[peer]["one"] = one_query[peer]
+    tuned = faiss_in_subprocess(name, quick, repeats)  # its own process: not interleaved
     if tuned is not None:
         times["faiss SkylakeX"] = tuned
 
-    times["gensim"] = gensim_times(table, one, batch, repeats)
 
     ours = times["minembed"]
     best_one = min(times["minembed"]["one"], times["minembed cached"]["one"])
@@ -184,26 +230,13 @@ def run_peers(name: str, table: np.ndarray, quick: bool, repeats: int) -> None:
     gigabytes = table_bytes / best_one / 1e9
     gigaflops = 2 * n_rows * dim * 1000 / ours["batch"] / 1e9
     nominal = table_bytes / 22e9  # two-thread main-memory read on this machine type (DESIGN notes)
-    measured = read_floor(table, repeats)
+    measured = one_query["read floor"]
     print(
         f"  minembed: one query {gigabytes:.1f} GB/s effective; "
         f"{best_one / measured:.2f}x the read floor measured now ({measured * 1e3:.2f} ms, "
         f"{table_bytes / measured / 1e9:.1f} GB/s), {best_one / nominal:.2f}x the nominal 22 GB/s; "
         f"batch {gigaflops:.0f} GFLOP/s"
     )
-
-
-def read_floor(table: np.ndarray, repeats: int) -> float:
-    """The time to read the table once with both cores: np.max over each half in its own
-    thread (NumPy lets go of the GIL inside reductions). np.max, not np.sum: its SIMD
-    loop keeps up with memory (21.8 GB/s here, as the DESIGN notes' 22), where float32
-    np.sum's pairwise loop does not (13.8 GB/s). Best of 3 * repeats: the floor under
-    whatever else the machine is doing right now."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    halves = np.array_split(table, 2)
-    with ThreadPoolExecutor(2) as pool:
-        return best_time(lambda: list(pool.map(np.max, halves)), 3 * repeats)
 
 
 def main() -> None:
