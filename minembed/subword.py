@@ -57,10 +57,10 @@ import scipy.sparse
 from minembed import formats
 from minembed.vectors import Vectors
 from minembed.vocab import Vocabulary
-from minembed.word2vec import (
-    _FIRST, Corpus, Word2Vec, Word2VecConfig, add_to_rows, distinct_rows, sgns_loss_and_grads, skipgram_pairs,
-)
-from minembed.word2vec import _csc_matvecs  # scipy's private C loop behind CSC @ dense, as add_to_rows uses it
+from minembed.corpus import Corpus, skipgram_pairs
+from minembed.negative_sampling import _FIRST, add_to_rows, distinct_rows, sgns_loss_and_grads
+from minembed.negative_sampling import _csc_matvecs  # scipy's private C loop behind CSC @ dense, as add_to_rows uses it
+from minembed.word2vec import Word2Vec, Word2VecConfig
 
 __all__ = [
     "ngrams", "fnv1a_hash", "ngram_hashes", "subword_table", "ragged_rows", "add_to_rows_ragged",

@@ -22,7 +22,8 @@ from minembed.subword import (
 )
 from minembed.synthetic import planted_analogy_corpus
 from minembed.vectors import Vectors
-from minembed.word2vec import _FIRST, finite_difference_gradients, skipgram_pairs
+from minembed.corpus import skipgram_pairs
+from minembed.negative_sampling import _FIRST, finite_difference_gradients
 
 # ----------------------------------------------------------------------------- n-grams and hashes
 

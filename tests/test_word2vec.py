@@ -152,10 +152,10 @@ def test_add_to_rows_sums_repeated_rows_like_add_at(add):
 
 
 def test_fast_and_public_scatter_train_the_same_vectors(planted, monkeypatch):
-    import minembed.word2vec as word2vec
+    import minembed.negative_sampling as negative_sampling
 
     fast = Word2Vec(**dict(PLANTED, epochs=2)).fit(planted.sentences)
-    monkeypatch.setattr(word2vec, "_csc_matvecs", None)
+    monkeypatch.setattr(negative_sampling, "_csc_matvecs", None)
     public = Word2Vec(**dict(PLANTED, epochs=2)).fit(planted.sentences)
     np.testing.assert_allclose(fast.W, public.W, rtol=1e-4, atol=1e-5)  # summation order differs
     np.testing.assert_allclose(fast.losses, public.losses, rtol=1e-5)
