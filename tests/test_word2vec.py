@@ -151,12 +151,16 @@ def test_add_to_rows_sums_repeated_rows_like_add_at(add):
     assert not np.allclose(naive, reference)  # the bug add_to_rows exists to avoid
 
 
-def test_fast_and_public_scatter_train_the_same_vectors(planted, monkeypatch):
+def test_fast_and_public_scatter_train_the_same_vectors(monkeypatch):
     import minembed.negative_sampling as negative_sampling
 
-    fast = Word2Vec(**dict(PLANTED, epochs=2)).fit(planted.sentences)
+    # 2,000 sentences, 2 epochs: the two scatters sum in different orders, and training
+    # carries float32 rounding differences forward, growing with the number of updates
+    # (on the 4,000-sentence fixture they reached 6e-4 after 2 epochs).
+    sentences = planted_analogy_corpus(n_sentences=2000, seed=0).sentences
+    fast = Word2Vec(**dict(PLANTED, epochs=2)).fit(sentences)
     monkeypatch.setattr(negative_sampling, "_csc_matvecs", None)
-    public = Word2Vec(**dict(PLANTED, epochs=2)).fit(planted.sentences)
+    public = Word2Vec(**dict(PLANTED, epochs=2)).fit(sentences)
     np.testing.assert_allclose(fast.W, public.W, rtol=1e-4, atol=1e-5)  # summation order differs
     np.testing.assert_allclose(fast.losses, public.losses, rtol=1e-5)
 
@@ -190,7 +194,12 @@ def test_alias_sampler_draws_the_noise_distribution():
 
 @pytest.fixture(scope="module")
 def planted():
-    return planted_analogy_corpus(n_sentences=2000, seed=0)
+    # 4,000 sentences (32,000 tokens). An epoch's loss is a mean over its examples with
+    # random noise words; on 2,000 sentences its sampling noise (about 0.01) matched
+    # CBOW's last-epoch decrease, and with gensim 4's initialisation one seed in six
+    # rose by 0.0009 in epoch 10. On 4,000, seeds 0-5 of all three variants fall every
+    # epoch and recover every planted analogy.
+    return planted_analogy_corpus(n_sentences=4000, seed=0)
 
 
 PLANTED = dict(vector_size=20, window=5, negative=5, sample=0, min_count=1, epochs=10, batch_size=256)
