@@ -116,9 +116,10 @@ def train_gensim(sentences, sg: int, seed: int, workers: int) -> tuple[Table, fl
     return Table(model.wv.index_to_key, model.wv.vectors), time.perf_counter() - started
 
 
-def train_minembed(sentences, sg: int, seed: int, shared: bool) -> tuple[Table, float]:
+def train_minembed(sentences, sg: int, seed: int, shared: bool, batch_size: int | None = None) -> tuple[Table, float]:
     started = time.perf_counter()
-    model = Word2Vec(sg=sg, seed=seed, shared_negatives=shared, **PARAMS).fit(sentences)
+    minibatch = {} if batch_size is None else {"batch_size": batch_size}  # None: Word2VecConfig's default
+    model = Word2Vec(sg=sg, seed=seed, shared_negatives=shared, **PARAMS, **minibatch).fit(sentences)
     return Table(model.vocab.words, model.W), time.perf_counter() - started
 
 
@@ -151,6 +152,8 @@ def main() -> None:
     parser.add_argument("--split-sentences", type=int, default=0, metavar="N",
                         help="cut every sentence into pieces of N tokens first (0: keep them whole)")
     parser.add_argument("--no-shared-negatives", action="store_true", help="skip the shared_negatives skip-gram")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="minembed's centre words per minibatch (default: Word2VecConfig's)")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
     parser.add_argument("--json", type=Path, help="also write every score here")
     args = parser.parse_args()
@@ -166,6 +169,7 @@ def main() -> None:
         print(f"\n=== {corpus}: {len(corpus_sentences):,} sentences, {sum(map(len, corpus_sentences)):,} tokens; "
               f"{PARAMS}; seeds {args.seeds}; gensim workers={args.gensim_workers}; "
               f"sentence order: {args.sentence_order}"
+              + (f", minembed batch_size {args.batch_size}" if args.batch_size else "")
               + (f", split into {args.split_sentences}-token pieces" if args.split_sentences else ""), flush=True)
         for architecture in args.architectures:
             sg = int(architecture == "sg")
@@ -176,9 +180,9 @@ def main() -> None:
                 sentences = in_order(corpus_sentences, args.sentence_order, seed)
                 gensim_table, gensim_seconds = train_gensim(sentences, sg, seed, args.gensim_workers)
                 trained = {"gensim": (gensim_table, gensim_seconds),
-                           "minembed": train_minembed(sentences, sg, seed, shared=False)}
+                           "minembed": train_minembed(sentences, sg, seed, False, args.batch_size)}
                 if shared_too:
-                    trained["minembed shared_negatives"] = train_minembed(sentences, sg, seed, shared=True)
+                    trained["minembed shared_negatives"] = train_minembed(sentences, sg, seed, True, args.batch_size)
                 shared_vocabulary = set.intersection(*(set(t.words) for t, _ in trained.values()))
                 for system, (table, seconds) in trained.items():
                     row = scores(table.restricted_to(shared_vocabulary))
