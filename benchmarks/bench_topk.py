@@ -13,7 +13,9 @@ prints the best-of-N wall time of:
   torch     torch.mm + torch.topk (torch's own threads)
   faiss     IndexFlatIP on the normalised table, default OpenBLAS detection,
             and again in a subprocess with OPENBLAS_CORETYPE=SkylakeX (faiss-cpu's
-            bundled OpenBLAS mistakes this CPU for an old one otherwise)
+            bundled OpenBLAS mistakes this CPU for an old one otherwise); that
+            child also times minembed (norms cached), and its row's ratios are
+            to that minembed, measured in turns with faiss in the same process
   gensim    KeyedVectors.most_similar (one query at a time; the 1,000-query
             figure is 50 queries timed and scaled by 20, marked '~')
 
@@ -26,7 +28,8 @@ The read floor is measured in the same run: both cores each reading half the
 table with np.max; the nominal 22 GB/s (DESIGN notes) is printed beside it. The
 one-query times of minembed, numpy, torch, faiss, gensim and the floor are taken
 in turns (3 rounds; in each, every contender makes `repeats` calls back to back
-after a 0.2 s pause; best kept). On a shared host whose speed drifts from second
+after a 0.2 s pause; best kept), and so are the batch times (repeats // 3 calls
+a turn; gensim's 50 queries are timed once, outside the turns). On a shared host whose speed drifts from second
 to second, timing one contender's repeats and then the next's would compare
 different moments of the machine, not the code. The pause matters too: libgomp's
 and OpenBLAS's worker threads busy-wait for a while after a call before they sleep,
@@ -113,9 +116,19 @@ def faiss_searches(table: np.ndarray, one: np.ndarray, batch: np.ndarray):
     return (lambda: index.search(one_n, K)), (lambda: index.search(batch_n, K))
 
 
-def faiss_times(table: np.ndarray, one: np.ndarray, batch: np.ndarray, repeats: int) -> dict:
-    search_one, search_batch = faiss_searches(table, one, batch)
-    return {"one": best_time(search_one, repeats), "batch": best_time(search_batch, max(1, repeats // 2))}
+def faiss_beside_minembed(table: np.ndarray, one: np.ndarray, batch: np.ndarray, repeats: int) -> dict:
+    """faiss and minembed (norms cached) timed in turns in this process: {system: {"one", "batch"}}."""
+    from minembed.topk import inverse_norms, topk_cosine
+
+    cached = inverse_norms(table)
+    faiss_one, faiss_batch = faiss_searches(table, one, batch)
+    one_query = interleaved_best_times({
+        "faiss": faiss_one, "minembed": lambda: topk_cosine(table, one, K, row_inverse_norms=cached),
+    }, rounds=3, calls=repeats)
+    batches = interleaved_best_times({
+        "faiss": faiss_batch, "minembed": lambda: topk_cosine(table, batch, K, row_inverse_norms=cached),
+    }, rounds=3, calls=max(1, repeats // 3))
+    return {system: {"one": one_query[system], "batch": batches[system]} for system in ("faiss", "minembed")}
 
 
 def gensim_searches(table: np.ndarray, one: np.ndarray, batch: np.ndarray):
@@ -132,7 +145,8 @@ def gensim_searches(table: np.ndarray, one: np.ndarray, batch: np.ndarray):
 
 
 def faiss_in_subprocess(table_name: str, quick: bool, repeats: int) -> dict | None:
-    """Run the faiss timings in a child whose OpenBLAS is told the real core type."""
+    """faiss and minembed timed in a child whose OpenBLAS is told the real core type
+    (minembed's sgemm, through scipy's OpenBLAS, detects it anyway: measured the same)."""
     env = dict(os.environ, OPENBLAS_CORETYPE="SkylakeX")
     command = [sys.executable, __file__, "--faiss-only", table_name, "--repeats", str(repeats)]
     if quick:
@@ -152,20 +166,10 @@ def run_peers(name: str, table: np.ndarray, quick: bool, repeats: int) -> None:
     n_rows, dim = table.shape
     batch = queries_for(table, 1000)
     one = batch[:1]
-    times: dict[str, dict[str, float]] = {}
 
-    times["minembed"] = {
-        "batch": best_time(lambda: topk_cosine(table, batch, K), max(1, repeats // 2)),
-    }
     # As Vectors.most_similar calls it: the table's inverse norms cached once,
     # like the peers below, which all search a table normalised in advance.
     cached = inverse_norms(table)
-    times["minembed cached"] = {
-        "batch": best_time(
-            lambda: topk_cosine(table, batch, K, row_inverse_norms=cached), max(1, repeats // 2)
-        ),
-    }
-
     unit = normalised(table)
 
     def numpy_topk(queries):
@@ -174,10 +178,6 @@ def run_peers(name: str, table: np.ndarray, quick: bool, repeats: int) -> None:
         order = np.argsort(-np.take_along_axis(scores, part, 1), axis=1)
         return np.take_along_axis(part, order, 1)
 
-    times["numpy"] = {
-        "batch": best_time(lambda: numpy_topk(batch), max(1, repeats // 2)),
-    }
-
     unit_t = torch.from_numpy(unit)
 
     def torch_topk(queries):
@@ -185,13 +185,17 @@ def run_peers(name: str, table: np.ndarray, quick: bool, repeats: int) -> None:
             scores = torch.mm(torch.from_numpy(normalised(queries)), unit_t.T)
             return torch.topk(scores, K, dim=1)
 
-    times["torch"] = {
-        "batch": best_time(lambda: torch_topk(batch), max(1, repeats // 2)),
-    }
-
     faiss_one, faiss_batch = faiss_searches(table, one, batch)
-    times["faiss"] = {"batch": best_time(faiss_batch, max(1, repeats // 2))}
     gensim_one, gensim_fifty = gensim_searches(table, one, batch)
+    batch_calls = {
+        "minembed": lambda: topk_cosine(table, batch, K),
+        "minembed cached": lambda: topk_cosine(table, batch, K, row_inverse_norms=cached),
+        "numpy": lambda: numpy_topk(batch),
+        "torch": lambda: torch_topk(batch),
+        "faiss": faiss_batch,
+    }
+    times = {name: {"batch": seconds}
+             for name, seconds in interleaved_best_times(batch_calls, rounds=3, calls=max(1, repeats // 3)).items()}
     times["gensim"] = {"batch": best_time(gensim_fifty, 1) * len(batch) / 50}
 
     # The read floor: np.max over each half of the table in its own thread (NumPy lets
@@ -211,9 +215,9 @@ def run_peers(name: str, table: np.ndarray, quick: bool, repeats: int) -> None:
         }, rounds=3, calls=repeats)
     for peer in ("minembed", "minembed cached", "numpy", "torch", "faiss", "gensim"):
         times[peer]["one"] = one_query[peer]
-    tuned = faiss_in_subprocess(name, quick, repeats)  # its own process: not interleaved
-    if tuned is not None:
-        times["faiss SkylakeX"] = tuned
+    # faiss with the right OpenBLAS kernels runs in its own process, and times
+    # minembed there too, in turns with itself: its ratios are to that minembed.
+    tuned = faiss_in_subprocess(name, quick, repeats)
 
     ours = times["minembed"]
     best_one = min(times["minembed"]["one"], times["minembed cached"]["one"])
@@ -225,6 +229,14 @@ def run_peers(name: str, table: np.ndarray, quick: bool, repeats: int) -> None:
         print(
             f"  {peer:16} {peer_times['one'] * 1e3:8.2f}ms {peer_times['one'] / ours['one']:6.2f}x"
             f"   {mark}{peer_times['batch']:11.3f}s {peer_times['batch'] / ours['batch']:6.2f}x"
+        )
+    if tuned is not None:
+        print(
+            f"  {'faiss SkylakeX':16} {tuned['faiss']['one'] * 1e3:8.2f}ms "
+            f"{tuned['faiss']['one'] / tuned['minembed']['one']:6.2f}x"
+            f"    {tuned['faiss']['batch']:11.3f}s {tuned['faiss']['batch'] / tuned['minembed']['batch']:6.2f}x"
+            f"   (ratios to minembed in the same child: {tuned['minembed']['one'] * 1e3:.2f}ms, "
+            f"{tuned['minembed']['batch']:.3f}s)"
         )
     gigabytes = table_bytes / best_one / 1e9
     gigaflops = 2 * n_rows * dim * 1000 / ours["batch"] / 1e9
@@ -249,7 +261,7 @@ def main() -> None:
     if args.faiss_only:
         table = dict(tables)[args.faiss_only]
         batch = queries_for(table, 1000)
-        print(json.dumps(faiss_times(table, batch[:1], batch, args.repeats)))
+        print(json.dumps(faiss_beside_minembed(table, batch[:1], batch, args.repeats)))
         return
 
     from minembed import topk
