@@ -47,6 +47,7 @@ import numpy as np
 import scipy.sparse
 
 from minembed import cooccur
+from minembed.progress import ProgressBar
 from minembed.vectors import Vectors
 from minembed.vocab import Vocabulary
 
@@ -270,8 +271,10 @@ class GloVe:
         self.epoch_seconds: list[float] = []
         self.count_seconds = 0.0
 
-    def fit(self, sentences: Iterable[Sequence[str]], *, callbacks: Sequence[Callable] = ()) -> GloVe:
-        """Build the vocabulary, count co-occurrences and train on `sentences` (lists of tokens)."""
+    def fit(self, sentences: Iterable[Sequence[str]], *, callbacks: Sequence[Callable] = (),
+            progress: bool = False) -> GloVe:
+        """Build the vocabulary, count co-occurrences and train on `sentences` (lists of tokens).
+        progress=True prints a line on stderr after each epoch (non-zeros/s, cost)."""
         cfg = self.config
         sentences = list(sentences)
         vocab = Vocabulary.build(sentences, min_count=cfg.min_count, max_size=cfg.max_vocab_size)
@@ -281,10 +284,10 @@ class GloVe:
                                distance_weighting=cfg.distance_weighting, vocab_size=len(vocab),
                                chunk_tokens=cfg.chunk_tokens)
         self.count_seconds = time.perf_counter() - started
-        return self.fit_counts(*counts, vocab, callbacks=callbacks)
+        return self.fit_counts(*counts, vocab, callbacks=callbacks, progress=progress)
 
     def fit_counts(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, vocab: Vocabulary | Sequence[str],
-                   *, callbacks: Sequence[Callable] = ()) -> GloVe:
+                   *, callbacks: Sequence[Callable] = (), progress: bool = False) -> GloVe:
         """Train on given co-occurrence triples X[rows[k], cols[k]] = values[k] > 0.
 
         vocab: a Vocabulary or the list of words (row i is words[i]). Each
@@ -311,6 +314,7 @@ class GloVe:
         rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)  # (K,) int64 each
         self.costs, self.epoch_seconds = [], []
 
+        bar = ProgressBar(cfg.epochs, unit="non-zeros", loss_name="cost") if progress else None
         order = rng.permutation(len(values))  # (K,) int64: shuffle.c's one shuffle
         for epoch in range(cfg.epochs):
             if epoch > 0 and cfg.shuffle == "every epoch":
@@ -323,8 +327,12 @@ class GloVe:
                 self._diverged(epoch, cost)
             self.costs.append(cost / len(values))
             self.epoch_seconds.append(time.perf_counter() - started)
+            if bar is not None:
+                bar.update(epoch, 1.0, len(values), self.costs[-1], cfg.learning_rate)
             for callback in callbacks:
                 callback(self, epoch + 1)
+        if bar is not None:
+            bar.close(cfg.epochs * len(values) / sum(self.epoch_seconds), self.costs[-1])
         return self
 
     def vectors(self, output: str | None = None) -> Vectors:
@@ -373,7 +381,7 @@ class GloVe:
 
 def train(sentences: Iterable[Sequence[str]], *, vector_size: int = 50, window: int = 10, x_max: float = 100.0,
           alpha: float = 0.75, epochs: int = 25, learning_rate: float = 0.05, min_count: int = 5, seed: int = 0,
-          callbacks: Sequence[Callable] = (), **params) -> Vectors:
+          callbacks: Sequence[Callable] = (), progress: bool = False, **params) -> Vectors:
     """Train GloVe on `sentences` (lists of tokens) and return W + W~ as Vectors.
 
     Defaults are glove.c's (vector_size 50, 25 epochs, learning rate 0.05,
@@ -387,4 +395,4 @@ def train(sentences: Iterable[Sequence[str]], *, vector_size: int = 50, window: 
         raise TypeError(f"unknown GloVe parameter(s) {unknown}; known: {sorted(known)}")
     model = GloVe(vector_size=vector_size, window=window, x_max=x_max, alpha=alpha, epochs=epochs,
                   learning_rate=learning_rate, min_count=min_count, seed=seed, **params)
-    return model.fit(sentences, callbacks=callbacks).wv
+    return model.fit(sentences, callbacks=callbacks, progress=progress).wv

@@ -9,13 +9,17 @@ __all__ = ["ProgressBar"]
 
 
 class ProgressBar:
-    """A one-line progress report on stderr: epoch, percent, words/s, loss, learning rate."""
+    """A one-line progress report on stderr: epoch, percent, items/s, loss, learning rate.
 
-    def __init__(self, epochs: int, every: float = 0.5) -> None:
-        self.epochs, self.every = epochs, every
+    word2vec and fastText count effective words and report their loss; GloVe counts
+    non-zeros (`unit="non-zeros"`) and reports glove.c's cost (`loss_name="cost"`).
+    """
+
+    def __init__(self, epochs: int, every: float = 0.5, unit: str = "words", loss_name: str = "loss") -> None:
+        self.epochs, self.every, self.unit, self.loss_name = epochs, every, unit, loss_name
         self.started = self.shown = time.perf_counter()
-        self.words_before = 0  # effective words of the finished epochs
-        self.epoch_words = 0  # effective words of the current epoch so far
+        self.words_before = 0  # items of the finished epochs
+        self.epoch_words = 0  # items of the current epoch so far
         self.last_epoch = 0
 
     def update(self, epoch: int, fraction: float, effective: int, loss: float, lr: float) -> None:
@@ -28,10 +32,11 @@ class ProgressBar:
             return
         self.shown = now
         rate = (self.words_before + effective) / (now - self.started)
-        sys.stderr.write(f"\repoch {epoch + 1}/{self.epochs} {100 * fraction:5.1f}%  {rate:,.0f} words/s  "
-                         f"loss {loss:.4f}  lr {lr:.5f}   ")
+        sys.stderr.write(f"\repoch {epoch + 1}/{self.epochs} {100 * fraction:5.1f}%  {rate:,.0f} {self.unit}/s  "
+                         f"{self.loss_name} {loss:.4f}  lr {lr:.5f}   ")
         sys.stderr.flush()
 
     def close(self, rate: float, loss: float) -> None:
-        sys.stderr.write(f"\rdone: {rate:,.0f} words/s, final epoch loss {loss:.4f}" + " " * 30 + "\n")
+        sys.stderr.write(f"\rdone: {rate:,.0f} {self.unit}/s, final epoch {self.loss_name} {loss:.4f}"
+                         + " " * 30 + "\n")
         sys.stderr.flush()

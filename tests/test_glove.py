@@ -223,6 +223,17 @@ def test_callbacks_see_every_epoch():
     assert len(model.epoch_seconds) == 3 and model.counts[0].dtype == np.int32
 
 
+def test_progress_reports_on_stderr_and_changes_nothing(capsys):
+    corpus = planted_analogy_corpus(n_sentences=300, seed=2)
+    settings = dict(vector_size=4, window=3, epochs=3, min_count=1, seed=3)
+    quiet = GloVe(**settings).fit(corpus.sentences)
+    assert capsys.readouterr().err == ""
+    shown = GloVe(**settings).fit(corpus.sentences, progress=True)
+    line = capsys.readouterr().err
+    assert "non-zeros/s" in line and f"final epoch cost {shown.costs[-1]:.4f}" in line
+    assert shown.wv.vectors.tobytes() == quiet.wv.vectors.tobytes()  # reporting draws no random numbers
+
+
 # ----------------------------------------------------------------------------- bad input
 
 
