@@ -90,34 +90,23 @@ static inline void minembed_dot4(const float *rows, const float *b, Py_ssize_t n
     if (ahead > 4096) ahead = 4096;
     minembed_f8 e0 = {0}, o0 = {0}, e1 = {0}, o1 = {0}, e2 = {0}, o2 = {0}, e3 = {0}, o3 = {0};
     minembed_f8 se0 = {0}, so0 = {0}, se1 = {0}, so1 = {0}, se2 = {0}, so2 = {0}, se3 = {0}, so3 = {0};
+    const int with_squares = squares != NULL;  /* fixed for the call: -O3 unswitches the loop on it */
     Py_ssize_t i = 0;
-    if (squares == NULL) {
-        for (; i + 16 <= n; i += 16) {
-            __builtin_prefetch(a0 + ahead + i);
-            __builtin_prefetch(a1 + ahead + i);
-            __builtin_prefetch(a2 + ahead + i);
-            __builtin_prefetch(a3 + ahead + i);
-            minembed_f8 bl = minembed_load8(b + i), bh = minembed_load8(b + i + 8);
-            e0 += minembed_load8(a0 + i) * bl; o0 += minembed_load8(a0 + i + 8) * bh;
-            e1 += minembed_load8(a1 + i) * bl; o1 += minembed_load8(a1 + i + 8) * bh;
-            e2 += minembed_load8(a2 + i) * bl; o2 += minembed_load8(a2 + i + 8) * bh;
-            e3 += minembed_load8(a3 + i) * bl; o3 += minembed_load8(a3 + i + 8) * bh;
-        }
-    } else {
-        for (; i + 16 <= n; i += 16) {
-            __builtin_prefetch(a0 + ahead + i);
-            __builtin_prefetch(a1 + ahead + i);
-            __builtin_prefetch(a2 + ahead + i);
-            __builtin_prefetch(a3 + ahead + i);
-            minembed_f8 bl = minembed_load8(b + i), bh = minembed_load8(b + i + 8);
-            minembed_f8 l0 = minembed_load8(a0 + i), h0 = minembed_load8(a0 + i + 8);
-            minembed_f8 l1 = minembed_load8(a1 + i), h1 = minembed_load8(a1 + i + 8);
-            minembed_f8 l2 = minembed_load8(a2 + i), h2 = minembed_load8(a2 + i + 8);
-            minembed_f8 l3 = minembed_load8(a3 + i), h3 = minembed_load8(a3 + i + 8);
-            e0 += l0 * bl; o0 += h0 * bh; se0 += l0 * l0; so0 += h0 * h0;
-            e1 += l1 * bl; o1 += h1 * bh; se1 += l1 * l1; so1 += h1 * h1;
-            e2 += l2 * bl; o2 += h2 * bh; se2 += l2 * l2; so2 += h2 * h2;
-            e3 += l3 * bl; o3 += h3 * bh; se3 += l3 * l3; so3 += h3 * h3;
+    for (; i + 16 <= n; i += 16) {
+        __builtin_prefetch(a0 + ahead + i);
+        __builtin_prefetch(a1 + ahead + i);
+        __builtin_prefetch(a2 + ahead + i);
+        __builtin_prefetch(a3 + ahead + i);
+        minembed_f8 bl = minembed_load8(b + i), bh = minembed_load8(b + i + 8);
+        minembed_f8 l0 = minembed_load8(a0 + i), h0 = minembed_load8(a0 + i + 8);
+        minembed_f8 l1 = minembed_load8(a1 + i), h1 = minembed_load8(a1 + i + 8);
+        minembed_f8 l2 = minembed_load8(a2 + i), h2 = minembed_load8(a2 + i + 8);
+        minembed_f8 l3 = minembed_load8(a3 + i), h3 = minembed_load8(a3 + i + 8);
+        e0 += l0 * bl; o0 += h0 * bh; e1 += l1 * bl; o1 += h1 * bh;
+        e2 += l2 * bl; o2 += h2 * bh; e3 += l3 * bl; o3 += h3 * bh;
+        if (with_squares) {
+            se0 += l0 * l0; so0 += h0 * h0; se1 += l1 * l1; so1 += h1 * h1;
+            se2 += l2 * l2; so2 += h2 * h2; se3 += l3 * l3; so3 += h3 * h3;
         }
     }
     if (i + 8 <= n) {
