@@ -55,11 +55,11 @@ import numpy as np
 import scipy.sparse
 
 from minembed import formats
-from minembed.vectors import Vectors
-from minembed.vocab import Vocabulary
 from minembed.corpus import Corpus, skipgram_pairs
 from minembed.negative_sampling import _FIRST, add_to_rows, distinct_rows, sgns_loss_and_grads
 from minembed.negative_sampling import _csc_matvecs  # scipy's private C loop behind CSC @ dense, as add_to_rows uses it
+from minembed.vectors import Vectors
+from minembed.vocab import Vocabulary
 from minembed.word2vec import Word2Vec, Word2VecConfig
 
 __all__ = [
