@@ -287,6 +287,11 @@ class FastText(Word2Vec):
         if trace:
             raise ValueError("trace=True records a word2vec update; FastText has none: "
                              "use subword_sgns_loss_and_grads to inspect one")
+        return super().fit_corpus(corpus, vocab, callbacks=callbacks, progress=progress)
+
+    def initialise(self, vocab: Vocabulary, rng: np.random.Generator) -> None:
+        """word2vec's W and C from `rng` (see Word2Vec.initialise), then the n-gram table and N."""
+        super().initialise(vocab, rng)
         cfg = self.config
         self.buckets, self.ngram_rows, self.ngram_offsets = subword_table(
             vocab.words, cfg.min_n, cfg.max_n, cfg.bucket)  # (R,) int64, (T,) int32, (V + 1,) int64
@@ -296,7 +301,6 @@ class FastText(Word2Vec):
         n_rng = np.random.default_rng(cfg.seed + 1)
         D = cfg.vector_size
         self.N = (n_rng.random((len(self.buckets), D), dtype=np.float32) * 2 - 1) / np.float32(D)  # (R, D) float32
-        return super().fit_corpus(corpus, vocab, callbacks=callbacks, progress=progress)
 
     def input_vectors(self, word_ids: np.ndarray, rows: np.ndarray | None = None,
                       starts: np.ndarray | None = None) -> np.ndarray:

@@ -188,17 +188,8 @@ class Word2Vec:
             raise ValueError(f"the corpus holds ids from {int(corpus.ids.min())} to {int(corpus.ids.max())} but the "
                              f"vocabulary has {len(vocab)} words: encode it with this vocabulary "
                              "(Corpus.from_sentences(sentences, vocab))")
-        self.vocab = vocab
-        V, D = len(vocab), cfg.vector_size
         rng = np.random.default_rng(cfg.seed)
-        # gensim 4's initialisation: W uniform in [-1/D, 1/D), C zero. (The C tool and
-        # gensim 3 draw W from [-0.5/D, 0.5/D). With that half-size start, CBOW on the
-        # Wikipedia sample scored SimLex-999 0.056+-0.019 against gensim 4's 0.032+-0.018
-        # and analogies 0.006 against 0.009 over 10 seeds; with this one 0.035 and 0.009.
-        # CBOW's mean of ~2b small rows is smaller still, and C, starting at zero, learns
-        # in proportion to it.)
-        self.W = (rng.random((V, D), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(D)  # (V, D) float32
-        self.C = np.zeros((V, D), dtype=np.float32)  # (V, D) float32
+        self.initialise(vocab, rng)
         keep = vocab.keep_probabilities(cfg.sample)  # (V,) float64
         self.noise = AliasSampler(vocab.noise_distribution(cfg.ns_exponent))
         self.losses, self.effective_words, self.trace = [], [], None
@@ -212,6 +203,23 @@ class Word2Vec:
         if bar is not None:
             bar.close(sum(self.effective_words) / self.train_seconds, self.losses[-1])
         return self
+
+    def initialise(self, vocab: Vocabulary, rng: np.random.Generator) -> None:
+        """Set the arrays training starts from, drawing from `rng` (fit_corpus passes
+        np.random.default_rng(seed) and goes on drawing from it to train).
+
+        A fresh np.random.default_rng(seed) here gives exactly the start of
+        fit_corpus with that seed: benchmarks/sequential_sgns.py trains it another way."""
+        self.vocab = vocab
+        V, D = len(vocab), self.config.vector_size
+        # gensim 4's initialisation: W uniform in [-1/D, 1/D), C zero. (The C tool and
+        # gensim 3 draw W from [-0.5/D, 0.5/D). With that half-size start, CBOW on the
+        # Wikipedia sample scored SimLex-999 0.056+-0.019 against gensim 4's 0.032+-0.018
+        # and analogies 0.006 against 0.009 over 10 seeds; with this one 0.035 and 0.009.
+        # CBOW's mean of ~2b small rows is smaller still, and C, starting at zero, learns
+        # in proportion to it.)
+        self.W = (rng.random((V, D), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(D)  # (V, D) float32
+        self.C = np.zeros((V, D), dtype=np.float32)  # (V, D) float32
 
     def _train_epochs(self, corpus, keep, rng, planned, bar, callbacks, want_trace, started):
         cfg = self.config

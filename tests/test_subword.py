@@ -22,6 +22,7 @@ from minembed.subword import (
 )
 from minembed.synthetic import planted_analogy_corpus
 from minembed.vectors import Vectors
+from minembed.word2vec import Word2Vec
 from minembed.corpus import skipgram_pairs
 from minembed.negative_sampling import _FIRST, finite_difference_gradients
 
@@ -237,6 +238,27 @@ def test_same_seed_same_bytes_other_seed_differs():
     assert first.W.tobytes() == second.W.tobytes() and first.N.tobytes() == second.N.tobytes()
     assert first.wv.vectors.tobytes() == second.wv.vectors.tobytes()
     assert first.wv.vectors.tobytes() != other.wv.vectors.tobytes()
+
+
+@pytest.mark.parametrize("model_class", [Word2Vec, FastText])
+def test_initialise_with_a_fresh_generator_is_where_fit_starts(model_class):
+    """benchmarks/sequential_sgns.py trains initialise(vocab, default_rng(seed))'s arrays
+    as fit's own start: catch fit_corpus drawing anything before them."""
+    starts = []
+
+    class Recording(model_class):
+        def initialise(self, vocab, rng):
+            super().initialise(vocab, rng)
+            starts.append({name: getattr(self, name).copy() for name in ("W", "C", "N") if hasattr(self, name)})
+
+    params = SMALL if model_class is FastText else {k: v for k, v in SMALL.items() if k != "bucket"}
+    fitted = Recording(epochs=1, seed=5, **params).fit(PLANTED.sentences[:200])
+    fresh = model_class(epochs=1, seed=5, **params)
+    fresh.initialise(fitted.vocab, np.random.default_rng(5))
+    assert set(starts[0]) == ({"W", "C", "N"} if model_class is FastText else {"W", "C"})
+    for name, start in starts[0].items():
+        assert start.tobytes() == getattr(fresh, name).tobytes(), name
+    assert fitted.W.tobytes() != starts[0]["W"].tobytes()  # and training moved on from there
 
 
 def test_vocabulary_vectors_are_the_mean_of_word_and_ngram_rows(trained):
