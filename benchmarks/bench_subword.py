@@ -51,7 +51,7 @@ HELD_OUT = ["philosophers", "mathematical", "universities", "scientists", "anarc
 
 
 sys.path.insert(0, str(Path(__file__).parent))  # the sibling scripts' helpers
-from parity_word2vec import Table, in_order, load_corpus  # noqa: E402
+from parity_word2vec import Table, in_order, load_corpus, split_sentences  # noqa: E402
 
 
 def main() -> None:
@@ -64,6 +64,9 @@ def main() -> None:
     parser.add_argument("--sentence-order", choices=["corpus", "shuffled"], default="corpus",
                         help="for the quality runs: shuffled = the sentences permuted once per seed, the same "
                              "order for both (see benchmarks/parity_word2vec.py)")
+    parser.add_argument("--split-sentences", type=int, default=0, metavar="N",
+                        help="for the quality runs: cut every sentence into pieces of N tokens first, as "
+                             "benchmarks/parity_word2vec.py does (0: keep them whole)")
     parser.add_argument("--unshuffled-minembed", action="store_true",
                         help="also train minembed with shuffle=False (consecutive centre words in each minibatch)")
     args = parser.parse_args()
@@ -125,12 +128,14 @@ def quality(sentences, args) -> None:
                 sum(s["correct"] for s in syntactic) / max(answered, 1))
 
     seeds, epochs = args.quality_seeds, args.epochs
-    print(f"\nquality over seeds 0..{seeds - 1}, {epochs} epoch(s), sentence order: {args.sentence_order}: "
-          f"WordSim353 Spearman, syntactic analogy accuracy")
+    pieces = split_sentences(sentences, args.split_sentences)
+    print(f"\nquality over seeds 0..{seeds - 1}, {epochs} epoch(s), sentence order: {args.sentence_order}"
+          + (f", in {args.split_sentences}-token pieces" if args.split_sentences else "") + ": "
+          "WordSim353 Spearman, syntactic analogy accuracy")
     variants = {"minembed": {}, **({"minembed shuffle=False": {"shuffle": False}} if args.unshuffled_minembed else {})}
     results = {name: [] for name in ["gensim", *variants]}
     for seed in range(seeds):
-        ordered = in_order(sentences, args.sentence_order, seed)
+        ordered = in_order(pieces, args.sentence_order, seed)
         gensim_wv = GensimFastText(ordered, sg=1, workers=1, seed=seed, epochs=epochs, **PARAMS).wv
         results["gensim"].append(scores(gensim_wv.index_to_key, gensim_wv.vectors))
         for name, overrides in variants.items():

@@ -100,6 +100,11 @@ def in_order(sentences: list, order: str, seed: int) -> list:
     return [sentences[i] for i in permutation]
 
 
+def split_sentences(sentences: list, n: int) -> list:
+    """Every sentence cut into pieces of n tokens, the last one shorter (n = 0: unchanged)."""
+    return [s[i:i + n] for s in sentences for i in range(0, len(s), n)] if n else sentences
+
+
 def scores(table: Table) -> dict[str, float]:
     return {
         "wordsim353": word_pair_similarity(table, dataset_path("wordsim353.tsv")).spearman,
@@ -163,9 +168,7 @@ def main() -> None:
     everything = {}
     for corpus in corpora:
         corpus_sentences = load_corpus(corpus, args.cache_dir)
-        if args.split_sentences:
-            n = args.split_sentences
-            corpus_sentences = [s[i:i + n] for s in corpus_sentences for i in range(0, len(s), n)]
+        corpus_sentences = split_sentences(corpus_sentences, args.split_sentences)
         print(f"\n=== {corpus}: {len(corpus_sentences):,} sentences, {sum(map(len, corpus_sentences)):,} tokens; "
               f"{PARAMS}; seeds {args.seeds}; gensim workers={args.gensim_workers}; "
               f"sentence order: {args.sentence_order}"

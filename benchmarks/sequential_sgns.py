@@ -1,0 +1,188 @@
+"""Minibatches or one pair at a time? minembed's skip-gram beside a sequential C loop.
+
+minembed trains skip-gram (minembed.word2vec) and its fastText variant
+(minembed.subword) in minibatches: every pair of a batch is scored with the same
+W, C and n-gram rows, and the summed gradients are applied at once. The word2vec
+C tool, fastText and gensim apply each pair's update before scoring the next.
+benchmarks/sgns_sequential.c is that sequential loop, written for this check; it
+takes minembed's encoded corpus, subsampling probabilities, noise distribution
+and starting arrays (the same seed's W, C and N), so the two differ only in the
+update schedule and in their random draws. Scoring all of them (and gensim) with
+the same evaluator tells whether a gap between minembed and gensim comes from
+the minibatches or from the model the two implement.
+
+    python benchmarks/sequential_sgns.py --model fasttext --seeds 0 1 2      # ~10 min
+    python benchmarks/sequential_sgns.py --model fasttext --input centre --divisor n
+                                         # gensim FastText's choices, one at a time
+    python benchmarks/sequential_sgns.py --model word2vec --corpus dictionary --sentence-order shuffled
+
+--model fasttext trains on the Wikipedia sample with the held-out words of
+benchmarks/bench_subword.py removed and scores WordSim353 and syntactic analogies
+as it does; --model word2vec scores WordSim353, SimLex-999 and all analogies as
+benchmarks/parity_word2vec.py does. Both use the parity hyperparameters (d=100,
+window 5, negative 5, sample 1e-3, min_count 5, 5 epochs, alpha 0.025 -> 0.0001).
+
+The sequential loop's options copy gensim's FastText where it differs from
+fastText and from minembed (see minembed/subword.py):
+    --input centre   the centre word (with its n-grams) is the input and each
+                     context word the output; minembed and word2vec do it the other
+                     way round (the same pairs, in expectation the same updates)
+    --divisor n      the input is (W[w] + sum of n-gram rows) / n during training, as
+                     gensim's fasttext_inner.pyx computes it; fastText, minembed and
+                     gensim's own final vectors divide by 1 + n
+Add --gensim to train gensim (workers=1) on the same sentences as well.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads OpenBLAS: one core, as the C loop
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))  # the sibling scripts' helpers
+from bench_subword import HELD_OUT  # noqa: E402
+from parity_word2vec import PARAMS, Table, in_order, load_corpus, scores, split_sentences  # noqa: E402
+
+from minembed.corpus import Corpus  # noqa: E402
+from minembed.evaluate import analogy_accuracy, dataset_path, word_pair_similarity  # noqa: E402
+from minembed.subword import FastText  # noqa: E402
+from minembed.vocab import Vocabulary  # noqa: E402
+from minembed.word2vec import Word2Vec  # noqa: E402
+
+SUBWORDS = dict(min_n=3, max_n=6, bucket=2_000_000)
+
+
+def fasttext_scores(table: Table) -> dict[str, float]:
+    """WordSim353 and syntactic ("gram") analogy accuracy, as benchmarks/bench_subword.py scores."""
+    sections = analogy_accuracy(table, dataset_path("questions-words.txt")).sections
+    syntactic = [s for s in sections if s["section"].startswith("gram")]
+    return {"wordsim353": word_pair_similarity(table, dataset_path("wordsim353.tsv")).spearman,
+            "syntactic": sum(s["correct"] for s in syntactic) / max(sum(s["answered"] for s in syntactic), 1)}
+
+
+def compile_loop(folder: str) -> str:
+    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        raise SystemExit("this check needs a C compiler (cc or gcc, or set CC)")
+    program = os.path.join(folder, "sgns_sequential")
+    subprocess.run([compiler, "-O3", "-o", program, str(Path(__file__).with_name("sgns_sequential.c")), "-lm"],
+                   check=True)
+    return program
+
+
+def starting_arrays(model_class, vocab: Vocabulary, seed: int) -> Word2Vec:
+    """A model holding the arrays that fit_corpus with this seed starts from (see Word2Vec.initialise)."""
+    model = model_class(**PARAMS, seed=seed, **(SUBWORDS if model_class is FastText else {}))
+    model.initialise(vocab, np.random.default_rng(seed))
+    return model
+
+
+def run_sequential(program: str, folder: str, model, corpus: Corpus, seed: int, input_side: str,
+                   divisor: str) -> tuple[np.ndarray, list[str]]:
+    """Train the start in `model` with the C loop; returns the vocabulary words' vectors (V, D)."""
+    vocab, D = model.vocab, model.config.vector_size
+    path = lambda name: os.path.join(folder, name)  # noqa: E731
+    corpus.ids.astype("<i4").tofile(path("ids.i32"))
+    corpus.offsets.astype("<i8").tofile(path("offsets.i64"))
+    vocab.keep_probabilities(PARAMS["sample"]).astype("<f8").tofile(path("keep.f64"))
+    cumulative = np.cumsum(vocab.noise_distribution(0.75))
+    (cumulative / cumulative[-1]).astype("<f8").tofile(path("noise.f64"))
+    model.W.astype("<f4").tofile(path("W.f32"))
+    model.C.astype("<f4").tofile(path("C.f32"))
+    subwords = isinstance(model, FastText)
+    for name in ("ngram_rows.i32", "ngram_offsets.i64", "N.f32"):
+        if os.path.exists(path(name)):
+            os.remove(path(name))
+    if subwords:
+        model.ngram_rows.astype("<i4").tofile(path("ngram_rows.i32"))
+        model.ngram_offsets.astype("<i8").tofile(path("ngram_offsets.i64"))
+        model.N.astype("<f4").tofile(path("N.f32"))
+    run = subprocess.run([program, folder, str(len(vocab)), str(D), str(PARAMS["window"]), str(PARAMS["negative"]),
+                          str(PARAMS["epochs"]), str(PARAMS["alpha"]), str(PARAMS["min_alpha"]), str(seed),
+                          input_side, "1" if divisor == "1+n" else "0"],
+                         check=True, capture_output=True, text=True)
+    W = np.fromfile(path("W.out.f32"), dtype="<f4").reshape(len(vocab), D)
+    if subwords:  # the evaluated vectors: the mean of the word's row and its n-gram rows, as minembed and gensim
+        model.W, model.N = W, np.fromfile(path("N.out.f32"), dtype="<f4").reshape(model.N.shape)
+        W = model.input_vectors(np.arange(len(vocab)))
+    return W, run.stdout.splitlines()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", choices=["word2vec", "fasttext"], default="fasttext")
+    parser.add_argument("--corpus", choices=["wiki", "dictionary"], default="wiki")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--sentence-order", choices=["corpus", "shuffled"], default="corpus")
+    parser.add_argument("--split-sentences", type=int, default=0, metavar="N",
+                        help="cut every sentence into pieces of N tokens first (0: keep them whole)")
+    parser.add_argument("--input", choices=["context", "centre"], default="context", dest="input_side")
+    parser.add_argument("--divisor", choices=["1+n", "n"], default="1+n")
+    parser.add_argument("--no-minibatch", action="store_true", help="skip minembed's own (minibatch) training")
+    parser.add_argument("--gensim", action="store_true", help="also train gensim (workers=1)")
+    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
+    args = parser.parse_args()
+
+    sentences = load_corpus(args.corpus, args.cache_dir)
+    if args.model == "fasttext":
+        held_out = set(HELD_OUT)
+        sentences = [[w for w in s if w not in held_out] for s in sentences]
+    sentences = split_sentences(sentences, args.split_sentences)
+    model_class, score = (FastText, fasttext_scores) if args.model == "fasttext" else (Word2Vec, scores)
+    print(f"{args.model} on {args.corpus} ({sum(map(len, sentences)):,} tokens in {len(sentences):,} sentences, "
+          f"sentence order {args.sentence_order}); sequential loop: input {args.input_side}, divisor {args.divisor}", flush=True)
+    results: dict[str, list[dict]] = {}
+
+    def report(system: str, seed: int, table: Table, seconds: float) -> None:
+        row = score(table)
+        results.setdefault(system, []).append(row)
+        print(f"  seed {seed}  {system:<34}" + "  ".join(f"{m} {v:.3f}" for m, v in row.items())
+              + f"   ({seconds:.0f} s)", flush=True)
+
+    with tempfile.TemporaryDirectory() as folder:
+        program = compile_loop(folder)
+        for seed in args.seeds:
+            ordered = in_order(sentences, args.sentence_order, seed)
+            vocab = Vocabulary.build(ordered, min_count=PARAMS["min_count"])
+            corpus = Corpus.from_sentences(ordered, vocab)
+            start = starting_arrays(model_class, vocab, seed)
+            started = time.perf_counter()
+            vectors, lines = run_sequential(program, folder, start, corpus, seed, args.input_side, args.divisor)
+            report(f"sequential ({args.input_side}, {args.divisor})", seed, Table(vocab.words, vectors),
+                   time.perf_counter() - started)
+            print("    epoch, loss, effective words: " + "; ".join(lines), flush=True)
+            if not args.no_minibatch:
+                started = time.perf_counter()
+                model = model_class(**PARAMS, seed=seed, **(SUBWORDS if args.model == "fasttext" else {}))
+                model.fit_corpus(corpus, vocab)
+                report(f"minembed (batch {model.config.batch_size})", seed, Table(vocab.words, model.wv.vectors),
+                       time.perf_counter() - started)
+            if args.gensim:
+                from gensim.models import FastText as GensimFastText
+                from gensim.models import Word2Vec as GensimWord2Vec
+
+                logging.getLogger("gensim").setLevel(logging.WARNING)
+                started = time.perf_counter()
+                trainer = GensimFastText if args.model == "fasttext" else GensimWord2Vec
+                wv = trainer(ordered, sg=1, workers=1, seed=seed, **PARAMS,
+                             **(SUBWORDS if args.model == "fasttext" else {})).wv
+                report("gensim (workers=1)", seed, Table(wv.index_to_key, wv.vectors), time.perf_counter() - started)
+    print()
+    for system, rows in results.items():
+        print(f"  {system:<34}" + "  ".join(f"{m} {np.mean([r[m] for r in rows]):.3f}"
+                                            f"±{np.std([r[m] for r in rows]):.3f}" for m in rows[0]))
+
+
+if __name__ == "__main__":
+    main()
