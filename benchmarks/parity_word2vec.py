@@ -47,7 +47,9 @@ shuffled --gensim-workers 1) the C tool's start had given SimLex-999
 0.009±0.001; gensim 4's start gives 0.035±0.017 and 0.009±0.001 (WordSim353
 0.170±0.025 against 0.181±0.022). Dictionary corpus, shuffled, seeds 0-2:
 skip-gram 0.597 / 0.345 / 0.160 against gensim 0.589±0.005 / 0.333±0.002 /
-0.160±0.001 (SimLex-999 above, as it was, by ~0.01, with either start); CBOW
+0.160±0.001 (SimLex-999 above, as it was, by ~0.01, with either start; trained
+one pair at a time from minembed's start, benchmarks/sequential_sgns.py, it scores
+0.587 / 0.335 / 0.158, gensim's figures: the ~0.01 comes from the minibatches); CBOW
 0.507 / 0.247 / 0.131 against 0.496±0.007 / 0.243±0.004 / 0.135±0.002, within.
 The Wikipedia sample's scores move by ±0.02 from seed to seed, so 3 seeds
 give gensim a narrow or a wide spread by chance: --seeds 0 1 2 3 4 5 6 7 8 9

@@ -42,7 +42,10 @@ update is applied per minibatch, not per pair; and, as in fastText and gensim,
 every row of the mean receives the whole dloss/dh rather than dloss/dh / (1 + n)
 (see `subword_sgns_loss_and_grads`). gensim's own skip-gram divides the sum by
 |G(w)| instead of 1 + |G(w)| during training; fastText and this file divide by
-1 + |G(w)|, as the paper's mean does.
+1 + |G(w)|, as the paper's mean does. The minibatches score above gensim on
+syntactic analogies (about +0.02 on gensim's Wikipedia sample cut into shuffled
+32-token pieces); the same model and start trained one pair at a time
+(benchmarks/sequential_sgns.py) scores as gensim does.
 """
 
 from __future__ import annotations
