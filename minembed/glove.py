@@ -30,6 +30,10 @@ non-zeros are scored in one go from the same parameters, the gradient of their
 summed cost is taken, and each touched row takes one AdaGrad step. With
 batch_size=1 this is exactly glove.c's loop (the tests check it).
 
+One addition: `sample` > 0 drops frequent words before counting, as
+word2vec does before drawing its windows (Levy, Goldberg & Dagan 2015 tune
+this "subsampling" for every method, GloVe included); glove.c has no such step.
+
 But: no per-thread file reading, no "<unk>" vector (glove.c writes the mean of
 the 100 rarest words as one), no gradient-squared output file, no checkpoints,
 and the non-zeros are reshuffled every epoch where glove.c reads the file that
@@ -68,6 +72,9 @@ class GloVeConfig:
     epochs: int = 25                # passes over the non-zeros (glove.c's -iter: 25; demo.sh: 15; paper: 50-100)
     learning_rate: float = 0.05     # AdaGrad's initial step (glove.c's -eta: 0.05)
     min_count: int = 5              # drop rarer words (demo.sh: 5; vocab_count's own default is 1)
+    sample: float = 0.0             # drop frequent words before counting, with word2vec's keep probability
+                                    # (Levy et al. 2015 subsample for GloVe too); 0, as glove.c: off. Its effect
+                                    # on the parity corpora: benchmarks/parity_counting.py --glove-sample
     max_vocab_size: int | None = None  # keep only the most frequent words (vocab_count's -max-vocab; None: all)
     batch_size: int = 2048          # non-zeros per update (glove.c: 1). Wikipedia sample, 20 epochs: 512 and 4096 gave
                                     # equal costs (0.01665, 0.01666) and WordSim353 (0.095, 0.096), 4096 1.6x faster; but
@@ -93,6 +100,8 @@ class GloVeConfig:
         need(self.learning_rate > 0 and math.isfinite(self.learning_rate),
              f"learning_rate must be a positive number (0.05 as in glove.c), got {self.learning_rate}")
         need(self.min_count >= 1, f"min_count must be >= 1, got {self.min_count}")
+        need(0 <= self.sample < 1, f"sample must be in [0, 1) (1e-3 as word2vec; 0, glove.c's, turns it off), "
+                                   f"got {self.sample}")
         need(self.batch_size >= 1, f"batch_size must be >= 1 non-zeros (1 is glove.c's update), got {self.batch_size}")
         need(self.shuffle in ("every epoch", "once"), f"shuffle must be 'every epoch' or 'once', got {self.shuffle!r}")
         need(self.output in OUTPUTS, f"output must be one of {OUTPUTS}, got {self.output!r}")
@@ -280,7 +289,12 @@ class GloVe:
         vocab = Vocabulary.build(sentences, min_count=cfg.min_count, max_size=cfg.max_vocab_size)
         self._check_memory(len(vocab), nonzeros=0)
         started = time.perf_counter()
-        counts = cooccur.count([vocab.encode(s) for s in sentences], window=cfg.window, symmetric=cfg.symmetric,
+        encoded = [vocab.encode(s) for s in sentences]  # [(n_s,) int32]
+        if cfg.sample > 0:  # as word2vec, before the windows, so they reach over the dropped words
+            keep = vocab.keep_probabilities(cfg.sample)  # (V,) float64
+            rng = np.random.default_rng(cfg.seed + 1)  # seed + 1: seed's own stream starts the parameters
+            encoded = [ids[rng.random(len(ids)) < keep[ids]] for ids in encoded]
+        counts = cooccur.count(encoded, window=cfg.window, symmetric=cfg.symmetric,
                                distance_weighting=cfg.distance_weighting, vocab_size=len(vocab),
                                chunk_tokens=cfg.chunk_tokens)
         self.count_seconds = time.perf_counter() - started

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from minembed import glove
+from minembed import cooccur, glove
+from minembed.corpus import subsample
 from minembed.glove import GloVe, GloVeConfig, GloVeDiverged, Parameters
 from minembed.synthetic import planted_analogy_corpus
 
@@ -234,6 +235,28 @@ def test_progress_reports_on_stderr_and_changes_nothing(capsys):
     assert shown.wv.vectors.tobytes() == quiet.wv.vectors.tobytes()  # reporting draws no random numbers
 
 
+def test_sample_counts_the_corpus_word2vec_would_subsample():
+    """sample > 0 drops words with word2vec's keep probability before counting:
+    the counts equal those of minembed.corpus.subsample's output (word2vec's path)
+    drawn from the seed + 1 stream; sample = 0 counts the whole corpus."""
+    corpus = planted_analogy_corpus(n_sentences=400, seed=3)
+    settings = dict(vector_size=4, window=3, epochs=1, min_count=1, seed=2)
+    model = GloVe(**settings, sample=1e-3).fit(corpus.sentences)
+    whole = GloVe(**settings).fit(corpus.sentences)
+    vocab = model.vocab
+    encoded = [vocab.encode(s) for s in corpus.sentences]
+    ids = np.concatenate(encoded).astype(np.int32)
+    sentence_of = np.repeat(np.arange(len(encoded), dtype=np.int32), [len(e) for e in encoded])
+    kept, kept_sentence = subsample(ids, sentence_of, vocab.keep_probabilities(1e-3), np.random.default_rng(3))
+    pieces = np.split(kept, np.flatnonzero(np.diff(kept_sentence)) + 1)
+    expected = cooccur.count(pieces, window=3, vocab_size=len(vocab))
+    assert 0.2 < len(kept) / len(ids) < 0.95  # the setting drops a real share of the tokens
+    for got, want in zip(model.counts, expected):
+        np.testing.assert_array_equal(got, want)
+    assert whole.counts[2].sum() > model.counts[2].sum()
+    np.testing.assert_array_equal(whole.counts[2], cooccur.count(encoded, window=3, vocab_size=len(vocab))[2])
+
+
 # ----------------------------------------------------------------------------- bad input
 
 
@@ -249,6 +272,8 @@ SENTENCES = [["the", "cat", "sat"], ["the", "dog", "sat"]] * 5
     (dict(epochs=0), "epochs must be >= 1"),
     (dict(batch_size=0), "batch_size must be >= 1"),
     (dict(output="W+C"), "output must be one of"),
+    (dict(sample=-1e-3), "sample must be in"),
+    (dict(sample=1.0), "sample must be in"),
 ])
 def test_bad_settings_are_refused_with_what_to_change(params, message):
     with pytest.raises(ValueError, match=message):
