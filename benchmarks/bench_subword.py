@@ -113,19 +113,23 @@ def main() -> None:
         quality(sentences, args)
 
 
+def fasttext_scores(table: Table) -> dict[str, float]:
+    """WordSim353 Spearman and accuracy on the syntactic ("gram") sections of questions-words.txt."""
+    from minembed.evaluate import analogy_accuracy, dataset_path, word_pair_similarity
+
+    sections = analogy_accuracy(table, dataset_path("questions-words.txt")).sections
+    syntactic = [s for s in sections if s["section"].startswith("gram")]
+    return {"wordsim353": word_pair_similarity(table, dataset_path("wordsim353.tsv")).spearman,
+            "syntactic": sum(s["correct"] for s in syntactic) / max(sum(s["answered"] for s in syntactic), 1)}
+
+
 def quality(sentences, args) -> None:
     from gensim.models import FastText as GensimFastText
 
-    from minembed.evaluate import analogy_accuracy, dataset_path, word_pair_similarity
     from minembed.subword import FastText
 
     def scores(words, vectors) -> tuple[float, float]:
-        table = Table(words, vectors)
-        sections = analogy_accuracy(table, dataset_path("questions-words.txt")).sections
-        syntactic = [s for s in sections if s["section"].startswith("gram")]
-        answered = sum(s["answered"] for s in syntactic)
-        return (word_pair_similarity(table, dataset_path("wordsim353.tsv")).spearman,
-                sum(s["correct"] for s in syntactic) / max(answered, 1))
+        return tuple(fasttext_scores(Table(words, vectors)).values())
 
     seeds, epochs = args.quality_seeds, args.epochs
     pieces = split_sentences(sentences, args.split_sentences)

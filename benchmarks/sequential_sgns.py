@@ -73,24 +73,15 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))  # the sibling scripts' helpers
-from bench_subword import HELD_OUT  # noqa: E402
+from bench_subword import HELD_OUT, fasttext_scores  # noqa: E402
 from parity_word2vec import PARAMS, Table, in_order, load_corpus, scores, split_sentences  # noqa: E402
 
 from minembed.corpus import Corpus  # noqa: E402
-from minembed.evaluate import analogy_accuracy, dataset_path, word_pair_similarity  # noqa: E402
 from minembed.subword import FastText  # noqa: E402
 from minembed.vocab import Vocabulary  # noqa: E402
 from minembed.word2vec import Word2Vec  # noqa: E402
 
 SUBWORDS = dict(min_n=3, max_n=6, bucket=2_000_000)
-
-
-def fasttext_scores(table: Table) -> dict[str, float]:
-    """WordSim353 and syntactic ("gram") analogy accuracy, as benchmarks/bench_subword.py scores."""
-    sections = analogy_accuracy(table, dataset_path("questions-words.txt")).sections
-    syntactic = [s for s in sections if s["section"].startswith("gram")]
-    return {"wordsim353": word_pair_similarity(table, dataset_path("wordsim353.tsv")).spearman,
-            "syntactic": sum(s["correct"] for s in syntactic) / max(sum(s["answered"] for s in syntactic), 1)}
 
 
 def compile_loop(folder: str) -> str:
