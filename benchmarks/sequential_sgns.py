@@ -41,6 +41,7 @@ choices, input context and divisor 1 + n):
     fastText, in 32-token pieces, shuffled (--split-sentences 32 --sentence-order shuffled)
         sequential 0.288±0.004 0.271±0.003   gensim (benchmarks/bench_subword.py, seeds 0-7)
         0.265-0.298 0.267-0.281              minembed (seeds 0-7) 0.281-0.309 0.281-0.302
+        sequential with gensim's choices (--input centre --divisor n) 0.291±0.003 0.277±0.004
     word2vec, dictionary corpus, shuffled (WordSim353, SimLex-999, analogies)
         sequential 0.587±0.007 0.335±0.002 0.158±0.004
         gensim (benchmarks/parity_word2vec.py) 0.589±0.005 0.333±0.002 0.160±0.001
