@@ -52,11 +52,6 @@ static void *read_array(const char *name, size_t count, size_t item, int optiona
         fprintf(stderr, "sgns_sequential: cannot open %s\n", path);
         exit(2);
     }
-    if (count == 0) {  /* size from the file */
-        fseek(file, 0, SEEK_END);
-        count = (size_t)ftell(file) / item;
-        fseek(file, 0, SEEK_SET);
-    }
     void *data = malloc(count * item + 1);
     if (data == NULL || fread(data, item, count, file) != count) {
         fprintf(stderr, "sgns_sequential: cannot read %zu items from %s\n", count, path);
