@@ -126,14 +126,14 @@ def train_glove(sentences, seed: int, x_max: float, epochs: int, counts_cache: d
     return model.fit_counts(*counts_cache["counts"], counts_cache["vocab"])
 
 
-def compile_sequential(folder: str) -> str:
-    """benchmarks/glove_sequential.c compiled with the system's C compiler into `folder`."""
+def compile_program(name: str, folder: str) -> str:
+    """benchmarks/<name>.c compiled with the system's C compiler into `folder`; returns the program's path.
+    (benchmarks/sequential_sgns.py compiles sgns_sequential.c with it too.)"""
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
-        raise SystemExit("--sequential-check needs a C compiler (cc or gcc, or set CC)")
-    program = os.path.join(folder, "glove_sequential")
-    subprocess.run([compiler, "-O3", "-o", program, str(Path(__file__).with_name("glove_sequential.c")), "-lm"],
-                   check=True)
+        raise SystemExit(f"{name}.c needs a C compiler: install cc or gcc, or set CC")
+    program = os.path.join(folder, name)
+    subprocess.run([compiler, "-O3", "-o", program, str(Path(__file__).with_name(f"{name}.c")), "-lm"], check=True)
     return program
 
 
@@ -165,7 +165,7 @@ def sequential_check(sentences, args, glove_seeds: set[int], report: dict) -> No
     counts_cache: dict = {}
     rows_out = {}
     with tempfile.TemporaryDirectory() as folder:
-        program = compile_sequential(folder)
+        program = compile_program("glove_sequential", folder)
         for x_max in args.glove_x_max:
             for seed in sorted(glove_seeds):
                 model = train_glove(sentences, seed, x_max, args.glove_epochs, counts_cache, args.glove_window)

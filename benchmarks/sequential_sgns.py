@@ -64,7 +64,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads OpenBLA
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
-import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -75,6 +74,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))  # the sibling scripts' helpers
 from bench_subword import HELD_OUT, fasttext_scores  # noqa: E402
+from parity_counting import compile_program  # noqa: E402
 from parity_word2vec import PARAMS, Table, in_order, load_corpus, scores, split_sentences  # noqa: E402
 
 from minembed.corpus import Corpus  # noqa: E402
@@ -85,32 +85,22 @@ from minembed.word2vec import Word2Vec  # noqa: E402
 SUBWORDS = dict(min_n=3, max_n=6, bucket=2_000_000)
 
 
-def compile_loop(folder: str) -> str:
-    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    if compiler is None:
-        raise SystemExit("this check needs a C compiler (cc or gcc, or set CC)")
-    program = os.path.join(folder, "sgns_sequential")
-    subprocess.run([compiler, "-O3", "-o", program, str(Path(__file__).with_name("sgns_sequential.c")), "-lm"],
-                   check=True)
-    return program
-
-
-def starting_arrays(model_class, vocab: Vocabulary, seed: int) -> Word2Vec:
-    """A model holding the arrays that fit_corpus with this seed starts from (see Word2Vec.initialise)."""
-    model = model_class(**PARAMS, seed=seed, **(SUBWORDS if model_class is FastText else {}))
-    model.initialise(vocab, np.random.default_rng(seed))
+def starting_arrays(model: Word2Vec, vocab: Vocabulary) -> Word2Vec:
+    """The untrained `model` holding the arrays that fit_corpus with its seed starts from (see Word2Vec.initialise)."""
+    model.initialise(vocab, np.random.default_rng(model.config.seed))
     return model
 
 
-def run_sequential(program: str, folder: str, model, corpus: Corpus, seed: int, input_side: str,
+def run_sequential(program: str, folder: str, model, corpus: Corpus, input_side: str,
                    divisor: str) -> tuple[np.ndarray, list[str]]:
-    """Train the start in `model` with the C loop; returns the vocabulary words' vectors (V, D)."""
-    vocab, D = model.vocab, model.config.vector_size
+    """Train the start in `model` with the C loop, on its settings; returns the vocabulary words' vectors (V, D)."""
+    vocab, cfg = model.vocab, model.config
+    D = cfg.vector_size
     path = lambda name: os.path.join(folder, name)  # noqa: E731
     corpus.ids.astype("<i4").tofile(path("ids.i32"))
     corpus.offsets.astype("<i8").tofile(path("offsets.i64"))
-    vocab.keep_probabilities(PARAMS["sample"]).astype("<f8").tofile(path("keep.f64"))
-    cumulative = np.cumsum(vocab.noise_distribution(0.75))
+    vocab.keep_probabilities(cfg.sample).astype("<f8").tofile(path("keep.f64"))
+    cumulative = np.cumsum(vocab.noise_distribution(cfg.ns_exponent))
     (cumulative / cumulative[-1]).astype("<f8").tofile(path("noise.f64"))
     model.W.astype("<f4").tofile(path("W.f32"))
     model.C.astype("<f4").tofile(path("C.f32"))
@@ -122,9 +112,9 @@ def run_sequential(program: str, folder: str, model, corpus: Corpus, seed: int, 
         model.ngram_rows.astype("<i4").tofile(path("ngram_rows.i32"))
         model.ngram_offsets.astype("<i8").tofile(path("ngram_offsets.i64"))
         model.N.astype("<f4").tofile(path("N.f32"))
-    run = subprocess.run([program, folder, str(len(vocab)), str(D), str(PARAMS["window"]), str(PARAMS["negative"]),
-                          str(PARAMS["epochs"]), str(PARAMS["alpha"]), str(PARAMS["min_alpha"]), str(seed),
-                          input_side, "1" if divisor == "1+n" else "0"],
+    arguments = [len(vocab), D, cfg.window, cfg.negative, cfg.epochs, cfg.alpha, cfg.min_alpha, cfg.seed,
+                 input_side, "1" if divisor == "1+n" else "0"]
+    run = subprocess.run([program, folder, *map(str, arguments)],
                          check=True, capture_output=True, text=True)
     W = np.fromfile(path("W.out.f32"), dtype="<f4").reshape(len(vocab), D)
     if subwords:  # the evaluated vectors: the mean of the word's row and its n-gram rows, as minembed and gensim
@@ -154,8 +144,10 @@ def main() -> None:
         sentences = [[w for w in s if w not in held_out] for s in sentences]
     sentences = split_sentences(sentences, args.split_sentences)
     model_class, score = (FastText, fasttext_scores) if args.model == "fasttext" else (Word2Vec, scores)
+    settings = {**PARAMS, **(SUBWORDS if args.model == "fasttext" else {})}  # minembed's, the C loop's and gensim's
     print(f"{args.model} on {args.corpus} ({sum(map(len, sentences)):,} tokens in {len(sentences):,} sentences, "
-          f"sentence order {args.sentence_order}); sequential loop: input {args.input_side}, divisor {args.divisor}", flush=True)
+          f"sentence order {args.sentence_order}); sequential loop: input {args.input_side}, divisor {args.divisor}",
+          flush=True)
     results: dict[str, list[dict]] = {}
 
     def report(system: str, seed: int, table: Table, seconds: float) -> None:
@@ -165,21 +157,20 @@ def main() -> None:
               + f"   ({seconds:.0f} s)", flush=True)
 
     with tempfile.TemporaryDirectory() as folder:
-        program = compile_loop(folder)
+        program = compile_program("sgns_sequential", folder)
         for seed in args.seeds:
             ordered = in_order(sentences, args.sentence_order, seed)
-            vocab = Vocabulary.build(ordered, min_count=PARAMS["min_count"])
+            vocab = Vocabulary.build(ordered, min_count=settings["min_count"])
             corpus = Corpus.from_sentences(ordered, vocab)
-            start = starting_arrays(model_class, vocab, seed)
+            start = starting_arrays(model_class(**settings, seed=seed), vocab)
             started = time.perf_counter()
-            vectors, lines = run_sequential(program, folder, start, corpus, seed, args.input_side, args.divisor)
+            vectors, lines = run_sequential(program, folder, start, corpus, args.input_side, args.divisor)
             report(f"sequential ({args.input_side}, {args.divisor})", seed, Table(vocab.words, vectors),
                    time.perf_counter() - started)
             print("    epoch, loss, effective words: " + "; ".join(lines), flush=True)
             if not args.no_minibatch:
                 started = time.perf_counter()
-                model = model_class(**PARAMS, seed=seed, **(SUBWORDS if args.model == "fasttext" else {}))
-                model.fit_corpus(corpus, vocab)
+                model = model_class(**settings, seed=seed).fit_corpus(corpus, vocab)
                 report(f"minembed (batch {model.config.batch_size})", seed, Table(vocab.words, model.wv.vectors),
                        time.perf_counter() - started)
             if args.gensim:
@@ -189,8 +180,7 @@ def main() -> None:
                 logging.getLogger("gensim").setLevel(logging.WARNING)
                 started = time.perf_counter()
                 trainer = GensimFastText if args.model == "fasttext" else GensimWord2Vec
-                wv = trainer(ordered, sg=1, workers=1, seed=seed, **PARAMS,
-                             **(SUBWORDS if args.model == "fasttext" else {})).wv
+                wv = trainer(ordered, sg=1, workers=1, seed=seed, **settings).wv
                 report("gensim (workers=1)", seed, Table(wv.index_to_key, wv.vectors), time.perf_counter() - started)
     print()
     for system, rows in results.items():
