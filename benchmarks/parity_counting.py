@@ -95,6 +95,7 @@ PPMI_SVD = dict(distance_weighting="linear", context_smoothing=0.75, shift=1.0, 
 GLOVE = dict(x_max=100.0, alpha=0.75, learning_rate=0.05, output="word+context", vector_size=100, min_count=5)
 GLOVE_WINDOW = 15  # demo.sh's (--glove-window; the paper's and minembed.glove's: 10); skip-gram keeps word2vec's 5
 GLOVE_X_MAX = {"GloVe x_max=100": 100.0, "GloVe x_max=10": 10.0}
+GLOVE_COUNTS_PPMI = "PPMI on GloVe's counts"  # ppmi_on_counts: the counts' share of GloVe's figures
 CORPORA = {"wiki": datasets.wikipedia_sample, "dictionary": datasets.dictionary_corpus}
 METRICS = ("wordsim353", "simlex999", "analogies")
 
@@ -124,6 +125,21 @@ def train_glove(sentences, seed: int, x_max: float, epochs: int, counts_cache: d
                                                           window=window, vocab_size=len(vocab)))
         counts_cache.update(counts=counts, vocab=vocab, seconds=(wall, cpu))
     return model.fit_counts(*counts_cache["counts"], counts_cache["vocab"])
+
+
+def ppmi_on_counts(counts_cache: dict, seed: int) -> Vectors:
+    """PPMI + SVD (PPMI_SVD's smoothing, shift and eigenvalue weight) on the very triples GloVe was trained on.
+
+    It separates GloVe's two halves: if these vectors score well, the counts
+    (window, 1/d weights, subsampling) hold the similarity and any shortfall
+    is GloVe's weighted least-squares fit; if they score badly, the counts do not.
+    """
+    vocab = counts_cache["vocab"]
+    matrix = ppmi.ppmi(*counts_cache["counts"], len(vocab), context_smoothing=PPMI_SVD["context_smoothing"],
+                       shift=PPMI_SVD["shift"])
+    W, _ = ppmi.svd_embeddings(matrix, PPMI_SVD["vector_size"], eigenvalue_weight=PPMI_SVD["eigenvalue_weight"],
+                               rng=np.random.default_rng(seed))
+    return Vectors(vocab.words, W)
 
 
 def compile_program(name: str, folder: str) -> str:
@@ -168,7 +184,8 @@ def sequential_check(sentences, args, glove_seeds: set[int], report: dict) -> No
         program = compile_program("glove_sequential", folder)
         for x_max in args.glove_x_max:
             for seed in sorted(glove_seeds):
-                model = train_glove(sentences, seed, x_max, args.glove_epochs, counts_cache, args.glove_window)
+                model = train_glove(sentences, seed, x_max, args.glove_epochs, counts_cache, args.glove_window,
+                                    args.glove_sample)
                 vectors, costs = train_glove_sequential(program, folder, seed, x_max, args.glove_epochs, counts_cache)
                 for system, wv, cost in [(f"minibatch ({model.config.batch_size})", model.wv, model.costs),
                                          ("sequential (glove.c's loop)", vectors, costs)]:
@@ -180,7 +197,7 @@ def sequential_check(sentences, args, glove_seeds: set[int], report: dict) -> No
 
 
 def summarise(results: dict[str, list[dict]]) -> str:
-    header = f"{'system':<22}" + "".join(f"{m + ' mean±std [min, max]':>36}" for m in METRICS) + f"{'seconds':>10}"
+    header = f"{'system':<24}" + "".join(f"{m + ' mean±std [min, max]':>36}" for m in METRICS) + f"{'seconds':>10}"
     lines = [header]
     for system, rows in results.items():
         cells = []
@@ -188,7 +205,7 @@ def summarise(results: dict[str, list[dict]]) -> str:
             x = np.array([r[metric] for r in rows])
             cells.append(f"{x.mean():.3f}±{x.std():.3f} [{x.min():.3f}, {x.max():.3f}]")
         seconds = np.mean([r["seconds"] for r in rows])
-        lines.append(f"{system:<22}" + "".join(f"{c:>36}" for c in cells) + f"{seconds:>10.0f}")
+        lines.append(f"{system:<24}" + "".join(f"{c:>36}" for c in cells) + f"{seconds:>10.0f}")
     return "\n".join(lines)
 
 
@@ -208,7 +225,7 @@ def verdicts(results: dict[str, list[dict]]) -> str:
             verdict = "ahead" if gap < 0 else ("within the spread" if gap <= spread else "TRAILS by more than the spread")
             parts.append(f"{metric}: {mean:.3f} vs skip-gram {sg.mean():.3f}, gap {gap:+.3f} "
                          f"(spread {spread:.3f}) -> {verdict}")
-        lines.append(f"  {system:<20} " + ";  ".join(parts))
+        lines.append(f"  {system:<24} " + ";  ".join(parts))
     return "\n".join(lines)
 
 
@@ -292,7 +309,8 @@ def main() -> None:
         return
     glove_seeds = set(args.seeds if args.glove_seeds is None else args.glove_seeds)
     if args.sequential_check:
-        settings = {**{k: v for k, v in GLOVE.items() if k != "x_max"}, "window": args.glove_window}
+        settings = {**{k: v for k, v in GLOVE.items() if k != "x_max"}, "window": args.glove_window,
+                    "sample": args.glove_sample}
         print(f"GloVe {settings}, x_max {args.glove_x_max}, {args.glove_epochs} epochs: minibatches against one "
               "non-zero at a time, from the same start", flush=True)
         sequential_check(sentences, args, glove_seeds, report)
@@ -308,6 +326,8 @@ def main() -> None:
           f"GloVe {GLOVE}, window {args.glove_window}, sample {args.glove_sample:g}, epochs {args.glove_epochs}, "
           f"x_max {args.glove_x_max}; seeds {args.seeds} (GloVe: {sorted(glove_seeds)})", flush=True)
     results: dict[str, list[dict]] = {name: [] for name in ["skip-gram", "PPMI + SVD", *glove_runs]}
+    if glove_runs:
+        results[GLOVE_COUNTS_PPMI] = []
     glove_speed, counts_cache, first_skipgram = [], {}, None
     for seed in args.seeds:
         trained = {}
@@ -324,12 +344,15 @@ def main() -> None:
             costs = model.costs
             print(f"  seed {seed} {name}: cost {costs[0]:.5f} -> {costs[-1]:.5f}, "
                   f"falls every epoch: {bool(np.all(np.diff(costs) < 0))}", flush=True)
+        if glove_runs and seed in glove_seeds:
+            (vectors, wall, _) = timed(lambda: ppmi_on_counts(counts_cache, seed))
+            trained[GLOVE_COUNTS_PPMI] = (vectors, wall)
         shared_vocabulary = set.intersection(*(set(v.words) for v, _ in trained.values()))
         for system, (vectors, seconds) in trained.items():
             row = scores(Table(vectors.words, vectors.vectors).restricted_to(shared_vocabulary))
             row.update(seed=seed, seconds=round(seconds, 1), vocabulary=len(shared_vocabulary))
             results[system].append(row)
-            print(f"  seed {seed} {system:<18} " + "  ".join(f"{m} {row[m]:.4f}" for m in METRICS)
+            print(f"  seed {seed} {system:<24} " + "  ".join(f"{m} {row[m]:.4f}" for m in METRICS)
                   + f"  ({seconds:.0f} s)", flush=True)
 
     print(f"\n{args.corpus}, vocabulary shared by all systems: {results['skip-gram'][0]['vocabulary']:,} words\n"
