@@ -446,7 +446,8 @@ COUNTING = [
 
     `GloVe.fit` runs the Stanford pipeline: vocabulary, counts (window 10,
     1/d), then AdaGrad over the non-zeros in random order, in minibatches of
-    512. The cost printed is glove.c's: J divided by the number of non-zeros.
+    2,048 (`batch_size`; glove.c updates after every non-zero). The cost
+    printed is glove.c's: J divided by the number of non-zeros.
     Ten epochs on Lee's corpus take seconds; the word vectors are W + W~.
     """),
     code("""
