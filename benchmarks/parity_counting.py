@@ -12,6 +12,8 @@ accuracy by 3CosAdd), restricted to the words every system knows:
     GloVe        minembed.glove: 1/d weights, x_max 100 (the paper) and 10 (demo.sh), alpha
                  0.75, AdaGrad from 0.05, W + W~, --glove-epochs passes (glove.c: 25)
                  and window 15 (demo.sh's, beside its x_max 10; --glove-window)
+    PPMI on GloVe's counts   PPMI + SVD's settings on the triples GloVe trained on (a
+                 diagnosis: the counts' share of GloVe's figures, see ppmi_on_counts)
 
 GloVe's window, measured on the Wikipedia sample (x_max 10, 25 epochs, seeds 0-2,
 WordSim353 / SimLex-999; skip-gram 0.278±0.002 / 0.157±0.003):
