@@ -153,12 +153,8 @@ def ppmi_on_counts(counts_cache: dict, seed: int) -> Vectors:
     (window, 1/d weights, subsampling) hold the similarity and any shortfall
     is GloVe's weighted least-squares fit; if they score badly, the counts do not.
     """
-    vocab = counts_cache["vocab"]
-    matrix = ppmi.ppmi(*counts_cache["counts"], len(vocab), context_smoothing=PPMI_SVD["context_smoothing"],
-                       shift=PPMI_SVD["shift"])
-    W, _ = ppmi.svd_embeddings(matrix, PPMI_SVD["vector_size"], eigenvalue_weight=PPMI_SVD["eigenvalue_weight"],
-                               rng=np.random.default_rng(seed))
-    return Vectors(vocab.words, W)
+    return ppmi.vectors_from_counts(*counts_cache["counts"], counts_cache["vocab"].words,
+                                    ppmi.PPMIConfig(**PPMI_SVD, seed=seed))
 
 
 def compile_program(name: str, folder: str) -> str:
@@ -344,9 +340,7 @@ def main() -> None:
     print(f"shared {SHARED}\nskip-gram {SKIPGRAM}\nPPMI + SVD {PPMI_SVD}\n"
           f"GloVe {GLOVE}, window {args.glove_window}, sample {args.glove_sample:g}, epochs {args.glove_epochs}, "
           f"x_max {args.glove_x_max}; seeds {args.seeds} (GloVe: {sorted(glove_seeds)})", flush=True)
-    results: dict[str, list[dict]] = {name: [] for name in ["skip-gram", "PPMI + SVD", *glove_runs]}
-    if glove_runs:
-        results[GLOVE_COUNTS_PPMI] = []
+    results: dict[str, list[dict]] = {name: [] for name in ["skip-gram", "PPMI + SVD", *glove_runs, GLOVE_COUNTS_PPMI]}
     glove_speed, counts_cache, first_skipgram = [], {}, None
     for seed in args.seeds:
         trained = {}
@@ -363,7 +357,7 @@ def main() -> None:
             costs = model.costs
             print(f"  seed {seed} {name}: cost {costs[0]:.5f} -> {costs[-1]:.5f}, "
                   f"falls every epoch: {bool(np.all(np.diff(costs) < 0))}", flush=True)
-        if glove_runs and seed in glove_seeds:
+        if seed in glove_seeds:  # on the counts of the GloVe runs just trained (--glove-x-max takes at least one)
             (vectors, wall, _) = timed(lambda: ppmi_on_counts(counts_cache, seed))
             trained[GLOVE_COUNTS_PPMI] = (vectors, wall)
         shared_vocabulary = set.intersection(*(set(v.words) for v, _ in trained.values()))

@@ -171,9 +171,21 @@ def train(sentences: Iterable[Sequence[str]], *, vector_size: int = 100, window:
     rows, cols, values = cooccur.count([vocab.encode(s) for s in sentences], window=config.window,
                                        distance_weighting=config.distance_weighting, vocab_size=len(vocab),
                                        chunk_tokens=config.chunk_tokens)
-    matrix = ppmi(rows, cols, values, len(vocab), context_smoothing=config.context_smoothing, shift=config.shift)
+    return vectors_from_counts(rows, cols, values, vocab.words, config)
+
+
+def vectors_from_counts(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, words: Sequence[str],
+                        config: PPMIConfig) -> Vectors:
+    """Weigh and factorise given co-occurrence triples (row i is words[i]): PPMI + SVD word vectors.
+
+    Uses config's weighing and SVD settings (context_smoothing, shift,
+    vector_size, eigenvalue_weight, oversamples, power_iterations, seed); the
+    counting ones (window, distance_weighting) were the counter's to apply.
+    """
+    config.validate()
+    matrix = ppmi(rows, cols, values, len(words), context_smoothing=config.context_smoothing, shift=config.shift)
     W, _ = svd_embeddings(matrix, config.vector_size, eigenvalue_weight=config.eigenvalue_weight,
                           oversamples=config.oversamples, power_iterations=config.power_iterations,
                           rng=np.random.default_rng(config.seed))
-    return Vectors(vocab.words, W)
+    return Vectors(words, W)
 
