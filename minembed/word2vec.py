@@ -283,9 +283,11 @@ class Word2Vec:
         if len(context_pos) == 0:
             return 0.0, 0
         inputs, targets = ids[context_pos], ids[centre_pos]  # (P,) int32 each
-        w_in = W[inputs]  # (P, D) float32
+        # W.take(ids, axis=0) is W[ids]: the same rows, copied whole, which ran ~20% faster than
+        # fancy indexing for these (P, 1 + K) gathers, the largest single cost of a step.
+        w_in = W.take(inputs, axis=0)  # (P, D) float32
         outputs = self._with_noise(targets, rng)  # (P, 1 + K) int32
-        loss, grad_in, g = sgns_loss_and_grads(w_in, C[outputs], (outputs != outputs[:, :1]) | _FIRST)
+        loss, grad_in, g = sgns_loss_and_grads(w_in, C.take(outputs, axis=0), (outputs != outputs[:, :1]) | _FIRST)
         add_to_rows(C, outputs, -lr * g, w_in)
         add_to_rows(W, inputs[:, None], np.full((len(inputs), 1), -lr, np.float32), grad_in)
         return float(loss.sum()), len(inputs)
@@ -297,7 +299,7 @@ class Word2Vec:
         contexts = ids[positions]  # (B, 2w) int32
         outputs = self._with_noise(ids[centres], rng)  # (B, 1 + K) int32
         loss, grad_ctx, grad_outputs = sgns_window_loss_and_grads(
-            W[contexts], inside, C[outputs], (outputs != outputs[:, :1]) | _FIRST)
+            W.take(contexts, axis=0), inside, C.take(outputs, axis=0), (outputs != outputs[:, :1]) | _FIRST)
         D = W.shape[1]
         add_to_rows(C, outputs.reshape(-1, 1), np.full((outputs.size, 1), -lr, np.float32), grad_outputs.reshape(-1, D))
         add_to_rows(W, contexts.reshape(-1, 1), np.full((contexts.size, 1), -lr, np.float32), grad_ctx.reshape(-1, D))
@@ -315,7 +317,7 @@ class Word2Vec:
         count = weights.sum(axis=1)  # (B,) float32
         h = mix_rows(W, contexts, weights / count[:, None])  # (B, D) float32, the mean context vector
         outputs = self._with_noise(targets, rng)  # (B, 1 + K) int32
-        loss, grad_h, g = sgns_loss_and_grads(h, C[outputs], (outputs != outputs[:, :1]) | _FIRST)
+        loss, grad_h, g = sgns_loss_and_grads(h, C.take(outputs, axis=0), (outputs != outputs[:, :1]) | _FIRST)
         add_to_rows(C, outputs, -lr * g, h)
         # word2vec.c and gensim (cbow_mean=1) add the whole dloss/dh to every context
         # word, not dloss/dh / count (the true gradient of the mean); we do the same so
