@@ -329,7 +329,7 @@ class FastText(Word2Vec):
         h = self.input_vectors(words, rows, starts)  # (U, D) float32
         h_pairs = h[which]  # (P, D) float32
         outputs = self._with_noise(targets, rng)  # (P, 1 + K) int32
-        # C.take(outputs, axis=0) is C[outputs], ~20% faster (see word2vec._skipgram_step)
+        # C.take(outputs, axis=0) is C[outputs], faster (see Word2Vec._skipgram_step)
         loss, grad_h, g = sgns_loss_and_grads(h_pairs, C.take(outputs, axis=0), (outputs != outputs[:, :1]) | _FIRST)
         add_to_rows(C, outputs, -lr * g, h_pairs)
         grad_words = np.zeros_like(h)  # (U, D) float32: dloss/dh summed over each word's pairs

@@ -283,8 +283,9 @@ class Word2Vec:
         if len(context_pos) == 0:
             return 0.0, 0
         inputs, targets = ids[context_pos], ids[centre_pos]  # (P,) int32 each
-        # W.take(ids, axis=0) is W[ids]: the same rows, copied whole, which ran ~20% faster than
-        # fancy indexing for these (P, 1 + K) gathers, the largest single cost of a step.
+        # W.take(ids, axis=0) is W[ids], the same rows. For these gathers, the largest cost of a
+        # step, it is faster: one epoch on the dictionary corpus ran at 150-180k words/s with
+        # take, 118-121k with fancy indexing (the same vectors).
         w_in = W.take(inputs, axis=0)  # (P, D) float32
         outputs = self._with_noise(targets, rng)  # (P, 1 + K) int32
         loss, grad_in, g = sgns_loss_and_grads(w_in, C.take(outputs, axis=0), (outputs != outputs[:, :1]) | _FIRST)
