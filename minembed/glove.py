@@ -169,9 +169,11 @@ def cost_and_gradients(params: Parameters, rows: np.ndarray, cols: np.ndarray, l
     A word that occurs in several non-zeros of the batch gets the sum of their
     gradients (`sum_by_id`), as the derivative of J demands.
     """
-    w = params.W[rows]  # (B, D)
-    w_context = params.W_context[cols]  # (B, D)
-    diff = np.einsum("bd,bd->b", w, w_context) + params.b[rows] + params.b_context[cols] - log_x  # (B,)
+    # a.take(ids, axis=0) is a[ids], the same rows; with the int32 ids of the counts it made
+    # an epoch ~10% faster here (3 epochs on the Wikipedia sample: 10.3-11.5 s against 11.4-12.8 s)
+    w = params.W.take(rows, axis=0)  # (B, D)
+    w_context = params.W_context.take(cols, axis=0)  # (B, D)
+    diff = np.einsum("bd,bd->b", w, w_context) + params.b.take(rows) + params.b_context.take(cols) - log_x  # (B,)
     fdiff = weight * diff  # (B,) dJ/ddiff
     cost = 0.5 * float(fdiff @ diff)
     word_ids, grad_W, grad_b = sum_by_id(rows, fdiff, w_context)
