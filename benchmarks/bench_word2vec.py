@@ -13,7 +13,13 @@ Reported per run:
               was loaded (sampled every 2 ms), so vocabulary building,
               the vectors, the encoded corpus and the minibatch temporaries count
 
+With --rounds N every configuration runs N times, round after round, and the
+table shows medians: words/s and peak MB over the rounds, and each ratio as the
+median of the ratios within a round (each against the peer run of the same
+round, so a slow spell of the host weighs on both), with their range.
+
     python benchmarks/bench_word2vec.py                         # dictionary corpus, 1 epoch (~6 min)
+    python benchmarks/bench_word2vec.py --rounds 3 --models skipgram cbow   # ~12 min
     python benchmarks/bench_word2vec.py --corpus wiki --epochs 5
 
 The dictionary corpus (WordNet glosses + GCIDE) needs the Debian packages
@@ -27,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -46,6 +53,7 @@ CONFIGS = [
     dict(system="gensim", sg=1, model="fasttext", workers=1),
     dict(system="gensim", sg=1, model="fasttext", workers=2),
 ]
+MODELS = ("skipgram", "cbow", "fasttext")  # --models picks rows by these
 SUBWORDS = dict(min_n=3, max_n=6, bucket=2_000_000)  # the fastText rows: skip-gram + character 3..6-grams
 
 
@@ -122,6 +130,8 @@ def main() -> None:
     parser.add_argument("--corpus", choices=["wiki", "wordnet", "dictionary"], default="dictionary")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
+    parser.add_argument("--rounds", type=int, default=1, help="run every configuration this many times")
+    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -132,31 +142,50 @@ def main() -> None:
     # own BLAS calls are single-vector and single-threaded either way); without this,
     # OpenBLAS threads in minembed's small batched matmuls stall on a loaded machine
     environment = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    configs = [config for config in CONFIGS if model_of(config) in args.models]
     print(f"corpus {args.corpus}, {args.epochs} epoch(s), {PARAMS}, OPENBLAS_NUM_THREADS=1", flush=True)
-    runs = []
-    for config in CONFIGS:
-        output = subprocess.run([sys.executable, __file__, "--corpus", args.corpus, "--epochs", str(args.epochs),
-                                 "--cache-dir", str(args.cache_dir), "--child", json.dumps(config)],
-                                check=True, capture_output=True, text=True, env=environment).stdout
-        run = json.loads(output.strip().splitlines()[-1])
-        runs.append(run)
-        print(f"  {describe(config):<34} {run['words_per_second']:>10,.0f} words/s  {run['seconds']:7.1f} s  "
-              f"peak +{run['peak_mb']:7.1f} MB", flush=True)
+    rounds = []  # rounds[r][i]: the run of configs[i] in round r
+    for number in range(args.rounds):
+        if args.rounds > 1:
+            print(f"round {number + 1} of {args.rounds}", flush=True)
+        runs = []
+        for config in configs:
+            output = subprocess.run([sys.executable, __file__, "--corpus", args.corpus, "--epochs", str(args.epochs),
+                                     "--cache-dir", str(args.cache_dir), "--child", json.dumps(config)],
+                                    check=True, capture_output=True, text=True, env=environment).stdout
+            run = json.loads(output.strip().splitlines()[-1])
+            runs.append(run)
+            print(f"  {describe(config):<34} {run['words_per_second']:>10,.0f} words/s  {run['seconds']:7.1f} s  "
+                  f"peak +{run['peak_mb']:7.1f} MB", flush=True)
+        rounds.append(runs)
 
-    first = runs[0]
+    first = rounds[0][0]
     print(f"\n{first['tokens']:,} tokens, vocabulary {first['vocabulary']:,}; minembed's memory budget "
-          f"(W + C + corpus ids) = {first['budget_mb']:.1f} MB\n")
-    print(f"{'configuration':<34}{'words/s':>12}{'x gensim w1':>13}{'x gensim w2':>13}{'peak MB':>10}"
+          f"(W + C + corpus ids) = {first['budget_mb']:.1f} MB" + (f"; medians of {args.rounds} rounds, "
+          "ratios with their range over the rounds" if args.rounds > 1 else "") + "\n")
+    print(f"{'configuration':<34}{'words/s':>12}{'x gensim w1':>19}{'x gensim w2':>19}{'peak MB':>10}"
           f"{'x gensim w1':>13}{'x budget':>10}")
-    for run in runs:
-        config = run["config"]
+    for i, config in enumerate(configs):
         peer = dict(system="gensim", sg=config["sg"], **({"model": "fasttext"} if "model" in config else {}))
-        reference = {w: next(r for r in runs if r["config"] == dict(peer, workers=w)) for w in (1, 2)}
-        print(f"{describe(config):<34}{run['words_per_second']:>12,.0f}"
-              f"{run['words_per_second'] / reference[1]['words_per_second']:>13.2f}"
-              f"{run['words_per_second'] / reference[2]['words_per_second']:>13.2f}"
-              f"{run['peak_mb']:>10.1f}{run['peak_mb'] / reference[1]['peak_mb']:>13.2f}"
-              f"{run['peak_mb'] / run['budget_mb']:>10.2f}")
+        ratios = {}
+        for workers in (1, 2):
+            j = configs.index(dict(peer, workers=workers))
+            ratios[workers] = [runs[i]["words_per_second"] / runs[j]["words_per_second"] for runs in rounds]
+        ratios["memory"] = [runs[i]["peak_mb"] / runs[configs.index(dict(peer, workers=1))]["peak_mb"] for runs in rounds]
+        median = lambda key: statistics.median(runs[i][key] for runs in rounds)
+        print(f"{describe(config):<34}{median('words_per_second'):>12,.0f}{spread(ratios[1]):>19}{spread(ratios[2]):>19}"
+              f"{median('peak_mb'):>10.1f}{statistics.median(ratios['memory']):>13.2f}"
+              f"{median('peak_mb') / rounds[0][i]['budget_mb']:>10.2f}")
+
+
+def spread(ratios: list[float]) -> str:
+    """The median ratio, and with several rounds its range: '1.02 (0.91-1.10)'."""
+    text = f"{statistics.median(ratios):.2f}"
+    return text + (f" ({min(ratios):.2f}-{max(ratios):.2f})" if len(ratios) > 1 else "")
+
+
+def model_of(config: dict) -> str:
+    return "fasttext" if config.get("model") == "fasttext" else "skipgram" if config["sg"] else "cbow"
 
 
 def describe(config: dict) -> str:
