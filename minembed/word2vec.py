@@ -284,7 +284,7 @@ class Word2Vec:
             return 0.0, 0
         inputs, targets = ids[context_pos], ids[centre_pos]  # (P,) int32 each
         # W.take(ids, axis=0) is W[ids], the same rows. For these gathers, the largest cost of a
-        # step, it is faster: one epoch on the dictionary corpus ran at 150-180k words/s with
+        # step, it is faster: one epoch on the dictionary corpus ran at 149-180k words/s with
         # take, 118-121k with fancy indexing (the same vectors).
         w_in = W.take(inputs, axis=0)  # (P, D) float32
         outputs = self._with_noise(targets, rng)  # (P, 1 + K) int32
