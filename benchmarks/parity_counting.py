@@ -40,9 +40,10 @@ Where that gap comes from (dictionary, seed 0, window 15, sample 1e-3 unless sai
     x_max 1 0.491 / 0.282, alpha 1 0.458 / 0.232, d = 50 0.466 / 0.237; after 5,
     x_max 100 scores 0.060 and learning rate 0.02 0.153 (both still climbing).
     The best, about 0.50, is 0.10 behind skip-gram. With d = 300 (the paper's
-    largest) GloVe scores 0.519 / 0.296 after 10 epochs, 0.526 / 0.313 after 15
-    and 0.513 / 0.309 after 20, where skip-gram at d = 300 (seed 0) scores 0.577 /
-    0.344: the gap narrows to 0.05 / 0.03, still past the spread. Outside
+    largest) GloVe scores 0.519 / 0.296 after 10 epochs, 0.526 / 0.313 after 15,
+    0.513 / 0.309 after 20 and 0.504 / 0.301 after 25, where skip-gram at d = 300
+    (seed 0) scores 0.577 / 0.344: the best narrows the gap to 0.05 / 0.03, still
+    past the spread. Outside
     GloVe's definition, a per-non-zero L2 penalty lambda/2 (|w_i|^2 + |w~_j|^2)
     (scratch, 25 epochs) scores 0.504 / 0.287 at lambda 1e-3 and 0.520 / 0.297
     at 3e-3 (1e-2 and 5e-2: far worse after 5 epochs): better, still 0.08
