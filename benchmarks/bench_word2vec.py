@@ -19,7 +19,7 @@ median of the ratios within a round (each against the peer run of the same
 round, so a slow spell of the host weighs on both), with their range.
 
     python benchmarks/bench_word2vec.py                         # dictionary corpus, 1 epoch (~6 min)
-    python benchmarks/bench_word2vec.py --rounds 3 --models skipgram cbow   # ~12 min
+    python benchmarks/bench_word2vec.py --rounds 3 --models skipgram cbow   # ~8 min
     python benchmarks/bench_word2vec.py --corpus wiki --epochs 5
 
 The dictionary corpus (WordNet glosses + GCIDE) needs the Debian packages
@@ -134,6 +134,8 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
     if args.child:
         print(json.dumps(child(json.loads(args.child), args.corpus, args.epochs, args.cache_dir)))
         return
