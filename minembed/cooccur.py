@@ -115,8 +115,9 @@ def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, 
     # NumPy sorts them about twice as fast.
     distance_bits = (window - 1).bit_length()
     key_type = np.uint32 if 2 * id_bits + distance_bits <= 32 else np.int64
-    high = ids_seen.astype(key_type) << (id_bits + distance_bits)  # (n + window,) each id as a row
-    low = ids_seen.astype(key_type) << distance_bits  # (n + window,) each id as a column
+    as_keys = ids_seen.astype(key_type)  # (n + window,)
+    high = as_keys << (id_bits + distance_bits)  # (n + window,) each id as a row
+    low = as_keys << distance_bits  # (n + window,) each id as a column
     word_high, word_low = high[window:], low[window:]  # (n,) the word at p
     place = position_in_sentence[start:stop]  # (n,) how many words of its sentence precede p
 
