@@ -169,14 +169,12 @@ def main() -> None:
           f"{'x gensim w1':>13}{'x budget':>10}")
     for i, config in enumerate(configs):
         peer = dict(system="gensim", sg=config["sg"], **({"model": "fasttext"} if "model" in config else {}))
-        ratios = {}
-        for workers in (1, 2):
-            j = configs.index(dict(peer, workers=workers))
-            ratios[workers] = [runs[i]["words_per_second"] / runs[j]["words_per_second"] for runs in rounds]
-        ratios["memory"] = [runs[i]["peak_mb"] / runs[configs.index(dict(peer, workers=1))]["peak_mb"] for runs in rounds]
+        one, two = (configs.index(dict(peer, workers=workers)) for workers in (1, 2))  # the peers' columns
+        ratios = lambda key, j: [runs[i][key] / runs[j][key] for runs in rounds]  # within each round
         median = lambda key: statistics.median(runs[i][key] for runs in rounds)
-        print(f"{describe(config):<34}{median('words_per_second'):>12,.0f}{spread(ratios[1]):>19}{spread(ratios[2]):>19}"
-              f"{median('peak_mb'):>10.1f}{statistics.median(ratios['memory']):>13.2f}"
+        print(f"{describe(config):<34}{median('words_per_second'):>12,.0f}"
+              f"{spread(ratios('words_per_second', one)):>19}{spread(ratios('words_per_second', two)):>19}"
+              f"{median('peak_mb'):>10.1f}{statistics.median(ratios('peak_mb', one)):>13.2f}"
               f"{median('peak_mb') / rounds[0][i]['budget_mb']:>10.2f}")
 
 
