@@ -43,12 +43,11 @@ Where that gap comes from (dictionary, seed 0, window 15, sample 1e-3 unless sai
     largest) GloVe scores 0.519 / 0.296 after 10 epochs, 0.526 / 0.313 after 15,
     0.513 / 0.309 after 20 and 0.504 / 0.301 after 25, where skip-gram at d = 300
     (seed 0) scores 0.577 / 0.344: the best narrows the gap to 0.05 / 0.03, still
-    past the spread. Outside
-    GloVe's definition, a per-non-zero L2 penalty lambda/2 (|w_i|^2 + |w~_j|^2)
-    (scratch, 25 epochs) scores 0.504 / 0.287 at lambda 1e-3 and 0.520 / 0.297
-    at 3e-3 (1e-2 and 5e-2: far worse after 5 epochs): better, still 0.08
-    behind. The similarity is lost in GloVe's fit of log X on the non-zeros
-    alone, not in the counts or in how minembed runs it.
+    past the spread. Outside GloVe's definition, a per-non-zero L2 penalty
+    lambda/2 (|w_i|^2 + |w~_j|^2) (scratch, 25 epochs) scores 0.504 / 0.287 at
+    lambda 1e-3 and 0.520 / 0.297 at 3e-3 (1e-2 and 5e-2: far worse after 5
+    epochs): better, still 0.08 behind. The similarity is lost in GloVe's fit
+    of log X on the non-zeros alone, not in the counts or in how minembed runs it.
 
 Seeds give each trained system a mean and a spread (PPMI + SVD varies only by
 its random sketch). The verdict asks the issue's question: does GloVe trail
