@@ -116,6 +116,7 @@ SKIPGRAM = dict(sg=1, negative=5, sample=1e-3, epochs=5, alpha=0.025, min_alpha=
 PPMI_SVD = dict(distance_weighting="linear", context_smoothing=0.75, shift=1.0, eigenvalue_weight=0.5, **SHARED)
 GLOVE = dict(x_max=100.0, alpha=0.75, learning_rate=0.05, output="word+context", vector_size=100, min_count=5)
 GLOVE_WINDOW = 15  # demo.sh's (--glove-window; the paper's and minembed.glove's: 10); skip-gram keeps word2vec's 5
+DISTANCE_WEIGHTING = {"1/d": True, "none": False, "linear": "linear"}  # --glove-distance-weighting -> cooccur.count's
 GLOVE_X_MAX = {"GloVe x_max=100": 100.0, "GloVe x_max=10": 10.0}
 GLOVE_COUNTS_PPMI = "PPMI on GloVe's counts"  # ppmi_on_counts: the counts' share of GloVe's figures
 CORPORA = {"wiki": datasets.wikipedia_sample, "dictionary": datasets.dictionary_corpus}
@@ -134,9 +135,11 @@ def train_ppmi(sentences, seed: int) -> Vectors:
 
 
 def train_glove(sentences, seed: int, x_max: float, epochs: int, counts_cache: dict,
-                window: int = GLOVE_WINDOW, sample: float = 0.0) -> glove.GloVe:
+                window: int = GLOVE_WINDOW, sample: float = 0.0, distance_weighting: str = "1/d") -> glove.GloVe:
     """GloVe on cached counts: without subsampling the co-occurrence matrix does not depend on the seed."""
-    model = glove.GloVe(**{**GLOVE, "x_max": x_max}, window=window, sample=sample, epochs=epochs, seed=seed)
+    weighting = DISTANCE_WEIGHTING[distance_weighting]
+    model = glove.GloVe(**{**GLOVE, "x_max": x_max}, window=window, sample=sample, distance_weighting=weighting,
+                        epochs=epochs, seed=seed)
     if sample > 0:  # the words dropped, and so the counts, depend on the seed: count afresh
         model.fit(sentences)
         counts_cache.update(counts=model.counts, vocab=model.vocab, seconds=(model.count_seconds, model.count_seconds))
@@ -144,7 +147,8 @@ def train_glove(sentences, seed: int, x_max: float, epochs: int, counts_cache: d
     if "counts" not in counts_cache:
         vocab = Vocabulary.build(sentences, min_count=SHARED["min_count"])
         (counts, wall, cpu) = timed(lambda: cooccur.count([vocab.encode(s) for s in sentences],
-                                                          window=window, vocab_size=len(vocab)))
+                                                          window=window, distance_weighting=weighting,
+                                                          vocab_size=len(vocab)))
         counts_cache.update(counts=counts, vocab=vocab, seconds=(wall, cpu))
     return model.fit_counts(*counts_cache["counts"], counts_cache["vocab"])
 
@@ -203,7 +207,7 @@ def sequential_check(sentences, args, glove_seeds: set[int], report: dict) -> No
         for x_max in args.glove_x_max:
             for seed in sorted(glove_seeds):
                 model = train_glove(sentences, seed, x_max, args.glove_epochs, counts_cache, args.glove_window,
-                                    args.glove_sample)
+                                    args.glove_sample, args.glove_distance_weighting)
                 vectors, costs = train_glove_sequential(program, folder, seed, x_max, args.glove_epochs, counts_cache)
                 for system, wv, cost in [(f"minibatch ({model.config.batch_size})", model.wv, model.costs),
                                          ("sequential (glove.c's loop)", vectors, costs)]:
@@ -302,6 +306,10 @@ def main() -> None:
                         help="x_max values to train GloVe with (default: %(default)s)")
     parser.add_argument("--glove-window", type=int, default=GLOVE_WINDOW,
                         help="GloVe's context window (default: %(default)s, demo.sh's; skip-gram and PPMI use 5)")
+    parser.add_argument("--glove-distance-weighting", choices=list(DISTANCE_WEIGHTING), default="1/d",
+                        help="what a pair d words apart adds to GloVe's counts: 1/d (the paper's and cooccur.c's "
+                             "default), 1 ('none', cooccur.c's -distance-weighting 0) or (window - d + 1) / window "
+                             "('linear', word2vec's shrunk window)")
     parser.add_argument("--glove-sample", type=float, default=0.0,
                         help="GloVe's subsampling before counting (minembed.glove's sample; default 0, glove.c's)")
     parser.add_argument("--glove-seeds", type=int, nargs="+", default=None,
@@ -328,7 +336,7 @@ def main() -> None:
     glove_seeds = set(args.seeds if args.glove_seeds is None else args.glove_seeds)
     if args.sequential_check:
         settings = {**{k: v for k, v in GLOVE.items() if k != "x_max"}, "window": args.glove_window,
-                    "sample": args.glove_sample}
+                    "sample": args.glove_sample, "distance_weighting": args.glove_distance_weighting}
         print(f"GloVe {settings}, x_max {args.glove_x_max}, {args.glove_epochs} epochs: minibatches against one "
               "non-zero at a time, from the same start", flush=True)
         sequential_check(sentences, args, glove_seeds, report)
@@ -341,7 +349,8 @@ def main() -> None:
     glove_runs = {f"GloVe x_max={x_max:g}": x_max for x_max in args.glove_x_max}
 
     print(f"shared {SHARED}\nskip-gram {SKIPGRAM}\nPPMI + SVD {PPMI_SVD}\n"
-          f"GloVe {GLOVE}, window {args.glove_window}, sample {args.glove_sample:g}, epochs {args.glove_epochs}, "
+          f"GloVe {GLOVE}, window {args.glove_window} ({args.glove_distance_weighting} weights), "
+          f"sample {args.glove_sample:g}, epochs {args.glove_epochs}, "
           f"x_max {args.glove_x_max}; seeds {args.seeds} (GloVe: {sorted(glove_seeds)})", flush=True)
     results: dict[str, list[dict]] = {name: [] for name in ["skip-gram", "PPMI + SVD", *glove_runs, GLOVE_COUNTS_PPMI]}
     glove_speed, counts_cache, first_skipgram = [], {}, None
@@ -354,7 +363,8 @@ def main() -> None:
         trained["PPMI + SVD"] = (vectors, wall)
         for name, x_max in glove_runs.items() if seed in glove_seeds else ():
             (model, wall, _) = timed(lambda: train_glove(sentences, seed, x_max, args.glove_epochs, counts_cache,
-                                                         args.glove_window, args.glove_sample))
+                                                         args.glove_window, args.glove_sample,
+                                                         args.glove_distance_weighting))
             trained[name] = (model.wv, wall)
             glove_speed.append(np.mean(model.epoch_seconds) / (len(model.counts[2]) / 1e6))
             costs = model.costs

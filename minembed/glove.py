@@ -66,7 +66,8 @@ class GloVeConfig:
     vector_size: int = 50           # dimensions D (glove.c and demo.sh: 50; the paper reports 50-300)
     window: int = 10                # context words each side (the paper: 10; cooccur.c and demo.sh: 15)
     symmetric: bool = True          # left and right context (cooccur.c's default)
-    distance_weighting: bool = True  # a pair d words apart counts 1/d (the paper and cooccur.c)
+    distance_weighting: bool | str = True  # a pair d words apart counts 1/d (the paper and cooccur.c); False: 1
+                                    # (cooccur.c's -distance-weighting 0); "linear": word2vec's shrunk window
     x_max: float = 100.0            # f(x) = 1 from x_max on (the paper and glove.c: 100; demo.sh: 10)
     alpha: float = 0.75             # f(x) = (x / x_max)^alpha below x_max (the paper and glove.c: 3/4)
     epochs: int = 25                # passes over the non-zeros (glove.c's -iter: 25; demo.sh: 15; paper: 50-100)
@@ -102,6 +103,9 @@ class GloVeConfig:
         need(self.min_count >= 1, f"min_count must be >= 1, got {self.min_count}")
         need(0 <= self.sample < 1, f"sample must be in [0, 1) (1e-3 as word2vec; 0, glove.c's, turns it off), "
                                    f"got {self.sample}")
+        need(isinstance(self.distance_weighting, bool) or self.distance_weighting in ("harmonic", "linear"),
+             f"distance_weighting must be True (1/d, the paper's), False (every pair counts 1) or 'linear' "
+             f"(word2vec's shrunk window), got {self.distance_weighting!r}")
         need(self.batch_size >= 1, f"batch_size must be >= 1 non-zeros (1 is glove.c's update), got {self.batch_size}")
         need(self.shuffle in ("every epoch", "once"), f"shuffle must be 'every epoch' or 'once', got {self.shuffle!r}")
         need(self.output in OUTPUTS, f"output must be one of {OUTPUTS}, got {self.output!r}")

@@ -274,6 +274,8 @@ SENTENCES = [["the", "cat", "sat"], ["the", "dog", "sat"]] * 5
     (dict(output="W+C"), "output must be one of"),
     (dict(sample=-1e-3), "sample must be in"),
     (dict(sample=1.0), "sample must be in"),
+    (dict(distance_weighting="cubic"), "distance_weighting must be True"),
+    (dict(distance_weighting=1), "distance_weighting must be True"),
 ])
 def test_bad_settings_are_refused_with_what_to_change(params, message):
     with pytest.raises(ValueError, match=message):
