@@ -274,8 +274,6 @@ SENTENCES = [["the", "cat", "sat"], ["the", "dog", "sat"]] * 5
     (dict(output="W+C"), "output must be one of"),
     (dict(sample=-1e-3), "sample must be in"),
     (dict(sample=1.0), "sample must be in"),
-    (dict(distance_weighting="cubic"), "distance_weighting must be True"),
-    (dict(distance_weighting=1), "distance_weighting must be True"),
 ])
 def test_bad_settings_are_refused_with_what_to_change(params, message):
     with pytest.raises(ValueError, match=message):
@@ -303,6 +301,12 @@ def test_divergence_stops_with_a_clear_error_and_no_nan_vectors():
     assert model.params is None
     with pytest.raises(RuntimeError, match="not trained"):
         model.wv
+
+
+@pytest.mark.parametrize("weighting", ["cubic", 1])
+def test_bad_distance_weighting_is_refused_before_any_counting(weighting):
+    with pytest.raises(ValueError, match="distance_weighting must be True .* or 'linear'"):
+        GloVe(distance_weighting=weighting)  # no corpus: the settings alone are checked
 
 
 def test_unknown_parameter_is_named():
