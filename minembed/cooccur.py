@@ -53,7 +53,7 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse
 
-__all__ = ["count", "distance_weights", "chunk_counts", "sum_runs", "as_matrix", "to_dense", "format_counts"]
+__all__ = ["count", "distance_weights", "check_distance_weighting", "chunk_counts", "sum_runs", "as_matrix", "to_dense", "format_counts"]
 
 MAX_EXACT_UNIT = 2**32  # lcm(1..22) = 232,792,560 fits; lcm(1..23) = 5,354,228,880 does not
 
@@ -74,6 +74,7 @@ def distance_weights(window: int, distance_weighting: bool | str = True) -> tupl
     >>> distance_weights(3, "linear")
     (array([0, 3, 2, 1]), 3)
     """
+    check_distance_weighting(distance_weighting)
     if distance_weighting is True or distance_weighting == "harmonic":
         unit = math.lcm(*range(1, window + 1))
         if unit <= MAX_EXACT_UNIT:
@@ -81,10 +82,14 @@ def distance_weights(window: int, distance_weighting: bool | str = True) -> tupl
         return np.array([0.0] + [1.0 / d for d in range(1, window + 1)]), 1.0
     if distance_weighting is False:
         return np.array([0] + [1] * window, dtype=np.int64), 1
-    if distance_weighting == "linear":
-        return np.array([0] + [window - d + 1 for d in range(1, window + 1)], dtype=np.int64), window
-    raise ValueError(f"distance_weighting must be True (1/d, GloVe's), False (every pair counts 1) or "
-                     f"'linear' ((window - d + 1) / window, word2vec's shrunk window), got {distance_weighting!r}")
+    return np.array([0] + [window - d + 1 for d in range(1, window + 1)], dtype=np.int64), window  # "linear"
+
+
+def check_distance_weighting(distance_weighting) -> None:
+    """Refuse anything but True / "harmonic", False and "linear" (a model's settings check calls it too)."""
+    if not (isinstance(distance_weighting, bool) or distance_weighting in ("harmonic", "linear")):
+        raise ValueError(f"distance_weighting must be True (1/d, GloVe's), False (every pair counts 1) or "
+                         f"'linear' ((window - d + 1) / window, word2vec's shrunk window), got {distance_weighting!r}")
 
 
 def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, stop: int, window: int,

@@ -103,9 +103,7 @@ class GloVeConfig:
         need(self.min_count >= 1, f"min_count must be >= 1, got {self.min_count}")
         need(0 <= self.sample < 1, f"sample must be in [0, 1) (1e-3 as word2vec; 0, glove.c's, turns it off), "
                                    f"got {self.sample}")
-        need(isinstance(self.distance_weighting, bool) or self.distance_weighting in ("harmonic", "linear"),
-             f"distance_weighting must be True (1/d, the paper's), False (every pair counts 1) or 'linear' "
-             f"(word2vec's shrunk window), got {self.distance_weighting!r}")
+        cooccur.check_distance_weighting(self.distance_weighting)  # the values cooccur.count takes
         need(self.batch_size >= 1, f"batch_size must be >= 1 non-zeros (1 is glove.c's update), got {self.batch_size}")
         need(self.shuffle in ("every epoch", "once"), f"shuffle must be 'every epoch' or 'once', got {self.shuffle!r}")
         need(self.output in OUTPUTS, f"output must be one of {OUTPUTS}, got {self.output!r}")
