@@ -157,13 +157,15 @@ def train_ppmi(sentences, seed: int) -> Vectors:
 
 
 def train_glove(sentences, seed: int, x_max: float, epochs: int, counts_cache: dict,
-                window: int = GLOVE_WINDOW, sample: float = 0.0, distance_weighting: str = "1/d") -> glove.GloVe:
-    """GloVe on cached counts: without subsampling the co-occurrence matrix does not depend on the seed."""
+                window: int = GLOVE_WINDOW, sample: float = 0.0, distance_weighting: str = "1/d",
+                vector_size: int = GLOVE["vector_size"], callbacks=()) -> glove.GloVe:
+    """GloVe on cached counts: without subsampling the co-occurrence matrix does not depend on the seed.
+    callbacks go to GloVe.fit_counts (callback(model, epoch) after every epoch)."""
     weighting = DISTANCE_WEIGHTING[distance_weighting]
-    model = glove.GloVe(**{**GLOVE, "x_max": x_max}, window=window, sample=sample, distance_weighting=weighting,
-                        epochs=epochs, seed=seed)
+    model = glove.GloVe(**{**GLOVE, "x_max": x_max, "vector_size": vector_size}, window=window, sample=sample,
+                        distance_weighting=weighting, epochs=epochs, seed=seed)
     if sample > 0:  # the words dropped, and so the counts, depend on the seed: count afresh
-        model.fit(sentences)
+        model.fit(sentences, callbacks=callbacks)
         counts_cache.update(counts=model.counts, vocab=model.vocab, seconds=(model.count_seconds, model.count_seconds))
         return model
     if "counts" not in counts_cache:
@@ -172,7 +174,21 @@ def train_glove(sentences, seed: int, x_max: float, epochs: int, counts_cache: d
                                                           window=window, distance_weighting=weighting,
                                                           vocab_size=len(vocab)))
         counts_cache.update(counts=counts, vocab=vocab, seconds=(wall, cpu))
-    return model.fit_counts(*counts_cache["counts"], counts_cache["vocab"])
+    return model.fit_counts(*counts_cache["counts"], counts_cache["vocab"], callbacks=callbacks)
+
+
+def scored_at(epochs: set[int], label: str, rows: list[dict]):
+    """A GloVe callback that scores the vectors after each epoch in `epochs`, prints the row and keeps it in `rows`
+    (--glove-score-epochs: where the scores peak while the cost keeps falling)."""
+    def callback(model: glove.GloVe, epoch: int) -> None:
+        if epoch in epochs:
+            vectors = model.wv
+            row = scores(Table(vectors.words, vectors.vectors))
+            row.update(epoch=epoch, cost=model.costs[-1])
+            rows.append(row)
+            print(f"    {label} after epoch {epoch:>3}: cost {model.costs[-1]:.5f}  "
+                  + "  ".join(f"{m} {row[m]:.4f}" for m in METRICS), flush=True)
+    return callback
 
 
 def ppmi_on_counts(counts_cache: dict, seed: int) -> Vectors:
@@ -334,6 +350,13 @@ def main() -> None:
                              "('linear', word2vec's shrunk window)")
     parser.add_argument("--glove-sample", type=float, default=0.0,
                         help="GloVe's subsampling before counting (minembed.glove's sample; default 0, glove.c's)")
+    parser.add_argument("--glove-vector-size", type=int, default=GLOVE["vector_size"],
+                        help="GloVe's dimensions (default: %(default)s, skip-gram's)")
+    parser.add_argument("--glove-score-epochs", type=int, nargs="+", default=[],
+                        help="also score GloVe after these epochs (a row each; the last epoch's is the table's)")
+    parser.add_argument("--glove-only", action="store_true",
+                        help="train GloVe (and PPMI on its counts) only: no skip-gram, PPMI + SVD, verdict or "
+                             "Levy & Goldberg check, for trying GloVe's settings")
     parser.add_argument("--glove-seeds", type=int, nargs="+", default=None,
                         help="train GloVe for these seeds only (default: every seed); its seed spread "
                              "is not part of the verdict, which uses skip-gram's")
@@ -365,28 +388,35 @@ def main() -> None:
         if args.json:
             args.json.write_text(json.dumps(report, indent=1))
         return
-    counting(sentences, window=10, repeats=2, python_tokens=50_000)
+    if not args.glove_only:
+        counting(sentences, window=10, repeats=2, python_tokens=50_000)
     if args.speed_only:
         return
     glove_runs = {f"GloVe x_max={x_max:g}": x_max for x_max in args.glove_x_max}
 
     print(f"shared {SHARED}\nskip-gram {SKIPGRAM}\nPPMI + SVD {PPMI_SVD}\n"
-          f"GloVe {GLOVE}, window {args.glove_window} ({args.glove_distance_weighting} weights), "
+          f"GloVe {GLOVE}, d {args.glove_vector_size}, window {args.glove_window} "
+          f"({args.glove_distance_weighting} weights), "
           f"sample {args.glove_sample:g}, epochs {args.glove_epochs}, "
           f"x_max {args.glove_x_max}; seeds {args.seeds} (GloVe: {sorted(glove_seeds)})", flush=True)
-    results: dict[str, list[dict]] = {name: [] for name in ["skip-gram", "PPMI + SVD", *glove_runs, GLOVE_COUNTS_PPMI]}
+    predicting = [] if args.glove_only else ["skip-gram", "PPMI + SVD"]
+    results: dict[str, list[dict]] = {name: [] for name in [*predicting, *glove_runs, GLOVE_COUNTS_PPMI]}
     glove_speed, counts_cache, first_skipgram = [], {}, None
-    for seed in args.seeds:
+    for seed in sorted(glove_seeds) if args.glove_only else args.seeds:
         trained = {}
-        (model, wall, _) = timed(lambda: train_skipgram(sentences, seed))
-        trained["skip-gram"] = (model.wv, wall)
-        first_skipgram = first_skipgram or model
-        (vectors, wall, _) = timed(lambda: train_ppmi(sentences, seed))
-        trained["PPMI + SVD"] = (vectors, wall)
+        if not args.glove_only:
+            (model, wall, _) = timed(lambda: train_skipgram(sentences, seed))
+            trained["skip-gram"] = (model.wv, wall)
+            first_skipgram = first_skipgram or model
+            (vectors, wall, _) = timed(lambda: train_ppmi(sentences, seed))
+            trained["PPMI + SVD"] = (vectors, wall)
         for name, x_max in glove_runs.items() if seed in glove_seeds else ():
+            by_epoch = report.setdefault("glove_by_epoch", {}).setdefault(f"{name} seed {seed}", [])
+            score = scored_at(set(args.glove_score_epochs), f"seed {seed} {name}", by_epoch)
             (model, wall, _) = timed(lambda: train_glove(sentences, seed, x_max, args.glove_epochs, counts_cache,
                                                          args.glove_window, args.glove_sample,
-                                                         args.glove_distance_weighting))
+                                                         args.glove_distance_weighting, args.glove_vector_size,
+                                                         callbacks=[score]))
             trained[name] = (model.wv, wall)
             glove_speed.append(np.mean(model.epoch_seconds) / (len(model.counts[2]) / 1e6))
             costs = model.costs
@@ -403,15 +433,17 @@ def main() -> None:
             print(f"  seed {seed} {system:<24} " + "  ".join(f"{m} {row[m]:.4f}" for m in METRICS)
                   + f"  ({seconds:.0f} s)", flush=True)
 
-    print(f"\n{args.corpus}, vocabulary shared by all systems: {results['skip-gram'][0]['vocabulary']:,} words\n"
+    first = next(iter(results))
+    print(f"\n{args.corpus}, vocabulary shared by all systems: {results[first][0]['vocabulary']:,} words\n"
           + summarise(results), flush=True)
-    print("GloVe against skip-gram's seed spread on word similarity:\n" + verdicts(results), flush=True)
+    if not args.glove_only:
+        print("GloVe against skip-gram's seed spread on word similarity:\n" + verdicts(results), flush=True)
     nonzeros = len(counts_cache["counts"][2])
     print(f"GloVe: {nonzeros:,} non-zeros (window {args.glove_window}), counted in {counts_cache['seconds'][0]:.1f} s; "
           f"{np.mean(glove_speed):.1f} s per epoch per million non-zeros (mean over runs)", flush=True)
     report.update(results=results, glove_seconds_per_epoch_per_million=float(np.mean(glove_speed)))
 
-    if not args.no_levy_goldberg:
+    if not (args.no_levy_goldberg or args.glove_only):
         check_levy_goldberg(sentences, first_skipgram, args, report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
