@@ -1,8 +1,9 @@
 """Build minembed's one compiled kernel, minembed._topk (csrc/topk.pyx).
 
--O3 always. OpenMP when the compiler accepts -fopenmp (gcc and clang with
-libomp do); otherwise a serial build, which `minembed.topk.BACKEND` reports as
-"cython". Set MINEMBED_NO_OPENMP=1 to force the serial build, and
+-O3 always, and no fused multiply-add the source does not write
+(-ffp-contract=off: equal rows must score equally wherever they sit). OpenMP
+when the compiler accepts -fopenmp (gcc and clang with libomp do); otherwise a
+serial build, which `minembed.topk.BACKEND` reports as "cython". Set MINEMBED_NO_OPENMP=1 to force the serial build, and
 MINEMBED_NATIVE=0 to build without -march=native (for a wheel that must run
 on other CPUs).
 """
@@ -41,6 +42,11 @@ class BuildExt(build_ext):
     def build_extensions(self):
         compile_args = ["-O3"]
         link_args = []
+        # No fused multiply-adds unless written: with FMA on the CPU (-march=native), GCC contracts a * b + c
+        # where it sees fit, differently in the four-row scan than in the one-row tail, and equal rows then
+        # score unequally (tests/test_topk.py's tie test failed so on an AMD EPYC with AVX2 and FMA).
+        if compiler_accepts(["-ffp-contract=off"]):
+            compile_args.append("-ffp-contract=off")
         if os.environ.get("MINEMBED_NATIVE", "1") != "0" and compiler_accepts(["-march=native"]):
             compile_args.append("-march=native")
         if os.environ.get("MINEMBED_NO_OPENMP") != "1" and compiler_accepts(["-fopenmp"]):

@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import operator
 import os
+import threading
 import warnings
 from typing import Iterable, Sequence
 
@@ -220,18 +221,40 @@ def topk_cosine(
     return indices, scores
 
 
+@contextlib.contextmanager
 def _one_blas_thread(batch: bool):
     """For batches the kernel's own threads each call sgemm; BLAS must not
-    start threads of its own inside them (2 x 2 threads on 2 cores)."""
-    global _blas_controller
+    start threads of its own inside them (2 x 2 threads on 2 cores).
+
+    The limit is process-wide, so calls from several Python threads share
+    one: the first batch call to enter sets it, the last to leave restores
+    it. (A limit set and restored per call let one call's exit lift the
+    limit under another's sgemm, which then split its work differently and
+    rounded a few scores differently.)"""
+    global _blas_controller, _blas_limiter, _blas_users
     if not batch:
-        return contextlib.nullcontext()
-    if _blas_controller is None:  # scanning the loaded libraries costs ~1 ms: once
-        _blas_controller = threadpoolctl.ThreadpoolController().select(user_api="blas")
-    return _blas_controller.limit(limits=1)
+        yield
+        return
+    with _blas_lock:
+        if _blas_controller is None:  # scanning the loaded libraries costs ~1 ms: once
+            _blas_controller = threadpoolctl.ThreadpoolController().select(user_api="blas")
+        if _blas_users == 0:
+            _blas_limiter = _blas_controller.limit(limits=1)
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
 
 
 _blas_controller = None
+_blas_limiter = None  # the limit in force while _blas_users > 0 batch calls run
+_blas_users = 0
+_blas_lock = threading.Lock()
 
 
 # --------------------------------------------------------------------------- #
