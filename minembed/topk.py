@@ -229,8 +229,7 @@ def _one_blas_thread(batch: bool):
     The limit is process-wide, so calls from several Python threads share
     one: the first batch call to enter sets it, the last to leave restores
     it. (A limit set and restored per call let one call's exit lift the
-    limit under another's sgemm, which then split its work differently and
-    rounded a few scores differently.)"""
+    limit while another call's sgemm still ran.)"""
     global _blas_controller, _blas_limiter, _blas_users
     if not batch:
         yield
