@@ -200,6 +200,11 @@ def train_glove(sentences, seed: int, x_max: float, epochs: int, counts_cache: d
     return model.fit_counts(*counts_cache["counts"], counts_cache["vocab"], callbacks=callbacks)
 
 
+def metric_cells(row: dict) -> str:
+    """One printed row's scores: "wordsim353 0.5481  simlex999 0.2466  analogies 0.0973"."""
+    return "  ".join(f"{m} {row[m]:.4f}" for m in METRICS)
+
+
 def scored_at(epochs: set[int], label: str, rows: list[dict]):
     """A GloVe callback that scores the vectors after each epoch in `epochs`, prints the row and keeps it in `rows`
     (--glove-score-epochs: where the scores peak while the cost keeps falling)."""
@@ -210,7 +215,7 @@ def scored_at(epochs: set[int], label: str, rows: list[dict]):
             row.update(epoch=epoch, cost=model.costs[-1])
             rows.append(row)
             print(f"    {label} after epoch {epoch:>3}: cost {model.costs[-1]:.5f}  "
-                  + "  ".join(f"{m} {row[m]:.4f}" for m in METRICS), flush=True)
+                  + metric_cells(row), flush=True)
     return callback
 
 
@@ -275,7 +280,7 @@ def sequential_check(sentences, args, glove_seeds: set[int], report: dict) -> No
                     row = scores(Table(wv.words, wv.vectors))
                     rows_out[f"x_max={x_max:g} seed {seed} {system}"] = {**row, "costs": cost}
                     print(f"  x_max {x_max:g} seed {seed} {system:<28} cost {cost[0]:.5f} -> {cost[-1]:.5f}  "
-                          + "  ".join(f"{m} {row[m]:.4f}" for m in METRICS), flush=True)
+                          + metric_cells(row), flush=True)
     report["sequential_check"] = rows_out
 
 
@@ -453,7 +458,7 @@ def main() -> None:
             row = scores(Table(vectors.words, vectors.vectors).restricted_to(shared_vocabulary))
             row.update(seed=seed, seconds=round(seconds, 1), vocabulary=len(shared_vocabulary))
             results[system].append(row)
-            print(f"  seed {seed} {system:<24} " + "  ".join(f"{m} {row[m]:.4f}" for m in METRICS)
+            print(f"  seed {seed} {system:<24} " + metric_cells(row)
                   + f"  ({seconds:.0f} s)", flush=True)
 
     first = next(iter(results))
