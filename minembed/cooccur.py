@@ -53,7 +53,8 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse
 
-__all__ = ["count", "distance_weights", "check_distance_weighting", "chunk_counts", "sum_runs", "as_matrix", "to_dense", "format_counts"]
+__all__ = ["count", "distance_weights", "check_distance_weighting", "chunk_counts", "sum_runs", "as_matrix",
+           "to_dense", "format_counts"]
 
 MAX_EXACT_UNIT = 2**32  # lcm(1..22) = 232,792,560 fits; lcm(1..23) = 5,354,228,880 does not
 
