@@ -17,32 +17,45 @@ Stanford program `cooccur.c` runs it:
 (word 0 sees word 1 once on each side at distance 1, and itself at distance 2,
 which counts 1/2 from each side.)
 
-How it is vectorised. Every pair (word at p, word at p - d) of a chunk of the
+How it is vectorised. Word ids are ranks by falling frequency, and most pairs
+join two frequent words: those with (row + 1) (col + 1) <= max_product are
+added up in place in a dense table (`FrequentPairs`, cooccur.c's
+`bigram_table`). Every other pair (word at p, word at p - d) of a chunk of the
 corpus becomes one integer key, ((row << b) | col) << c | (d - 1), with b bits
 for a word id and c for a distance (uint32 when 2 b + c <= 32, else int64);
-`np.sort` brings equal pairs together, and
-one pass adds up each run of equal pairs: a "sort-reduce", what cooccur.c
-does with qsort and `write_chunk`. Each chunk's counts become a sparse CSR
-matrix, and chunks are added as matrices (scipy merges sorted rows, as
-cooccur.c merges its sorted temporary files). The weights are integers, in
-units of 1 / lcm(1, ..., window) (so 1/d is a whole number of units): partial
-counts add up exactly in any order, and counting in chunks or in one pass
-gives the same bits. A symmetric count stores each pair once, as (smaller id,
-larger id), in an upper-triangular U, and returns X = U + U^T.
+`np.sort` brings equal pairs together, and one pass adds up each run of equal
+pairs: a "sort-reduce", what cooccur.c does with qsort and `write_chunk`. Each
+chunk's sorted counts become a sparse CSR matrix, and chunks are added as
+matrices (scipy merges sorted rows, as cooccur.c merges its sorted temporary
+files); the table joins them at the end. The weights are integers, in units
+of 1 / lcm(1, ..., window) (so 1/d is a whole number of units): partial counts
+add up exactly in any order, so counting in chunks or in one pass, with or
+without the table, gives the same bits. A symmetric count stores each pair
+once, as (smaller id, larger id), in an upper-triangular U, and returns
+X = U + U^T.
+
+Why the table: on the dictionary corpus (42k words, window 10) the default
+max_product of 300,000 takes 88% of the pairs, and adding is cheaper than
+sorting, most of all where NumPy's sort is slow: on AMD Zen 4, whose AVX-512
+compress-store is microcoded, `np.sort` of int64 runs ~5x slower than on
+NumPy's AVX2 path (measured here: 20M against 96M keys/s).
+benchmarks/bench_glove.py measures the counting speed.
 
 Memory: one chunk of `chunk_tokens` positions needs at most about 35 bytes per
-token per window word (the keys of every (position, distance) cell, then their
-reduction): 2^18 tokens at window 10 take ~90 MB. Past the
-chunks, memory grows with the result, not the corpus: the partial sums are
-CSR matrices (12 bytes a pair), and writing out X = U + U^T peaks near 30
-bytes per non-zero of X, under twice the triples returned (350 MB for 12M
-non-zeros, window 10, 5.5M tokens; benchmarks/bench_glove.py measures it).
+token per window word (the keys of the pairs left to sort, then their
+reduction): 2^18 tokens at window 10 take ~90 MB. The table takes 8 bytes a
+cell, at most max_product (ln(max_product) + 0.6) cells: 32 MB at the
+default, 16 MB for a symmetric count, which keeps half. Past the chunks, memory grows with the
+result, not the corpus: the partial sums are CSR matrices (12 bytes a pair),
+and writing out X = U + U^T peaks near 30 bytes per non-zero of X, under
+twice the triples returned (350 MB for 12M non-zeros, window 10, 5.5M tokens;
+benchmarks/bench_glove.py measures it).
 
-But: no spilling of partial counts to disk and no dense table for the frequent
-pairs (cooccur.c's `-memory` / `max_product` machinery), no vocabulary building
-(use `minembed.vocab.Vocabulary` and `encode`), and windows over 22 words with
-1/d weighting fall back to float64 sums, where chunked and one-pass counts agree
-only to rounding.
+But: no spilling of partial counts to disk (cooccur.c's `-memory` machinery
+sizes its table and its temporary files from a memory budget), no vocabulary
+building (use `minembed.vocab.Vocabulary` and `encode`), and windows over 22
+words with 1/d weighting fall back to float64 sums, where chunked and one-pass
+counts agree only to rounding.
 """
 
 from __future__ import annotations
@@ -53,10 +66,11 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse
 
-__all__ = ["count", "distance_weights", "check_distance_weighting", "chunk_counts", "sum_runs", "as_matrix",
-           "to_dense", "format_counts"]
+__all__ = ["count", "distance_weights", "check_distance_weighting", "FrequentPairs", "chunk_counts", "sum_runs",
+           "as_matrix", "to_dense", "format_counts"]
 
 MAX_EXACT_UNIT = 2**32  # lcm(1..22) = 232,792,560 fits; lcm(1..23) = 5,354,228,880 does not
+MAX_PRODUCT = 300_000  # count's default: the dense table's bound (see FrequentPairs)
 
 
 def distance_weights(window: int, distance_weighting: bool | str = True) -> tuple[np.ndarray, float]:
@@ -93,15 +107,62 @@ def check_distance_weighting(distance_weighting) -> None:
                          f"'linear' ((window - d + 1) / window, word2vec's shrunk window), got {distance_weighting!r}")
 
 
+class FrequentPairs:
+    """cooccur.c's dense table for the pairs of frequent words, as one flat array.
+
+    Word ids are ranks by falling frequency (`Vocabulary` numbers them so), and
+    most of a corpus's pairs join two frequent words, both with small ids.
+    Row r of the table keeps the columns c < limit[r] = max_product // (r + 1),
+    the pairs whose ranks (from 1) multiply to at most max_product; cooccur.c
+    bounds its table the same way (with ranks from 1, it keeps j < max_product / i:
+    one column fewer per row). A symmetric count stores a pair once, as (smaller
+    id, larger id), so only the columns c >= r. Cell (r, c) is values[offset[r] + c]:
+    the table is adding, where the sort-reduce is sorting. On the dictionary corpus
+    (42k words, window 10) max_product 300,000 takes 88% of the pairs in 1.4M
+    cells (11 MB); `count` sorts the other 12%.
+
+    >>> table = FrequentPairs(vocab_size=4, max_product=4, symmetric=False, dtype=np.int64)
+    >>> table.limit.tolist(), table.offset.tolist()  # row 0: columns 0-3, row 1: 0-1, rows 2-3: none
+    ([4, 2, 1, 1], [0, 4, 6, 7])
+    """
+
+    def __init__(self, vocab_size: int, max_product: int, symmetric: bool, dtype) -> None:
+        row = np.arange(vocab_size, dtype=np.int64)  # (V,)
+        first = row if symmetric else np.zeros(vocab_size, np.int64)  # (V,) the row's first column
+        self.limit = np.minimum(vocab_size, max_product // (row + 1)).astype(np.int32)  # (V,) c < limit[r]
+        self.width = np.maximum(self.limit - first, 0)  # (V,) int64 cells in row r
+        starts = np.cumsum(self.width) - self.width  # (V,) where row r's cells start
+        self.offset = starts - first  # (V,) int64: cell (r, c) is values[offset[r] + c]
+        # One more cell at the end: every pair the table does not keep is added there, which
+        # is faster than leaving it out of the addition (see chunk_counts); it is never read.
+        self.values = np.zeros(int(self.width.sum()) + 1, dtype)  # (cells + 1,) in units
+        self.spare = len(self.values) - 1
+
+    def as_matrix(self) -> scipy.sparse.csr_matrix:
+        """The counted cells as a (V, V) CSR matrix, sorted, without zeros."""
+        V = len(self.limit)
+        cells = self.values[:self.spare]  # (cells,)
+        rows = np.repeat(np.arange(V, dtype=np.int64), self.width)  # (cells,) int64
+        cols = np.arange(len(cells)) - self.offset[rows]  # (cells,) int64
+        seen = cells != 0
+        indptr = np.zeros(V + 1, np.int64)  # (V + 1,)
+        np.cumsum(np.bincount(rows[seen], minlength=V), out=indptr[1:])
+        matrix = scipy.sparse.csr_matrix((cells[seen], cols[seen].astype(np.int32), indptr), shape=(V, V))
+        matrix.has_canonical_format = True  # sorted, no duplicates
+        return matrix
+
+
 def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, stop: int, window: int,
-                 units: np.ndarray, id_bits: int, symmetric: bool) -> tuple[np.ndarray, np.ndarray]:
+                 units: np.ndarray, id_bits: int, symmetric: bool,
+                 table: FrequentPairs | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Counts of the pairs (word at p, word at p - d), d = 1..window, for the positions p in [start, stop).
 
     ids (N,) int32 the whole corpus, position_in_sentence (N,) int32 how many
     words of its sentence come before each position, units from
     `distance_weights`. A pair (row, col) is the key row << id_bits | col; with
     `symmetric` it is stored once as (smaller id, larger id), see `count`.
-    Returns the distinct keys (K,) int64, sorted, and their summed weights (K,) in units.
+    The pairs that `table` keeps are added into it; the others are returned:
+    their distinct keys (K,) int64, sorted, and their summed weights (K,) in units.
 
     >>> keys, weight = chunk_counts(np.array([0, 1, 0]), np.array([0, 1, 2], np.int32), 0, 3, 2, np.array([0, 2, 1]), 1, False)
     >>> keys.tolist(), weight.tolist()  # 0 = (0, 0) at distance 2;  1 = (0, 1) and 2 = (1, 0) at distance 1
@@ -112,37 +173,42 @@ def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, 
     padding = max(window - start, 0)
     ids_seen = np.concatenate([np.zeros(padding, ids.dtype), ids[max(start - window, 0):stop]])  # (n + window,)
     n = stop - start
+    word = ids_seen[window:]  # (n,) the word at p
+    place = position_in_sentence[start:stop]  # (n,) how many words of its sentence precede p
+    if table is None:  # no table: every pair is sorted
+        table = FrequentPairs(int(ids.max()) + 1, 0, symmetric, units.dtype)
 
-    # Every (position, distance) cell gets the key (first << id_bits | second) << distance_bits
-    # | (d - 1). Each id is shifted once into its place as a row (high) and as a column (low),
-    # so that a key is one addition; for a symmetric count, where the smaller id goes first,
-    # it is the smaller of the two orders (the high part decides). When the keys fit in 32
-    # bits (up to 16,384 words at window 16) they are uint32: half the bytes to move, and
-    # NumPy sorts them about twice as fast.
+    # A pair that is not in the table becomes one integer key (row << id_bits | col) <<
+    # distance_bits | (d - 1). When the keys fit in 32 bits (up to 16,384 words at window
+    # 16) they are uint32: half the bytes to move, and NumPy sorts them about twice as fast.
     distance_bits = (window - 1).bit_length()
     key_type = np.uint32 if 2 * id_bits + distance_bits <= 32 else np.int64
-    as_keys = ids_seen.astype(key_type)  # (n + window,)
-    high = as_keys << (id_bits + distance_bits)  # (n + window,) each id as a row
-    low = as_keys << distance_bits  # (n + window,) each id as a column
-    word_high, word_low = high[window:], low[window:]  # (n,) the word at p
-    place = position_in_sentence[start:stop]  # (n,) how many words of its sentence precede p
 
-    # One row per distance: the row for d pairs the word at p with the word at p - d, which
-    # is the same slice of the corpus shifted by d. Building the grid a row at a time keeps
-    # every operation on contiguous 1-D arrays, several times faster in NumPy than the same
-    # arithmetic on an (n, window) sliding-window view.
-    keys = np.empty((window, n), key_type)  # (window, n): distance d - 1 by position
-    inside = np.empty((window, n), bool)  # (window, n): is p - d in p's sentence?
-    swapped = np.empty(n, key_type) if symmetric else None  # (n,) scratch
+    # One distance at a time: the pairs at distance d join the word at p with the word at
+    # p - d, the same slice of the corpus shifted by d, so every operation runs on
+    # contiguous 1-D arrays.
+    row, col = np.empty(n, ids.dtype), np.empty(n, ids.dtype)  # (n,) each
+    cell = np.empty(n, np.int64)  # (n,) the pair's cell in the table
+    in_table = np.empty(n, bool)  # (n,)
+    rest = []  # per distance, the keys of the pairs the table does not keep
     for d in range(1, window + 1):
-        context_high, context_low = high[window - d:window - d + n], low[window - d:window - d + n]  # (n,) at p - d
-        np.add(word_high, context_low, out=keys[d - 1])  # (word at p, word at p - d)
-        if symmetric:
-            np.add(context_high, word_low, out=swapped)  # (word at p - d, word at p)
-            np.minimum(keys[d - 1], swapped, out=keys[d - 1])
-        keys[d - 1] |= d - 1
-        np.greater_equal(place, d, out=inside[d - 1])
-    keys = keys[inside]  # (m,): the pairs inside a sentence
+        context = ids_seen[window - d:window - d + n]  # (n,) the word at p - d
+        if symmetric:  # the smaller id first
+            np.minimum(word, context, out=row)
+            np.maximum(word, context, out=col)
+        else:
+            row[:], col[:] = word, context
+        np.less(col, table.limit[row], out=in_table)
+        outside = place < d  # (n,) p - d lies before p's sentence: no pair
+        in_table &= ~outside
+        np.add(table.offset[row], col, out=cell)
+        cell[~in_table] = table.spare  # added, never read: one addition over the whole row
+        np.add.at(table.values, cell, units[d])  # unlike `values[cell] += w`, repeated cells all count
+        sort = ~(in_table | outside)  # (n,) bool: pairs for the sort-reduce
+        keys = (row[sort].astype(key_type) << (id_bits + distance_bits)) | (col[sort].astype(key_type) << distance_bits)
+        keys |= d - 1
+        rest.append(keys)
+    keys = np.concatenate(rest)  # (m,)
     keys.sort()  # equal pairs, and within them equal distances, are now next to each other
     pairs = (keys >> distance_bits).astype(np.int64, copy=False)  # (m,) int64
     keys &= (1 << distance_bits) - 1  # now d - 1
@@ -194,7 +260,7 @@ def as_matrix(keys: np.ndarray, weights: np.ndarray, id_bits: int, vocab_size: i
 
 def count(sentences: Sequence[np.ndarray], window: int = 10, symmetric: bool = True,
           distance_weighting: bool | str = True, *, vocab_size: int | None = None,
-          chunk_tokens: int = 1 << 18) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          chunk_tokens: int = 1 << 18, max_product: int = MAX_PRODUCT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Co-occurrence counts of an encoded corpus as sparse triples.
 
     sentences     a list of 1-D integer id arrays (e.g. `[vocab.encode(s) for s in text]`)
@@ -205,6 +271,9 @@ def count(sentences: Sequence[np.ndarray], window: int = 10, symmetric: bool = T
     distance_weighting  True: 1/d (GloVe), False: 1, "linear": word2vec's shrunk window
     vocab_size    V, if more than max(id) + 1 (the shape of X is (V, V))
     chunk_tokens  corpus positions counted at a time; bounds the working memory
+    max_product   the pairs (i, j) with (i + 1) (j + 1) <= max_product are added up
+                  in a dense table (`FrequentPairs`), the others sorted; 0: sort all.
+                  Only the speed and the memory change, never a count.
 
     Returns rows (K,) int32, cols (K,) int32 and values (K,) float64, sorted by
     (row, col), each pair once: X[rows[k], cols[k]] = values[k].
@@ -213,6 +282,9 @@ def count(sentences: Sequence[np.ndarray], window: int = 10, symmetric: bool = T
         raise ValueError(f"window must be a whole number of words >= 1 (GloVe's paper uses 10, word2vec 5), got {window!r}")
     if chunk_tokens < 1:
         raise ValueError(f"chunk_tokens must be >= 1 (2**18 keeps a chunk near 9 MB per window word), got {chunk_tokens}")
+    if isinstance(max_product, bool) or not isinstance(max_product, (int, np.integer)) or max_product < 0:
+        raise ValueError(f"max_product must be a whole number >= 0 (0 sorts every pair; {MAX_PRODUCT:,} keeps "
+                         f"the frequent pairs in a table of about {MAX_PRODUCT * 14 // 2**17} MB at most), got {max_product!r}")
     ids, position_in_sentence = _concatenate(sentences)  # (N,) integer, (N,) int32
     vocab_size = _check_ids(ids, vocab_size, window)
     ids = ids.astype(np.int32, copy=False)  # (N,) int32: every id is in [0, vocab_size)
@@ -223,15 +295,17 @@ def count(sentences: Sequence[np.ndarray], window: int = 10, symmetric: bool = T
     # one merge of their rows (scipy, in C). The partial sums are kept on a stack of
     # roughly halving sizes, as a binary counter carries: a new chunk is merged into the
     # top while it is at least as large, so each count is rewritten O(log chunks) times.
+    table = FrequentPairs(vocab_size, max_product, symmetric, units.dtype)
     stack: list[scipy.sparse.csr_matrix] = []
     for start in range(0, len(ids), chunk_tokens):
         stop = min(start + chunk_tokens, len(ids))
-        counts = as_matrix(*chunk_counts(ids, position_in_sentence, start, stop, window, units, id_bits, symmetric),
-                           id_bits, vocab_size)
+        counts = as_matrix(*chunk_counts(ids, position_in_sentence, start, stop, window, units, id_bits, symmetric,
+                                         table), id_bits, vocab_size)
         while stack and counts.nnz >= stack[-1].nnz:
             counts = stack.pop() + counts
         stack.append(counts)
-    X = stack.pop()  # (V, V) CSR, in units
+    X = table.as_matrix()  # (V, V) CSR, in units: the frequent pairs
+    del table
     while stack:
         X = stack.pop() + X
     del stack

@@ -80,9 +80,10 @@ def random_corpus(seed, vocab_size=12, n_sentences=30):
 @pytest.mark.parametrize("window", [1, 3, 8, 25])  # 25: past lcm(1..22), the float64 fallback
 @pytest.mark.parametrize("symmetric", [True, False])
 @pytest.mark.parametrize("weighting", [True, False, "linear"])
-def test_counts_equal_a_naive_double_loop(seed, window, symmetric, weighting):
+@pytest.mark.parametrize("max_product", [0, 30, cooccur.MAX_PRODUCT])  # sort all; split (rows 0-1 whole, 2+ partly); table all
+def test_counts_equal_a_naive_double_loop(seed, window, symmetric, weighting, max_product):
     sentences = random_corpus(seed)
-    rows, cols, values = cooccur.count(sentences, window, symmetric, weighting, vocab_size=12)
+    rows, cols, values = cooccur.count(sentences, window, symmetric, weighting, vocab_size=12, max_product=max_product)
     expected = naive_counts(sentences, window, symmetric, weighting, 12)
     np.testing.assert_allclose(cooccur.to_dense(rows, cols, values, 12), expected, rtol=1e-12)
     assert (values > 0).all()
@@ -93,22 +94,54 @@ def test_counts_equal_a_naive_double_loop(seed, window, symmetric, weighting):
 
 @pytest.mark.parametrize("window", [1, 2, 5, 10])
 @pytest.mark.parametrize("symmetric", [True, False])
-def test_chunked_and_one_pass_counts_agree_exactly(window, symmetric):
+@pytest.mark.parametrize("max_product", [0, 100])
+def test_chunked_and_one_pass_counts_agree_exactly(window, symmetric, max_product):
     sentences = random_corpus(7, vocab_size=40, n_sentences=200)
-    one_pass = cooccur.count(sentences, window, symmetric, vocab_size=40, chunk_tokens=10**9)
+    one_pass = cooccur.count(sentences, window, symmetric, vocab_size=40, chunk_tokens=10**9, max_product=max_product)
     # chunks of 1 token, and sizes that cut sentences anywhere
     for chunk_tokens in [1, 2, 3, 17, 100, 1000]:
-        chunked = cooccur.count(sentences, window, symmetric, vocab_size=40, chunk_tokens=chunk_tokens)
+        chunked = cooccur.count(sentences, window, symmetric, vocab_size=40, chunk_tokens=chunk_tokens,
+                                max_product=max_product)
         for a, b in zip(one_pass, chunked):
             np.testing.assert_array_equal(a, b)  # the same bits, not merely close
+
+
+@pytest.mark.parametrize("window", [2, 10, 25])  # 25: float64 weights, where only the rounding may differ
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_the_frequent_pair_table_changes_no_count(window, symmetric):
+    sentences = random_corpus(11, vocab_size=40, n_sentences=300)
+    sorted_only = cooccur.count(sentences, window, symmetric, vocab_size=40, chunk_tokens=500, max_product=0)
+    for max_product in [1, 7, 100, 1600]:  # 1: the pair (0, 0) only; 1600 = 40 * 40: every pair
+        with_table = cooccur.count(sentences, window, symmetric, vocab_size=40, chunk_tokens=500,
+                                   max_product=max_product)
+        np.testing.assert_array_equal(with_table[0], sorted_only[0])
+        np.testing.assert_array_equal(with_table[1], sorted_only[1])
+        if window <= 22:  # whole units: the same bits
+            np.testing.assert_array_equal(with_table[2], sorted_only[2])
+        else:  # float64 sums in another order: a few ulps (the count's rtol against the naive loop is 1e-12)
+            np.testing.assert_allclose(with_table[2], sorted_only[2], rtol=1e-13)
+
+
+def test_frequent_pair_table_keeps_the_pairs_of_cooccur_c():
+    # the table keeps the pairs whose ranks from 1 multiply to at most max_product, each in its
+    # own cell, and nothing else (cooccur.c keeps j < max_product / i, one column fewer per row)
+    V, max_product = 30, 40
+    for symmetric in [True, False]:
+        table = cooccur.FrequentPairs(V, max_product, symmetric, np.int64)
+        kept = {(r, c) for r in range(V) for c in range(V)
+                if (r + 1) * (c + 1) <= max_product and (c >= r or not symmetric)}
+        cells = {(r, c): int(table.offset[r] + c) for r, c in kept}
+        assert sorted(cells.values()) == list(range(len(kept))) == list(range(table.spare))  # one cell each, no gaps
+        assert {(r, c) for r in range(V) for c in range(V) if c < table.limit[r] and (c >= r or not symmetric)} == kept
 
 
 @pytest.mark.parametrize("window", [1, 10, 25])
 def test_wide_keys_count_as_narrow_ones(window):
     # 12 words pack (row, col, distance) into 32 bits (uint32 keys); 2**20 words need int64 keys
     sentences = random_corpus(5, vocab_size=12, n_sentences=200)
-    narrow = cooccur.count(sentences, window, vocab_size=12, chunk_tokens=300)
-    wide = cooccur.count(sentences, window, vocab_size=2**20, chunk_tokens=300)
+    # max_product=0: every pair goes through the keys (with the default table 12 words never would)
+    narrow = cooccur.count(sentences, window, vocab_size=12, chunk_tokens=300, max_product=0)
+    wide = cooccur.count(sentences, window, vocab_size=2**20, chunk_tokens=300, max_product=0)
     for a, b in zip(narrow, wide):
         np.testing.assert_array_equal(a, b)
 
@@ -150,6 +183,12 @@ def test_partial_count_matrices_add_up_in_any_order():
 def test_bad_window_is_refused(window):
     with pytest.raises(ValueError, match="window must be a whole number of words >= 1"):
         cooccur.count([np.array([0, 1])], window=window)
+
+
+@pytest.mark.parametrize("max_product", [-1, 2.5, True, None])
+def test_bad_max_product_is_refused(max_product):
+    with pytest.raises(ValueError, match="max_product must be a whole number >= 0"):
+        cooccur.count([np.array([0, 1])], max_product=max_product)
 
 
 @pytest.mark.parametrize("sentences", [[], [np.array([], np.int32)], [[], []]])
