@@ -133,21 +133,17 @@ class FrequentPairs:
         self.width = np.maximum(self.limit - first, 0)  # (V,) int64 cells in row r
         starts = np.cumsum(self.width) - self.width  # (V,) where row r's cells start
         self.offset = starts - first  # (V,) int64: cell (r, c) is values[offset[r] + c]
-        # One more cell at the end: every pair the table does not keep is added there, which
-        # is faster than leaving it out of the addition (see chunk_counts); it is never read.
-        self.values = np.zeros(int(self.width.sum()) + 1, dtype)  # (cells + 1,) in units
-        self.spare = len(self.values) - 1
+        self.values = np.zeros(int(self.width.sum()), dtype)  # (cells,) in units
 
     def as_matrix(self) -> scipy.sparse.csr_matrix:
         """The counted cells as a (V, V) CSR matrix, sorted, without zeros."""
         V = len(self.limit)
-        cells = self.values[:self.spare]  # (cells,)
         rows = np.repeat(np.arange(V, dtype=np.int64), self.width)  # (cells,) int64
-        cols = np.arange(len(cells)) - self.offset[rows]  # (cells,) int64
-        seen = cells != 0
+        cols = np.arange(len(self.values)) - self.offset[rows]  # (cells,) int64
+        seen = self.values != 0  # (cells,) bool
         indptr = np.zeros(V + 1, np.int64)  # (V + 1,)
         np.cumsum(np.bincount(rows[seen], minlength=V), out=indptr[1:])
-        matrix = scipy.sparse.csr_matrix((cells[seen], cols[seen].astype(np.int32), indptr), shape=(V, V))
+        matrix = scipy.sparse.csr_matrix((self.values[seen], cols[seen].astype(np.int32), indptr), shape=(V, V))
         matrix.has_canonical_format = True  # sorted, no duplicates
         return matrix
 
@@ -188,7 +184,6 @@ def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, 
     # p - d, the same slice of the corpus shifted by d, so every operation runs on
     # contiguous 1-D arrays.
     row, col = np.empty(n, ids.dtype), np.empty(n, ids.dtype)  # (n,) each
-    cell = np.empty(n, np.int64)  # (n,) the pair's cell in the table
     in_table = np.empty(n, bool)  # (n,)
     rest = []  # per distance, the keys of the pairs the table does not keep
     for d in range(1, window + 1):
@@ -201,11 +196,14 @@ def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, 
         np.less(col, table.limit[row], out=in_table)
         outside = place < d  # (n,) p - d lies before p's sentence: no pair
         in_table &= ~outside
-        np.add(table.offset[row], col, out=cell)
-        cell[~in_table] = table.spare  # added, never read: one addition over the whole row
-        np.add.at(table.values, cell, units[d])  # unlike `values[cell] += w`, repeated cells all count
-        sort = ~(in_table | outside)  # (n,) bool: pairs for the sort-reduce
-        keys = (row[sort].astype(key_type) << (id_bits + distance_bits)) | (col[sort].astype(key_type) << distance_bits)
+        # Positions, not boolean masks, pick the pairs out: np.flatnonzero reads a mask once,
+        # and take() with it is cheaper than two masked copies (measured: a third of the time).
+        at = np.flatnonzero(in_table)  # (t,) int64
+        cells = table.offset[row.take(at)] + col.take(at)  # (t,) int64
+        np.add.at(table.values, cells, units[d])  # unlike `values[cells] += w`, repeated cells all count
+        at = np.flatnonzero(~(in_table | outside))  # (m_d,) int64: the pairs for the sort-reduce
+        keys = row.take(at).astype(key_type) << (id_bits + distance_bits)  # (m_d,)
+        keys |= col.take(at).astype(key_type) << distance_bits
         keys |= d - 1
         rest.append(keys)
     keys = np.concatenate(rest)  # (m,)
