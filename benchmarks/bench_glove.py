@@ -5,6 +5,8 @@ Counting (symmetric, 1/d weights, window 10 unless --window) on a whole corpus:
     minembed chunk 2^k   minembed.cooccur.count with chunk_tokens = 2^k: best of --repeats
                          runs, wall and CPU seconds; peak memory traced by tracemalloc in a
                          separate run (NumPy and scipy report their arrays to it)
+    ..., no table        the same with max_product=0: every pair sorted, none added up in
+                         the dense table of frequent pairs (what counting was until stop 17)
     scipy in one go      the direct way: every (word, context, 1/d) of the corpus at once,
                          then scipy's COO -> CSR, which sorts and sums duplicates; its
                          memory grows with the corpus. Its X must equal minembed's (checked)
@@ -34,6 +36,7 @@ million non-zeros.
 
     python benchmarks/bench_glove.py                          # Wikipedia sample, ~5 min
     python benchmarks/bench_glove.py --corpus dictionary      # 5.5M tokens, ~10 min
+    python benchmarks/bench_glove.py --corpus dictionary --counting-only   # ~2 min
 
 The machine is shared and noisy: compare the ratios within one run.
 """
@@ -114,23 +117,24 @@ def counting(sentences: list[list[str]], window: int, repeats: int, python_token
     V = len(vocab)
     print(f"\n== counting {tokens:,} tokens (vocabulary {V:,}, min_count 5), window {window}, symmetric, 1/d; "
           f"best of {repeats}", flush=True)
-    print(f"{'counter':<24}{'tokens/s wall':>15}{'tokens/s CPU':>14}{'peak MB':>10}{'- triples MB':>14}")
+    print(f"{'counter':<30}{'tokens/s wall':>15}{'tokens/s CPU':>14}{'peak MB':>10}{'- triples MB':>14}")
 
     rates = {}
     ours = None
-    for bits in (16, 18, 20):
-        (ours, wall, cpu) = timed(lambda: cooccur.count(encoded, window=window, vocab_size=V, chunk_tokens=1 << bits),
-                                  repeats)
-        peak = traced_peak_mb(lambda: cooccur.count(encoded, window=window, vocab_size=V, chunk_tokens=1 << bits))
+    for bits, max_product in ((16, cooccur.MAX_PRODUCT), (18, cooccur.MAX_PRODUCT), (20, cooccur.MAX_PRODUCT), (18, 0)):
+        def run():
+            return cooccur.count(encoded, window=window, vocab_size=V, chunk_tokens=1 << bits, max_product=max_product)
+        (ours, wall, cpu) = timed(run, repeats)
+        peak = traced_peak_mb(run)
         triples = sum(a.nbytes for a in ours) / 1e6
-        rates[f"minembed chunk 2^{bits}"] = (tokens / wall, tokens / cpu)
-        print(f"{'minembed chunk 2^' + str(bits):<24}{tokens / wall:>15,.0f}{tokens / cpu:>14,.0f}{peak:>10.0f}"
-              f"{peak - triples:>14.0f}", flush=True)
+        name = f"minembed chunk 2^{bits}" + ("" if max_product else ", no table")
+        rates[name] = (tokens / wall, tokens / cpu)
+        print(f"{name:<30}{tokens / wall:>15,.0f}{tokens / cpu:>14,.0f}{peak:>10.0f}{peak - triples:>14.0f}", flush=True)
 
     (theirs, wall, cpu) = timed(lambda: count_with_scipy(encoded, window, V), repeats)
     peak = traced_peak_mb(lambda: count_with_scipy(encoded, window, V))
     rates["scipy in one go"] = (tokens / wall, tokens / cpu)
-    print(f"{'scipy in one go':<24}{tokens / wall:>15,.0f}{tokens / cpu:>14,.0f}{peak:>10.0f}"
+    print(f"{'scipy in one go':<30}{tokens / wall:>15,.0f}{tokens / cpu:>14,.0f}{peak:>10.0f}"
           f"{peak - triples:>14.0f}", flush=True)
     rows, cols, values = ours
     theirs = theirs.tocoo()
@@ -147,9 +151,9 @@ def counting(sentences: list[list[str]], window: int, repeats: int, python_token
         n += len(sentence)
     (_, wall, cpu) = timed(lambda: count_with_python(head, window))
     rates["Python dict"] = (n / wall, n / cpu)
-    print(f"{'Python dict (' + format(n, ',') + ')':<24}{n / wall:>15,.0f}{n / cpu:>14,.0f}", flush=True)
+    print(f"{'Python dict (' + format(n, ',') + ')':<30}{n / wall:>15,.0f}{n / cpu:>14,.0f}", flush=True)
 
-    best = max(rates[f"minembed chunk 2^{bits}"][1] for bits in (16, 18, 20))
+    best = max(rates[f"minembed chunk 2^{bits}"][1] for bits in (16, 18, 20))  # with the table, the default
     print(f"\nminembed's best CPU rate {best:,.0f} tokens/s = {best / rates['scipy in one go'][1]:.2f}x scipy in one "
           f"go, {best / rates['Python dict'][1]:.0f}x the Python dict, {best / TARGET_TOKENS_PER_SECOND:.2f}x the "
           f"target of {TARGET_TOKENS_PER_SECOND:,.0f}")
@@ -217,11 +221,14 @@ def main() -> None:
     parser.add_argument("--glove-words", type=int, default=3000)
     parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
+    parser.add_argument("--counting-only", action="store_true", help="stop after the counting table")
     args = parser.parse_args()
     logging.getLogger("gensim").setLevel(logging.WARNING)
     sentences = datasets.cached_corpus(args.corpus, args.cache_dir)
     print(f"{args.corpus}: {len(sentences):,} sentences, {sum(map(len, sentences)):,} tokens", flush=True)
     counting(sentences, args.window, args.repeats, args.python_tokens)
+    if args.counting_only:
+        return
     glove_against_mittens(sentences, args.glove_words, args.epochs)
     glove_epoch_speed(sentences)
 

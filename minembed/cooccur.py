@@ -41,9 +41,11 @@ compress-store is microcoded, `np.sort` of int64 runs ~5x slower than on
 NumPy's AVX2 path (measured here: 20M against 96M keys/s).
 benchmarks/bench_glove.py measures the counting speed.
 
-Memory: one chunk of `chunk_tokens` positions needs at most about 35 bytes per
+Memory: one chunk of `chunk_tokens` positions needs at most about 24 bytes per
 token per window word (the keys of the pairs left to sort, then their
-reduction): 2^18 tokens at window 10 take ~90 MB. The table takes 8 bytes a
+reduction), measured with every pair sorted (max_product=0); 2^18 tokens at
+window 10 take 63 MB. With the default table, on the dictionary corpus, 8.5
+bytes and 22 MB. The table takes 8 bytes a
 cell, at most max_product (ln(max_product) + 0.6) cells: 32 MB at the
 default, 16 MB for a symmetric count, which keeps half. Past the chunks, memory grows with the
 result, not the corpus: the partial sums are CSR matrices (12 bytes a pair),
@@ -279,7 +281,7 @@ def count(sentences: Sequence[np.ndarray], window: int = 10, symmetric: bool = T
     if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
         raise ValueError(f"window must be a whole number of words >= 1 (GloVe's paper uses 10, word2vec 5), got {window!r}")
     if chunk_tokens < 1:
-        raise ValueError(f"chunk_tokens must be >= 1 (2**18 keeps a chunk near 9 MB per window word), got {chunk_tokens}")
+        raise ValueError(f"chunk_tokens must be >= 1 (2**18 keeps a chunk under 7 MB per window word), got {chunk_tokens}")
     if isinstance(max_product, bool) or not isinstance(max_product, (int, np.integer)) or max_product < 0:
         raise ValueError(f"max_product must be a whole number >= 0 (0 sorts every pair; {MAX_PRODUCT:,} keeps "
                          f"the frequent pairs in a table of about {MAX_PRODUCT * 14 // 2**17} MB at most), got {max_product!r}")

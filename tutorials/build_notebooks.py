@@ -273,10 +273,13 @@ COUNTING = [
     *cat* and *dog* share their company (*the*, *sat*, *chased*), and so do
     *king* and *queen*: that shared company is what the vectors will encode.
 
-    `count` sorts packed integer keys rather than looping over words, so it is
-    worth checking against the obvious double loop. (A word within the window
-    of itself, as in "the the", would count from both sides: twice. Here the
-    two *the*s of a sentence are 4 apart, outside the window, so X[the, the] = 0.)
+    `count` does not loop over words: it adds the pairs of frequent words up in
+    a dense table (as GloVe's `cooccur.c` does) and sorts packed integer keys
+    for the rest, so it is worth checking against the obvious double loop, with
+    the table and without it (`max_product=0` sorts every pair). (A word within
+    the window of itself, as in "the the", would count from both sides: twice.
+    Here the two *the*s of a sentence are 4 apart, outside the window, so
+    X[the, the] = 0.)
     """),
     code("""
     window = 2
@@ -287,6 +290,7 @@ COUNTING = [
                 naive[word, sentence[j]] += 1 / (i - j)  # context on the left of `word`
                 naive[sentence[j], word] += 1 / (i - j)  # and `word` on the right of the context
     np.testing.assert_allclose(X, naive, rtol=1e-12)
+    np.testing.assert_array_equal(cooccur.to_dense(*cooccur.count(encoded, window=2, max_product=0), V), X)
     cat, dog, the, sat = vocab.encode(["cat", "dog", "the", "sat"])
     print(f"X[cat, the] = {X[cat, the]:.4f}, X[dog, sat] = {X[dog, sat]:.4f}, X[the, the] = {X[the, the]:.4f}: "
           "the double loop agrees everywhere")
