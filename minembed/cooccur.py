@@ -45,12 +45,12 @@ Memory: one chunk of `chunk_tokens` positions needs at most about 24 bytes per
 token per window word (the keys of the pairs left to sort, then their
 reduction), measured with every pair sorted (max_product=0); 2^18 tokens at
 window 10 take 63 MB. With the default table, on the dictionary corpus, 8.5
-bytes and 22 MB. The table takes 8 bytes a
-cell, at most max_product (ln(max_product) + 0.6) cells: 32 MB at the
-default, 16 MB for a symmetric count, which keeps half. Past the chunks, memory grows with the
-result, not the corpus: the partial sums are CSR matrices (12 bytes a pair),
-and writing out X = U + U^T peaks near 30 bytes per non-zero of X, under
-twice the triples returned (350 MB for 12M non-zeros, window 10, 5.5M tokens;
+bytes and 22 MB. The table takes 8 bytes a cell, at most max_product
+(ln(max_product) + 0.6) cells: 32 MB at the default, 16 MB for a symmetric
+count, which keeps half. Past the chunks, memory grows with the result, not
+the corpus: the partial sums are CSR matrices (12 bytes a pair), and writing
+out X = U + U^T peaks near 30 bytes per non-zero of X, under twice the
+triples returned (350 MB for 12M non-zeros, window 10, 5.5M tokens;
 benchmarks/bench_glove.py measures it).
 
 But: no spilling of partial counts to disk (cooccur.c's `-memory` machinery
@@ -73,6 +73,7 @@ __all__ = ["count", "distance_weights", "check_distance_weighting", "FrequentPai
 
 MAX_EXACT_UNIT = 2**32  # lcm(1..22) = 232,792,560 fits; lcm(1..23) = 5,354,228,880 does not
 MAX_PRODUCT = 300_000  # count's default: the dense table's bound (see FrequentPairs)
+MAX_TABLE_BYTES = 2**31  # a larger table is refused: it buys no speed, only memory
 
 
 def distance_weights(window: int, distance_weighting: bool | str = True) -> tuple[np.ndarray, float]:
@@ -135,7 +136,12 @@ class FrequentPairs:
         self.width = np.maximum(self.limit - first, 0)  # (V,) int64 cells in row r
         starts = np.cumsum(self.width) - self.width  # (V,) where row r's cells start
         self.offset = starts - first  # (V,) int64: cell (r, c) is values[offset[r] + c]
-        self.values = np.zeros(int(self.width.sum()), dtype)  # (cells,) in units
+        cells = int(self.width.sum())
+        if cells * np.dtype(dtype).itemsize > MAX_TABLE_BYTES:
+            raise ValueError(f"max_product={max_product:,} needs a table of {cells * np.dtype(dtype).itemsize / 2**30:.1f} "
+                             f"GB for {vocab_size:,} words; the default {MAX_PRODUCT:,} needs at most 32 MB and "
+                             f"0 none (every pair is then sorted)")
+        self.values = np.zeros(cells, dtype)  # (cells,) in units
 
     def as_matrix(self) -> scipy.sparse.csr_matrix:
         """The counted cells as a (V, V) CSR matrix, sorted, without zeros."""
@@ -199,7 +205,8 @@ def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, 
         outside = place < d  # (n,) p - d lies before p's sentence: no pair
         in_table &= ~outside
         # Positions, not boolean masks, pick the pairs out: np.flatnonzero reads a mask once,
-        # and take() with it is cheaper than two masked copies (measured: a third of the time).
+        # and take() with it is cheaper than two masked copies (measured: the chunk took a
+        # third less time).
         at = np.flatnonzero(in_table)  # (t,) int64
         cells = table.offset[row.take(at)] + col.take(at)  # (t,) int64
         np.add.at(table.values, cells, units[d])  # unlike `values[cells] += w`, repeated cells all count
@@ -273,7 +280,8 @@ def count(sentences: Sequence[np.ndarray], window: int = 10, symmetric: bool = T
     chunk_tokens  corpus positions counted at a time; bounds the working memory
     max_product   the pairs (i, j) with (i + 1) (j + 1) <= max_product are added up
                   in a dense table (`FrequentPairs`), the others sorted; 0: sort all.
-                  Only the speed and the memory change, never a count.
+                  Only the speed and the memory change, never a count (but for the
+                  float64 weights past 22 words at 1/d: there, the rounding).
 
     Returns rows (K,) int32, cols (K,) int32 and values (K,) float64, sorted by
     (row, col), each pair once: X[rows[k], cols[k]] = values[k].

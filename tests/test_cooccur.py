@@ -191,6 +191,12 @@ def test_bad_max_product_is_refused(max_product):
         cooccur.count([np.array([0, 1])], max_product=max_product)
 
 
+def test_a_table_too_large_for_memory_is_refused_before_it_is_made():
+    # 100,000 words at max_product 10**10: every one of the 5 * 10**9 pairs would have a cell (40 GB)
+    with pytest.raises(ValueError, match=r"max_product=10,000,000,000 needs a table of 37\.3 GB"):
+        cooccur.count([np.array([0, 1])], vocab_size=100_000, max_product=10**10)
+
+
 @pytest.mark.parametrize("sentences", [[], [np.array([], np.int32)], [[], []]])
 def test_empty_corpus_is_refused(sentences):
     with pytest.raises(ValueError, match="the corpus is empty"):
