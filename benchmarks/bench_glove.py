@@ -129,7 +129,8 @@ def counting(sentences: list[list[str]], window: int, repeats: int, python_token
         triples = sum(a.nbytes for a in ours) / 1e6
         name = f"minembed chunk 2^{bits}" + ("" if max_product else ", no table")
         rates[name] = (tokens / wall, tokens / cpu)
-        print(f"{name:<30}{tokens / wall:>15,.0f}{tokens / cpu:>14,.0f}{peak:>10.0f}{peak - triples:>14.0f}", flush=True)
+        print(f"{name:<30}{tokens / wall:>15,.0f}{tokens / cpu:>14,.0f}{peak:>10.0f}{peak - triples:>14.0f}",
+              flush=True)
 
     (theirs, wall, cpu) = timed(lambda: count_with_scipy(encoded, window, V), repeats)
     peak = traced_peak_mb(lambda: count_with_scipy(encoded, window, V))

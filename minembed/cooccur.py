@@ -137,10 +137,11 @@ class FrequentPairs:
         starts = np.cumsum(self.width) - self.width  # (V,) where row r's cells start
         self.offset = starts - first  # (V,) int64: cell (r, c) is values[offset[r] + c]
         cells = int(self.width.sum())
-        if cells * np.dtype(dtype).itemsize > MAX_TABLE_BYTES:
-            raise ValueError(f"max_product={max_product:,} needs a table of {cells * np.dtype(dtype).itemsize / 2**30:.1f} "
-                             f"GB for {vocab_size:,} words; the default {MAX_PRODUCT:,} needs at most 32 MB and "
-                             f"0 none (every pair is then sorted)")
+        size = cells * np.dtype(dtype).itemsize  # bytes
+        if size > MAX_TABLE_BYTES:
+            raise ValueError(f"max_product={max_product:,} needs a table of {size / 2**30:.1f} GB for {vocab_size:,} "
+                             f"words; the default {MAX_PRODUCT:,} needs at most 32 MB and 0 none (every pair is "
+                             "then sorted)")
         self.values = np.zeros(cells, dtype)  # (cells,) in units
 
     def as_matrix(self) -> scipy.sparse.csr_matrix:

@@ -131,7 +131,8 @@ def test_frequent_pair_table_keeps_the_pairs_of_cooccur_c():
         kept = {(r, c) for r in range(V) for c in range(V)
                 if (r + 1) * (c + 1) <= max_product and (c >= r or not symmetric)}
         cells = {(r, c): int(table.offset[r] + c) for r, c in kept}
-        assert sorted(cells.values()) == list(range(len(kept))) == list(range(len(table.values)))  # one cell each, no gaps
+        # one cell each, no gaps
+        assert sorted(cells.values()) == list(range(len(kept))) == list(range(len(table.values)))
         assert {(r, c) for r in range(V) for c in range(V) if c < table.limit[r] and (c >= r or not symmetric)} == kept
 
 
