@@ -85,7 +85,7 @@ Where that gap comes from (dictionary, seed 0, window 15, sample 1e-3 unless sai
     against skip-gram's 0.160. These settings
     were chosen by looking at these scores (seed 0 first), and skip-gram's were
     not tuned. The one-run table, the --glove-vector-size 300 command below
-    (seeds 0-2, 95 min with another job beside it), printed GloVe 0.602±0.013 /
+    (seeds 0-2, 90 min with another job beside it), printed GloVe 0.602±0.013 /
     0.349±0.007 / 0.037 against skip-gram's 0.597±0.002 / 0.346±0.000 / 0.160:
     "ahead" on both word-similarity verdict lines (gaps -0.005 and -0.004),
     GloVe's cost falling every epoch for every seed (0.0769 -> 0.0212, seed 0).
@@ -118,7 +118,7 @@ Python dict); last, GloVe's seconds per epoch per million non-zeros.
         --glove-distance-weighting none --glove-sample 1e-3 --no-levy-goldberg   # GloVe 3 seeds too (~1 h, busy)
     python benchmarks/parity_counting.py --corpus dictionary --glove-x-max 10 --glove-epochs 10 --glove-window 60 \
         --glove-distance-weighting none --glove-sample 1e-4 --glove-vector-size 300 --no-levy-goldberg
-                                    # the settings that bring GloVe level with skip-gram here (~95 min)
+                                    # the settings that bring GloVe level with skip-gram here (~90 min)
     python benchmarks/parity_counting.py --corpus dictionary --glove-only --glove-seeds 0 --glove-x-max 10 \
         --glove-window 60 --glove-distance-weighting none --glove-sample 1e-4 --glove-vector-size 300 \
         --glove-epochs 10 --glove-score-epochs 4 6 8 10   # GloVe alone, scored along the way (~30 min busy)
