@@ -6,7 +6,7 @@ Counting (symmetric, 1/d weights, window 10 unless --window) on a whole corpus:
                          runs, wall and CPU seconds; peak memory traced by tracemalloc in a
                          separate run (NumPy and scipy report their arrays to it)
     ..., no table        the same with max_product=0: every pair sorted, none added up in
-                         the dense table of frequent pairs (what counting was until stop 17)
+                         the dense table of frequent pairs (counting as it was before the table)
     scipy in one go      the direct way: every (word, context, 1/d) of the corpus at once,
                          then scipy's COO -> CSR, which sorts and sums duplicates; its
                          memory grows with the corpus. Its X must equal minembed's (checked)
