@@ -192,16 +192,13 @@ def chunk_counts(ids: np.ndarray, position_in_sentence: np.ndarray, start: int, 
     # One distance at a time: the pairs at distance d join the word at p with the word at
     # p - d, the same slice of the corpus shifted by d, so every operation runs on
     # contiguous 1-D arrays.
-    row, col = np.empty(n, ids.dtype), np.empty(n, ids.dtype)  # (n,) each
     in_table = np.empty(n, bool)  # (n,)
     rest = []  # per distance, the keys of the pairs the table does not keep
     for d in range(1, window + 1):
         context = ids_seen[window - d:window - d + n]  # (n,) the word at p - d
-        if symmetric:  # the smaller id first
-            np.minimum(word, context, out=row)
-            np.maximum(word, context, out=col)
-        else:
-            row[:], col[:] = word, context
+        row, col = word, context  # (n,) each: views, the word at p is the row...
+        if symmetric:  # ...unless the smaller id goes first
+            row, col = np.minimum(word, context), np.maximum(word, context)
         np.less(col, table.limit[row], out=in_table)
         outside = place < d  # (n,) p - d lies before p's sentence: no pair
         in_table &= ~outside
