@@ -260,9 +260,10 @@ def test_results_are_the_same_from_many_threads_at_once():
     table = rng.standard_normal((20_000, 32)).astype(np.float32)
     batches = [rng.standard_normal((n, 32)).astype(np.float32) for n in (1, 4, 50, 1, 300, 7)]
     # The reference comes from one call at a time, off the main thread. On an AMD EPYC (AVX2; scipy's OpenBLAS
-    # 0.3.30, whose sgemm the kernel calls, on its Haswell kernels) the sgemm batches (50 and 300 queries) called from the main thread differ from the same
-    # calls made from any other thread in 8 of 250 and 34 of 1500 scores, by one float32 ulp; calls from other
-    # threads, one or four at once, agree bit for bit. That is OpenBLAS's business, not concurrency's.
+    # 0.3.30, whose sgemm the kernel calls, on its Haswell kernels) the sgemm batches (50 and 300 queries)
+    # called from the main thread differ from the same calls made from any other thread in 8 of 250 and 34 of
+    # 1500 scores, by one float32 ulp; calls from other threads, one or four at once, agree bit for bit. That
+    # is OpenBLAS's business, not concurrency's.
     with ThreadPoolExecutor(max_workers=1) as pool:
         expected = list(pool.map(lambda b: topk_cosine(table, b, 5), batches))
     with ThreadPoolExecutor(max_workers=4) as pool:
