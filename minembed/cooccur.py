@@ -73,6 +73,8 @@ __all__ = ["count", "distance_weights", "check_distance_weighting", "FrequentPai
 
 MAX_EXACT_UNIT = 2**32  # lcm(1..22) = 232,792,560 fits; lcm(1..23) = 5,354,228,880 does not
 MAX_PRODUCT = 300_000  # count's default: the dense table's bound (see FrequentPairs)
+# its table at most: max_product (ln(max_product) + 0.6) < 14 max_product cells of 8 bytes, in MB
+DEFAULT_TABLE_MB = MAX_PRODUCT * 14 * 8 // 2**20
 MAX_TABLE_BYTES = 2**31  # a larger table is refused: it buys no speed, only memory
 
 
@@ -140,7 +142,7 @@ class FrequentPairs:
         size = cells * np.dtype(dtype).itemsize  # bytes
         if size > MAX_TABLE_BYTES:
             raise ValueError(f"max_product={max_product:,} needs a table of {size / 2**30:.1f} GB for {vocab_size:,} "
-                             f"words; the default {MAX_PRODUCT:,} needs at most 32 MB and 0 none (every pair is "
+                             f"words; the default {MAX_PRODUCT:,} needs at most {DEFAULT_TABLE_MB} MB and 0 none (every pair is "
                              "then sorted)")
         self.values = np.zeros(cells, dtype)  # (cells,) in units
 
@@ -290,7 +292,7 @@ def count(sentences: Sequence[np.ndarray], window: int = 10, symmetric: bool = T
         raise ValueError(f"chunk_tokens must be >= 1 (2**18 keeps a chunk under 7 MB per window word), got {chunk_tokens}")
     if isinstance(max_product, bool) or not isinstance(max_product, (int, np.integer)) or max_product < 0:
         raise ValueError(f"max_product must be a whole number >= 0 (0 sorts every pair; {MAX_PRODUCT:,} keeps "
-                         f"the frequent pairs in a table of about {MAX_PRODUCT * 14 // 2**17} MB at most), got {max_product!r}")
+                         f"the frequent pairs in a table of about {DEFAULT_TABLE_MB} MB at most), got {max_product!r}")
     ids, position_in_sentence = _concatenate(sentences)  # (N,) integer, (N,) int32
     vocab_size = _check_ids(ids, vocab_size, window)
     ids = ids.astype(np.int32, copy=False)  # (N,) int32: every id is in [0, vocab_size)
