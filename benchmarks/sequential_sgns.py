@@ -54,6 +54,33 @@ per pair follows the current topic (the sequential loop's first-epoch loss, 2.20
 is far below the minibatches' 2.83, and rises each epoch after); cut and shuffled,
 the sequential loop and gensim rise to minembed's WordSim353, and the minibatches
 keep about +0.02 on syntactic analogies.
+
+Walking. Which stale gradient was it? `--batch B --stale X` makes the C loop hold
+back some of its updates for B consecutive centres and apply them together, as a
+minibatch does: W the input rows, C all output rows, P only the pair's observed
+(centre) word's row, N only the noise words' rows; L walks each centre's row
+through its pairs in a private copy whose move waits (minembed's
+walk_observed_rows), M the same with one copy per word for all its pairs of the
+batch. Word2vec, dictionary corpus, shuffled, seed 0 (WordSim353, SimLex-999,
+analogies; python benchmarks/sequential_sgns.py --model word2vec --corpus
+dictionary --sentence-order shuffled --no-minibatch --batch B --stale X):
+
+    one pair at a time (batch 1)       0.584 0.338 0.153
+    --batch 1024 --stale WC            0.605 0.345 0.158   minembed's minibatch before the walk
+    --batch 16   --stale WC            0.602 0.343 0.155
+    --batch 2    --stale WC            0.602 0.345 0.154   two centres are enough
+    --batch 2    --stale P             0.602 0.346 0.152   the centre's own row is all of it
+    --batch 2    --stale W             0.583 0.337 0.153   the input rows are none of it
+    --batch 1024 --stale WN            0.595 0.336 0.157   all but the centre's row, fresh
+    --batch 1024 --stale N             0.599 0.341 0.157
+    --batch 1024 --stale WNL           0.598 0.341 0.158   minembed's walk, one copy per centre
+    --batch 1024 --stale WNM           0.570 0.325 0.162   one copy per word: below
+
+So the excess came from scoring all of one centre's pairs against the same
+output row of that centre. minembed now walks it (minembed/negative_sampling.py,
+walk_observed_rows); walking each word's row through all its pairs of the batch
+instead undershoots: a frequent word's dozens of pulls then shrink step by step,
+while its noise pushes, summed from the batch's start, do not.
 """
 
 from __future__ import annotations
@@ -92,7 +119,7 @@ def starting_arrays(model: Word2Vec, vocab: Vocabulary) -> Word2Vec:
 
 
 def run_sequential(program: str, folder: str, model, corpus: Corpus, input_side: str,
-                   divisor: str) -> tuple[np.ndarray, list[str]]:
+                   divisor: str, batch: int = 1, stale: str = "WC") -> tuple[np.ndarray, list[str]]:
     """Train the start in `model` with the C loop, on its settings; returns the vocabulary words' vectors (V, D)."""
     vocab, cfg = model.vocab, model.config
     D = cfg.vector_size
@@ -113,7 +140,7 @@ def run_sequential(program: str, folder: str, model, corpus: Corpus, input_side:
         model.ngram_offsets.astype("<i8").tofile(path("ngram_offsets.i64"))
         model.N.astype("<f4").tofile(path("N.f32"))
     arguments = [len(vocab), D, cfg.window, cfg.negative, cfg.epochs, cfg.alpha, cfg.min_alpha, cfg.seed,
-                 input_side, "1" if divisor == "1+n" else "0"]
+                 input_side, "1" if divisor == "1+n" else "0", batch, stale]
     run = subprocess.run([program, folder, *map(str, arguments)],
                          check=True, capture_output=True, text=True)
     W = np.fromfile(path("W.out.f32"), dtype="<f4").reshape(len(vocab), D)
@@ -133,6 +160,12 @@ def main() -> None:
                         help="cut every sentence into pieces of N tokens first (0: keep them whole)")
     parser.add_argument("--input", choices=["context", "centre"], default="context", dest="input_side")
     parser.add_argument("--divisor", choices=["1+n", "n"], default="1+n")
+    parser.add_argument("--batch", type=int, default=1, metavar="B",
+                        help="the C loop sums the updates of B consecutive centres and applies them together "
+                             "(1: one pair at a time, the default)")
+    parser.add_argument("--stale", choices=["WC", "W", "C", "P", "N", "WP", "WN", "WNL", "WNM"], default="WC",
+                        help="with --batch B > 1, which updates wait for the batch's end (W input rows, C output rows; P only "
+                             "the observed word's output row, N only the noise words')")
     parser.add_argument("--no-minibatch", action="store_true", help="skip minembed's own (minibatch) training")
     parser.add_argument("--gensim", action="store_true", help="also train gensim (workers=1)")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
@@ -164,8 +197,10 @@ def main() -> None:
             corpus = Corpus.from_sentences(ordered, vocab)
             start = starting_arrays(model_class(**settings, seed=seed), vocab)
             started = time.perf_counter()
-            vectors, lines = run_sequential(program, folder, start, corpus, args.input_side, args.divisor)
-            report(f"sequential ({args.input_side}, {args.divisor})", seed, Table(vocab.words, vectors),
+            vectors, lines = run_sequential(program, folder, start, corpus, args.input_side, args.divisor,
+                                            args.batch, args.stale)
+            loop = "" if args.batch == 1 else f", batch {args.batch}, stale {args.stale}"
+            report(f"sequential ({args.input_side}, {args.divisor}{loop})", seed, Table(vocab.words, vectors),
                    time.perf_counter() - started)
             print("    epoch, loss, effective words: " + "; ".join(lines), flush=True)
             if not args.no_minibatch:

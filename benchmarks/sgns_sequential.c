@@ -95,10 +95,34 @@ static double uniform(void) { return (double)(next_random() >> 11) * 0x1.0p-53; 
 
 static double log_sigmoid(double x) { return x >= 0 ? -log1p(exp(-x)) : x - log1p(exp(x)); }
 
+/* Add the summed updates dA of the rows in list to A, and clear them. */
+static void apply_pending(float *A, float *dA, const int32_t *list, size_t *n, char *touched, size_t D) {
+    for (size_t r = 0; r < *n; r++) {
+        float *src = dA + (size_t)list[r] * D, *dst = A + (size_t)list[r] * D;
+        for (size_t d = 0; d < D; d++) { dst[d] += src[d]; src[d] = 0.0f; }
+        touched[list[r]] = 0;
+    }
+    *n = 0;
+}
+
+/* Mode M: add each walked row's change to the pending updates dC, and end the walks. */
+static void end_walks(const float *C, float *dC, const float *walk, const int32_t *list_walk, size_t *n_walk,
+                      char *walking, int32_t *list_C, size_t *n_C, char *touched_C, size_t D) {
+    for (size_t r = 0; r < *n_walk; r++) {
+        int32_t word = list_walk[r];
+        float *dc = dC + (size_t)word * D;
+        const float *c = C + (size_t)word * D, *moved = walk + (size_t)word * D;
+        if (!touched_C[word]) { touched_C[word] = 1; list_C[(*n_C)++] = word; }
+        for (size_t d = 0; d < D; d++) dc[d] += moved[d] - c[d];
+        walking[word] = 0;
+    }
+    *n_walk = 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc != 12) {
+    if (argc != 12 && argc != 14) {
         fprintf(stderr, "usage: sgns_sequential FOLDER V D WINDOW NEGATIVE EPOCHS ALPHA MIN_ALPHA SEED "
-                        "INPUT(context|centre) DIVISOR(1: 1+n, 0: n)\n");
+                        "INPUT(context|centre) DIVISOR(1: 1+n, 0: n) [BATCH STALE(W|C|WC)]\n");
         return 2;
     }
     folder = argv[1];
@@ -108,6 +132,21 @@ int main(int argc, char **argv) {
     state = strtoull(argv[9], NULL, 10);
     int centre_input = strcmp(argv[10], "centre") == 0;
     int one_plus_n = atoi(argv[11]);
+    size_t batch = argc == 14 ? strtoull(argv[12], NULL, 10) : 1;
+    const char *stale = argc == 14 ? argv[13] : "";
+    int stale_W = batch > 1 && strchr(stale, 'W') != NULL;
+    int stale_pos = batch > 1 && strpbrk(stale, "CP") != NULL, stale_neg = batch > 1 && strpbrk(stale, "CN") != NULL;
+    /* L: each centre's output row moves through its own pairs in a private copy, whose change
+     * waits for the batch's end (minembed's rows within one centre, stale across centres) */
+    int local_pos = batch > 1 && strchr(stale, 'L') != NULL && !centre_input;
+    /* M: each word's output row moves through all its pairs of the batch in a private copy, the noise
+     * words are scored against the batch's starting rows (minembed's walk_observed_rows) */
+    int word_pos = batch > 1 && strchr(stale, 'M') != NULL;
+    int stale_C = stale_pos || stale_neg || local_pos || word_pos;
+    float *walk = word_pos ? malloc(V * D * sizeof(float)) : NULL;
+    char *walking = calloc(V, 1);
+    int32_t *list_walk = malloc(V * sizeof(int32_t));
+    size_t n_walk = 0;
 
     size_t T = file_items("ids.i32", sizeof(int32_t)), S = file_items("offsets.i64", sizeof(int64_t)) - 1;
     int32_t *ids = read_array("ids.i32", T, sizeof(int32_t), 0);
@@ -127,9 +166,16 @@ int main(int argc, char **argv) {
     }
 
     int32_t *kept = malloc((T + 1) * sizeof(int32_t));
+    float *local = malloc(D * sizeof(float));
     float *h = malloc(D * sizeof(float)), *work = malloc(D * sizeof(float));
     if (kept == NULL || h == NULL || work == NULL) { fprintf(stderr, "sgns_sequential: out of memory\n"); return 2; }
     double planned = (double)epochs * (double)T;
+    /* BATCH > 1: the updates of BATCH consecutive centres are summed in dW / dC and applied
+     * together, as minembed's minibatches do (STALE says which of W and C wait) */
+    float *dW = stale_W ? calloc(V * D, sizeof(float)) : NULL, *dC = stale_C ? calloc(V * D, sizeof(float)) : NULL;
+    char *touched_W = calloc(V, 1), *touched_C = calloc(V, 1);
+    int32_t *list_W = malloc(V * sizeof(int32_t)), *list_C = malloc(V * sizeof(int32_t));
+    size_t n_W = 0, n_C = 0, centres_in_batch = 0;
 
     for (int epoch = 0; epoch < epochs; epoch++) {
         double loss = 0.0;
@@ -144,6 +190,7 @@ int main(int argc, char **argv) {
             for (size_t i = 0; i < m; i++) {
                 int reach = window - (int)(next_random() % (uint64_t)window);
                 size_t first = i >= (size_t)reach ? i - reach : 0, last = i + reach < m - 1 ? i + reach : m - 1;
+                if (local_pos) memcpy(local, C + (size_t)kept[i] * D, D * sizeof(float));
                 for (size_t j = first; j <= last; j++) {
                     if (j == i) continue;
                     int32_t in = centre_input ? kept[i] : kept[j], out = centre_input ? kept[j] : kept[i];
@@ -175,17 +222,28 @@ int main(int argc, char **argv) {
                             if (target == out) continue;
                             label = 0.0;
                         }
-                        float *c = C + (size_t)target * D;
+                        if (k == 0 && word_pos && !walking[target]) {
+                            walking[target] = 1;
+                            list_walk[n_walk++] = target;
+                            memcpy(walk + (size_t)target * D, C + (size_t)target * D, D * sizeof(float));
+                        }
+                        float *c = k == 0 && local_pos ? local : C + (size_t)target * D;
+                        if (k == 0 && word_pos) c = walk + (size_t)target * D;
                         double score = 0.0;
                         for (size_t d = 0; d < D; d++) score += (double)h[d] * c[d];
                         loss -= label > 0 ? log_sigmoid(score) : log_sigmoid(-score);
                         float g = (float)(lr * (label - 1.0 / (1.0 + exp(-score))));
+                        int wait = k == 0 ? stale_pos : stale_neg;
+                        float *dc = wait ? dC + (size_t)target * D : c;
+                        if (k == 0 && (local_pos || word_pos)) { wait = 0; dc = c; }
+                        if (wait && !touched_C[target]) { touched_C[target] = 1; list_C[n_C++] = target; }
                         for (size_t d = 0; d < D; d++) {
                             work[d] += g * c[d];
-                            c[d] += g * h[d];
+                            dc[d] += g * h[d];
                         }
                     }
-                    float *w = W + (size_t)in * D;
+                    float *w = stale_W ? dW + (size_t)in * D : W + (size_t)in * D;
+                    if (stale_W && !touched_W[in]) { touched_W[in] = 1; list_W[n_W++] = in; }
                     for (size_t d = 0; d < D; d++) w[d] += work[d];
                     for (int64_t g = g0; g < g1; g++) {
                         float *row = N + (size_t)ngram_rows[g] * D;
@@ -193,12 +251,27 @@ int main(int argc, char **argv) {
                     }
                     pairs++;
                 }
+                if (local_pos) {
+                    int32_t out = kept[i];
+                    float *dc = dC + (size_t)out * D, *c = C + (size_t)out * D;
+                    if (!touched_C[out]) { touched_C[out] = 1; list_C[n_C++] = out; }
+                    for (size_t d = 0; d < D; d++) dc[d] += local[d] - c[d];
+                }
+                if (batch > 1 && ++centres_in_batch == batch) {
+                    end_walks(C, dC, walk, list_walk, &n_walk, walking, list_C, &n_C, touched_C, D);
+                    apply_pending(W, dW, list_W, &n_W, touched_W, D);
+                    apply_pending(C, dC, list_C, &n_C, touched_C, D);
+                    centres_in_batch = 0;
+                }
             }
         }
         if (!isfinite(loss)) { fprintf(stderr, "sgns_sequential: the loss is not finite in epoch %d\n", epoch + 1); return 1; }
         printf("%d %.8g %zu\n", epoch + 1, loss / (double)(pairs ? pairs : 1), effective);
         fflush(stdout);
     }
+    end_walks(C, dC, walk, list_walk, &n_walk, walking, list_C, &n_C, touched_C, D);
+    apply_pending(W, dW, list_W, &n_W, touched_W, D);
+    apply_pending(C, dC, list_C, &n_C, touched_C, D);
     write_array("W.out.f32", W, V * D, sizeof(float));
     write_array("C.out.f32", C, V * D, sizeof(float));
     if (N != NULL) write_array("N.out.f32", N, R * D, sizeof(float));
