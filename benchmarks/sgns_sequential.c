@@ -3,7 +3,13 @@
  * benchmarks/sequential_sgns.py sets beside minembed's minibatches (same corpus ids,
  * subsampling probabilities, noise distribution and starting arrays).
  *
- *     sgns_sequential FOLDER V D WINDOW NEGATIVE EPOCHS ALPHA MIN_ALPHA SEED INPUT DIVISOR
+ *     sgns_sequential FOLDER V D WINDOW NEGATIVE EPOCHS ALPHA MIN_ALPHA SEED INPUT DIVISOR [BATCH STALE]
+ *
+ * BATCH > 1 holds back some updates for BATCH consecutive centres and applies them together,
+ * as a minibatch does; STALE names which: W the input rows, C all output rows, P the observed
+ * (centre) word's row only, N the noise words' rows only, L each centre's observed row walked
+ * through its pairs in a private copy, M one such copy per word for all its pairs of the batch
+ * (L and M with INPUT context). Without them, or with BATCH 1, every update is applied at once.
  *
  * reads, from FOLDER, little-endian raw arrays written by sequential_sgns.py:
  *     ids.i32        (T,) int32      the corpus, sentence after sentence
