@@ -6,6 +6,10 @@ their Compositionality", section 2.2; the word2vec C tool and gensim 4 compute
 the same loss one pair at a time, with a lookup table for the sigmoid.
 
     sgns_loss_and_grads         skip-gram: one input vector against 1 + K output vectors
+    noise_loss_and_grads        the K noise words' half of the skip-gram loss, for a minibatch at once
+    walk_schedule               the order of a minibatch's pairs for walk_observed_rows
+    walk_observed_rows          the observed word's half, one pair after another per centre, as the C tool
+    skipgram_output_update      both halves applied to the output rows: one skip-gram minibatch's C update
     sgns_window_loss_and_grads  the pairs of one centre sharing its K noise words
     cbow_loss_and_grads         CBOW: the mean of the context vectors against 1 + K outputs
     add_to_rows / mix_rows      sparse scatter-add and gather-mix over a (V, D) table
@@ -22,9 +26,12 @@ from typing import Callable
 
 import numpy as np
 import scipy.sparse
+from scipy.special import expit as _expit
 
 __all__ = [
-    "sgns_loss_and_grads", "softplus_and_sigmoid", "sgns_window_loss_and_grads", "cbow_loss_and_grads",
+    "sgns_loss_and_grads", "softplus_and_sigmoid", "noise_loss_and_grads", "walk_schedule",
+    "walk_observed_rows", "skipgram_output_update",
+    "sgns_window_loss_and_grads", "cbow_loss_and_grads",
     "add_to_rows", "add_to_rows_public", "mix_rows", "distinct_rows", "AliasSampler",
     "finite_difference_gradients",
 ]
@@ -76,6 +83,139 @@ def softplus_and_sigmoid(z: np.ndarray):
     """
     half = z.dtype.type(0.5)
     return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))), half + half * np.tanh(half * z)
+
+
+def noise_loss_and_grads(w_in: np.ndarray, c_noise: np.ndarray, use: np.ndarray):
+    """The noise words' terms of `sgns_loss_and_grads`, alone: w_in (P, D), c_noise (P, K, D),
+    use (P, K) bool (False where a noise word is the pair's observed word).
+
+        loss_p = -sum_k log s(-w . c_k),   g_pk = s(w . c_k),   dloss/dw = sum_k g_pk c_k
+
+    Returns loss (P,) float64, grad_in (P, D) and g (P, K), as `sgns_loss_and_grads`
+    does for its columns 1..K.
+    """
+    scores = np.matmul(c_noise, w_in[:, :, None])[:, :, 0]  # (P, K)
+    terms, slope = softplus_and_sigmoid(scores)  # -log s(-score) = softplus(score), and its slope s(score)
+    loss = (terms * use).sum(axis=1, dtype=np.float64)  # (P,) float64
+    g = slope * use  # (P, K)
+    return loss, np.einsum("pk,pkd->pd", g, c_noise), g
+
+
+def walk_schedule(walker: np.ndarray):
+    """The order in which `walk_observed_rows` takes a minibatch's pairs.
+
+    walker (P,) int: who takes each pair (for skip-gram, the pair's centre
+    position), the pairs in the order the C tool would meet them. A walker's
+    steps are its pairs, in that order. The walkers are sorted by how many
+    steps they take, most first (ties by walker id), and the pairs listed step
+    by step: every walker's first pair, then every second pair, and so on. The
+    r-th steps then belong to the first live[r] walkers, in the same order at
+    every step.
+
+    Returns order (P,) int64 (the walk is pairs[order]) and live (R,) int64,
+    non-increasing, R = the most steps any walker takes.
+
+    >>> order, live = walk_schedule(np.array([7, 3, 7, 7, 3, 5]))
+    >>> order.tolist(), live.tolist()   # 7 walks pairs 0, 2, 3; 3 walks 1, 4; 5 walks 5
+    ([0, 1, 5, 2, 4, 3], [3, 2, 1])
+    """
+    grouped = np.argsort(walker, kind="stable")  # (P,) each walker's pairs together, in their order
+    sorted_walkers = walker[grouped]  # (P,)
+    first = np.flatnonzero(np.concatenate([[True], sorted_walkers[1:] != sorted_walkers[:-1]]))  # (U,)
+    steps = np.diff(np.append(first, len(walker)))  # (U,) each walker's pairs
+    step = np.arange(len(walker)) - np.repeat(first, steps)  # (P,) the step each pair is, from 0
+    place = np.empty(len(steps), np.int64)  # (U,) each walker's place
+    place[np.argsort(-steps, kind="stable")] = np.arange(len(steps))
+    live = np.bincount(steps - 1)[::-1].cumsum()[::-1]  # (R,) walkers with more than r steps
+    # the r-th steps are taken by the walkers in places 0..live[r] - 1: a pair's slot is its step's
+    # first slot plus its walker's place
+    order = np.empty(len(walker), np.int64)  # (P,)
+    order[np.cumsum(live)[step] - live[step] + np.repeat(place, steps)] = grouped
+    return order, live
+
+
+def walk_observed_rows(w_in: np.ndarray, c_observed: np.ndarray, live: np.ndarray, lr: float):
+    """The observed word's terms of the skip-gram loss, with each centre's output row moved
+    after every one of its pairs, as the word2vec C tool and gensim move it.
+
+    In skip-gram the 2b pairs of one centre all predict the same word, the centre,
+    so they share its output row c = C[centre]. The C tool updates c after each
+    pair, and the next pair is scored against the moved row. Scored all from the
+    same c, as a minibatch would, the pulls on c add up without seeing one
+    another: where the first pairs have already raised s(w . c), the later ones
+    still pull as hard as the first. That overshoot is what put minembed's
+    minibatches about 0.01 above gensim on SimLex-999 (see "Walking" in
+    benchmarks/sequential_sgns.py for the measurements).
+
+    So the centres walk their pairs in step (the order of `walk_schedule`): at
+    step r, the first live[r] centres score their r-th pair against their current
+    row and move it,
+
+        score = w . c,   loss = -log s(score),   dloss/dw = (s(score) - 1) c,
+        c <- c + lr (1 - s(score)) w          (c - lr dloss/dc)
+
+    Each centre walks its own copy of the row: two centres of a minibatch that are
+    the same word both start from C[word], and their moves are added up after.
+    (Walking a word's row through all its pairs of the minibatch, dozens for the
+    most frequent words, fell as far below gensim as the minibatch was above:
+    its pulls then shrink step by step while the noise words' pushes on the
+    same row, summed from the minibatch's start, do not.)
+
+    w_in (P, D) the pairs' input vectors, in walk order; c_observed (U, D) each
+    walker's output row, moved in place; live (R,) walkers per step; lr the
+    learning rate. Returns loss (P,) float64, each pair's at the c the walk
+    started from, and grad_in (P, D), each pair's at the c it met. The loss is
+    the loss of the vectors as they were at the start of the minibatch, like the
+    noise words' terms; the loss at the c each pair met would also count what the
+    walk has already learnt from the minibatch's own pairs. The input rows (W)
+    and the noise words' rows stay as they were at the start of the minibatch:
+    their gradients are applied at its end.
+
+    >>> c = np.zeros((1, 1))   # one centre with two contexts, both w = 1; lr 1
+    >>> loss, grad = walk_observed_rows(np.ones((2, 1)), c, np.array([1, 1]), 1.0)
+    >>> c.round(4).tolist(), grad.round(4).tolist()   # the second pair met c = 0.5: pull 1 - s(0.5)
+    ([[0.8775]], [[-0.0], [-0.1888]])
+    >>> loss.round(4).tolist()   # both at c = 0: -log s(0)
+    [0.6931, 0.6931]
+    """
+    met = np.empty_like(w_in)  # (P, D): the c each pair met
+    pull = np.empty(len(w_in), w_in.dtype)  # (P,): 1 - s(score), each pair's pull on c
+    walker = np.arange(len(w_in)) - np.repeat(np.cumsum(live) - live, live)  # (P,) each pair's walker
+    c_at_start = c_observed[walker]  # (P, D)
+    minus_w, lr_w = -w_in, lr * w_in  # (P, D) each: fewer operations in the loop
+    start = 0
+    for n in live.tolist():  # one step of every walker still walking
+        rows, c = slice(start, start + n), c_observed[:n]  # c: a view, moved in place
+        met[rows] = c
+        _expit(np.einsum("pd,pd->p", minus_w[rows], c), out=pull[rows])  # 1 - s(score) = s(-score)
+        c += pull[rows, None] * lr_w[rows]
+        start += n
+    met *= -pull[:, None]  # dloss/dw = (s(score) - 1) c
+    loss = softplus_and_sigmoid(-np.einsum("pd,pd->p", w_in, c_at_start))[0]  # (P,) -log s(w . c at the start)
+    return loss.astype(np.float64), met
+
+
+def skipgram_output_update(C: np.ndarray, w_in: np.ndarray, targets: np.ndarray, noise: np.ndarray,
+                           live: np.ndarray, lr: float):
+    """One skip-gram minibatch's updates of the output rows C, in place; returns what the
+    input rows need.
+
+    The pairs come in walk order (`walk_schedule` of their centres): w_in (P, D)
+    their input vectors, targets (P,) their observed words, noise (P, K) their
+    noise words, live (R,) centres per step. The noise words' terms are scored
+    from the minibatch's start and their pushes summed into C; each centre's
+    observed row walks its pairs (`walk_observed_rows`) and its move is added.
+    Returns loss (P,) float64 and dloss/dw_in (P, D), which the caller applies
+    to its input rows (W, and for fastText the n-gram rows).
+    """
+    loss, grad_in, g = noise_loss_and_grads(w_in, C.take(noise, axis=0), noise != targets[:, None])
+    observed = targets[:live[0]]  # (U,) each centre's word, in walk order
+    c_observed = C.take(observed, axis=0)  # (U, D), copies that the walk moves
+    own_loss, own_grad = walk_observed_rows(w_in, c_observed, live, lr)  # (P,), (P, D)
+    c_observed -= C.take(observed, axis=0)  # (U, D): how far each centre moved its row
+    add_to_rows(C, noise, -lr * g, w_in)
+    add_to_rows(C, observed[:, None], np.ones((len(observed), 1), C.dtype), c_observed)  # repeated words add up
+    return loss + own_loss, grad_in + own_grad
 
 
 def sgns_window_loss_and_grads(w_ctx: np.ndarray, inside: np.ndarray, c_outputs: np.ndarray,

@@ -59,7 +59,9 @@ import scipy.sparse
 
 from minembed import formats
 from minembed.corpus import Corpus, skipgram_pairs
-from minembed.negative_sampling import _FIRST, add_to_rows, distinct_rows, sgns_loss_and_grads
+from minembed.negative_sampling import (
+    add_to_rows, distinct_rows, sgns_loss_and_grads, skipgram_output_update, walk_schedule,
+)
 from minembed.negative_sampling import _csc_matvecs  # scipy's private C loop behind CSC @ dense, as add_to_rows uses it
 from minembed.vectors import Vectors
 from minembed.vocab import Vocabulary
@@ -322,16 +324,15 @@ class FastText(Word2Vec):
         context_pos, centre_pos = skipgram_pairs(centres, sentence_of, reach, cfg.window)  # (P,), (P,)
         if len(context_pos) == 0:
             return 0.0, 0
-        inputs, targets = ids[context_pos], ids[centre_pos]  # (P,) int32 each
+        order, live = walk_schedule(centre_pos)  # (P,), (R,): see Word2Vec._skipgram_step
+        inputs, targets = ids[context_pos[order]], ids[centre_pos[order]]  # (P,) int32 each
         # a word is the input of several pairs: form its h once, for the U distinct inputs
         words, which = distinct_rows(inputs, len(W))  # (U,) int64, (P,) int32: inputs == words[which]
         rows, starts = ragged_rows(self.ngram_rows, self.ngram_offsets, words)  # (S,) int32, (U + 1,) int64
         h = self.input_vectors(words, rows, starts)  # (U, D) float32
         h_pairs = h[which]  # (P, D) float32
-        outputs = self._with_noise(targets, rng)  # (P, 1 + K) int32
-        # C.take(outputs, axis=0) is C[outputs], faster (see Word2Vec._skipgram_step)
-        loss, grad_h, g = sgns_loss_and_grads(h_pairs, C.take(outputs, axis=0), (outputs != outputs[:, :1]) | _FIRST)
-        add_to_rows(C, outputs, -lr * g, h_pairs)
+        noise = self.noise.draw((len(inputs), cfg.negative), rng)  # (P, K) int32
+        loss, grad_h = skipgram_output_update(C, h_pairs, targets, noise, live, lr)  # C updated; (P,), (P, D)
         grad_words = np.zeros_like(h)  # (U, D) float32: dloss/dh summed over each word's pairs
         add_to_rows(grad_words, which[:, None], np.ones((len(which), 1), np.float32), grad_h)
         # every row of the mean gets the whole dloss/dh (fastText, gensim); repeats are summed
