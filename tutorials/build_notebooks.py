@@ -639,6 +639,34 @@ WORD2VEC = [
         print(f"d loss / d {name}: largest difference from finite differences {difference:.1e}")
     """),
     md("""
+    ## One centre, several pairs
+
+    In skip-gram every pair of one centre predicts the same word, so all of
+    them pull on one output row, C[centre]. The C tool moves that row after
+    each pair, so a later pair meets a row that already scores its context
+    higher, and pulls less. A minibatch that scored all of a centre's pairs
+    against the starting row would pull too hard: every pair as hard as the
+    first. minembed's skip-gram walks the row instead (`walk_observed_rows`),
+    every centre of the minibatch in step. Below, one centre with four
+    context words whose input vectors happen to be equal, learning rate 1.
+    """),
+    code("""
+    from minembed.negative_sampling import walk_observed_rows
+
+    w = np.tile(np.random.default_rng(0).normal(scale=0.2, size=50), (4, 1))  # (4, 50): four alike contexts
+    walked = np.zeros((1, 50))  # the centre's row C[centre], zero at the start as in training
+    walk_observed_rows(w, walked, live=np.array([1, 1, 1, 1]), lr=1.0)  # moves `walked` in place
+
+    row, pulls = np.zeros(50), []  # the same four steps written out
+    for context in w:
+        pulls.append(1 - 1 / (1 + np.exp(-context @ row)))  # 1 - s(w . c): the pull of this pair
+        row = row + pulls[-1] * context
+    assert np.allclose(walked[0], row)
+    one_go = 4 * 0.5 * w[0]  # all four scored at c = 0: each pulls by 1 - s(0) = 0.5
+    print("pulls pair by pair:", np.round(pulls, 3))
+    print(f"score w . c after the walk {w[0] @ walked[0]:.2f}, after one summed step {w[0] @ one_go:.2f}")
+    """),
+    md("""
     ## Training skip-gram and CBOW
 
     Small settings: 50 dimensions, words seen at least 3 times, 10 epochs over
