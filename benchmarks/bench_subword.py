@@ -19,7 +19,9 @@ with the HELD_OUT words deleted from every sentence first. Reported:
 --quality-seeds N trains N more models of each (seeds 0..N-1, gensim with
 workers=1) and prints WordSim353 Spearman and syntactic analogy accuracy (the
 "gram" sections of questions-words.txt) through minembed.evaluate, which
-reproduces gensim's evaluate_word_pairs / evaluate_word_analogies.
+reproduces gensim's evaluate_word_pairs / evaluate_word_analogies, with
+parity_word2vec.py's verdict: is minembed's mean within gensim's spread
+[min - std, max + std] over the seeds.
 --sentence-order shuffled gives both the same once-permuted sentence list
 (see benchmarks/parity_word2vec.py), --unshuffled-minembed adds minembed with
 shuffle=False: together they show how much of a gap comes from update order.
@@ -43,6 +45,8 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
+
 PARAMS = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, alpha=0.025, min_alpha=0.0001,
               min_n=3, max_n=6, bucket=2_000_000)
 # words with relatives in the sample (philosopher 73, mathematics 42, ...), removed before training
@@ -51,7 +55,7 @@ HELD_OUT = ["philosophers", "mathematical", "universities", "scientists", "anarc
 
 
 sys.path.insert(0, str(Path(__file__).parent))  # the sibling scripts' helpers
-from parity_word2vec import Table, in_order, load_corpus, split_sentences  # noqa: E402
+from parity_word2vec import Table, in_order, load_corpus, split_sentences, within_spread  # noqa: E402
 
 
 def main() -> None:
@@ -147,10 +151,14 @@ def quality(sentences, args) -> None:
             results[name].append(scores(wv.words, wv.vectors))
         print(f"  seed {seed}: " + "   ".join(f"{name} {rows[-1][0]:.3f} {rows[-1][1]:.3f}"
                                             for name, rows in results.items()), flush=True)
+    reference = np.array(results["gensim"])  # (seeds, 2)
     for name, rows in results.items():
-        wordsim, syntactic = zip(*rows)
-        print(f"  {name:<23} WordSim353 {min(wordsim):.3f}..{max(wordsim):.3f}   "
-              f"syntactic analogies {min(syntactic):.3f}..{max(syntactic):.3f}")
+        values = np.array(rows)  # (seeds, 2): WordSim353, syntactic analogies
+        cells = [f"{metric} {column.mean():.3f}±{column.std():.3f} [{column.min():.3f}, {column.max():.3f}]"
+                 for metric, column in zip(["WordSim353", "syntactic analogies"], values.T)]
+        verdict = "" if name == "gensim" else "   within gensim's spread: " + " ".join(
+            within_spread(column, gensim_column) for column, gensim_column in zip(values.T, reference.T))
+        print(f"  {name:<23} " + "   ".join(cells) + verdict)
 
 
 if __name__ == "__main__":

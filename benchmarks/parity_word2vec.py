@@ -130,6 +130,12 @@ def train_minembed(sentences, sg: int, seed: int, shared: bool, batch_size: int 
     return Table(model.vocab.words, model.W), time.perf_counter() - started
 
 
+def within_spread(values: np.ndarray, reference: np.ndarray) -> str:
+    """"yes" if the mean of `values` lies in [min - std, max + std] of `reference`, else "above" or "BELOW"."""
+    low, high = reference.min() - reference.std(), reference.max() + reference.std()
+    return "yes" if low <= values.mean() <= high else ("above" if values.mean() > high else "BELOW")
+
+
 def summarise(results: dict, systems: list[str]) -> str:
     lines = [f"{'system':<26}" + "".join(f"{m + ' mean±std [min, max]':>36}" for m in METRICS) + "   within gensim's spread"]
     reference = results["gensim"]
@@ -139,9 +145,7 @@ def summarise(results: dict, systems: list[str]) -> str:
         for metric in METRICS:
             x = np.array([v[metric] for v in values])
             cells.append(f"{x.mean():.3f}±{x.std():.3f} [{x.min():.3f}, {x.max():.3f}]")
-            g = np.array([v[metric] for v in reference])
-            low, high = g.min() - g.std(), g.max() + g.std()
-            verdicts.append("yes" if low <= x.mean() <= high else ("above" if x.mean() > high else "BELOW"))
+            verdicts.append(within_spread(x, np.array([v[metric] for v in reference])))
         verdict = "-" if system == "gensim" else " ".join(verdicts)
         lines.append(f"{system:<26}" + "".join(f"{c:>36}" for c in cells) + f"   {verdict}")
     return "\n".join(lines)
