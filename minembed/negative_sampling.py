@@ -182,13 +182,14 @@ def walk_observed_rows(w_in: np.ndarray, c_observed: np.ndarray, live: np.ndarra
     pull = np.empty(len(w_in), w_in.dtype)  # (P,): 1 - s(score), each pair's pull on c
     walker = np.arange(len(w_in)) - np.repeat(np.cumsum(live) - live, live)  # (P,) each pair's walker
     c_at_start = c_observed[walker]  # (P, D)
-    minus_w, lr_w = -w_in, lr * w_in  # (P, D) each: fewer operations in the loop
+    move = np.empty_like(c_observed)  # (U, D) scratch, reused: a fresh (n, D) array per step cost more
     start = 0
     for n in live.tolist():  # one step of every walker still walking
         rows, c = slice(start, start + n), c_observed[:n]  # c: a view, moved in place
         met[rows] = c
-        _expit(np.einsum("pd,pd->p", minus_w[rows], c), out=pull[rows])  # 1 - s(score) = s(-score)
-        c += pull[rows, None] * lr_w[rows]
+        _expit(np.negative(np.einsum("pd,pd->p", w_in[rows], c)), out=pull[rows])  # 1 - s(score) = s(-score)
+        np.multiply(w_in[rows], (lr * pull[rows])[:, None], out=move[:n])
+        c += move[:n]
         start += n
     met *= -pull[:, None]  # dloss/dw = (s(score) - 1) c
     loss = softplus_and_sigmoid(-np.einsum("pd,pd->p", w_in, c_at_start))[0]  # (P,) -log s(w . c at the start)
