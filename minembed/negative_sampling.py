@@ -182,13 +182,14 @@ def walk_observed_rows(w_in: np.ndarray, c_observed: np.ndarray, live: np.ndarra
     pull = np.empty(len(w_in), w_in.dtype)  # (P,): 1 - s(score), each pair's pull on c
     walker = np.arange(len(w_in)) - np.repeat(np.cumsum(live) - live, live)  # (P,) each pair's walker
     c_at_start = c_observed[walker]  # (P, D)
-    move = np.empty_like(c_observed)  # (U, D) scratch, reused: a fresh (n, D) array per step cost more
+    move = np.empty(c_observed.shape)  # (U, D) float64 scratch, reused: a fresh (n, D) array per step cost more
     start = 0
     for n in live.tolist():  # one step of every walker still walking
         rows, c = slice(start, start + n), c_observed[:n]  # c: a view, moved in place
         met[rows] = c
         _expit(np.negative(np.einsum("pd,pd->p", w_in[rows], c)), out=pull[rows])  # 1 - s(score) = s(-score)
-        np.multiply(w_in[rows], (lr * pull[rows])[:, None], out=move[:n])
+        np.multiply(w_in[rows], lr, out=move[:n])  # in float64, then rounded once into c
+        move[:n] *= pull[rows, None]
         c += move[:n]
         start += n
     met *= -pull[:, None]  # dloss/dw = (s(score) - 1) c
