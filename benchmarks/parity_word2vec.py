@@ -55,6 +55,20 @@ The Wikipedia sample's scores move by ±0.02 from seed to seed, so 3 seeds
 give gensim a narrow or a wide spread by chance: --seeds 0 1 2 3 4 5 6 7 8 9
 settles a verdict there.
 
+Then skip-gram began to walk each centre's output row through its pairs
+(minembed/negative_sampling.py, walk_observed_rows; benchmarks/sequential_sgns.py
+found that row to be the whole ~0.01). Dictionary corpus, shuffled, seeds 0-4
+(--corpus dictionary --sentence-order shuffled --architectures sg
+--no-shared-negatives --seeds 0 1 2 3 4): minembed 0.589±0.003 / 0.337±0.006 /
+0.164±0.002 against gensim 0.590±0.004 / 0.331±0.005 / 0.159±0.002 [0.155,
+0.161]: within on WordSim353 and SimLex-999, above on analogies by 0.001. In
+an earlier run of seeds 0-2 (the same minembed vectors; gensim's two worker
+threads do not repeat a run) gensim's analogies were 0.169, 0.160 and 0.157,
+and its SimLex-999 0.335-0.338: minembed was within on analogies and above on
+SimLex-999 by 0.0001 (0.3387 against 0.3386). Wikipedia sample, 32-token
+pieces shuffled, seeds 0-9: within on all three (0.264 / 0.129 / 0.023 against
+0.257±0.006 / 0.122±0.008 / 0.024±0.001).
+
 The dictionary corpus (WordNet glosses + GCIDE, 5.5M tokens) needs the Debian
 packages wordnet-base and dict-gcide; "wordnet" needs only wordnet-base.
 """
