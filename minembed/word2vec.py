@@ -349,14 +349,17 @@ class Word2Vec:
         """One update written out: the inputs of the first `examples` examples of the first
         minibatch, their loss, the hand-written gradients and central finite differences
         (float64, step 1e-6). The noise words come from a separate generator (seed + 1),
-        so tracing does not change the trained vectors. With shared_negatives the
-        trace shows the per-pair loss, which the shared one sums per centre."""
+        so tracing does not change the trained vectors. For skip-gram the examples are
+        the first pair of each of the first centres, which meet C as it is (a centre's
+        later pairs meet its row moved by `walk_observed_rows`). With shared_negatives
+        the trace shows the per-pair loss, which the shared one sums per centre."""
         cfg = self.config
         trace_rng = np.random.default_rng(cfg.seed + 1)
         f64 = lambda a: np.array(a, dtype=np.float64)
         if cfg.sg:
             context_pos, centre_pos = skipgram_pairs(centres, sentence_of, reach, cfg.window)
-            inputs, targets = ids[context_pos][:examples], ids[centre_pos][:examples]
+            first_steps = walk_schedule(centre_pos)[0][:examples]  # the first pair of the first centres
+            inputs, targets = ids[context_pos[first_steps]], ids[centre_pos[first_steps]]
             outputs = np.concatenate([targets[:, None], self.noise.draw((len(targets), cfg.negative), trace_rng)], 1)
             use = (outputs != outputs[:, :1]) | _FIRST
             arrays = {"w_in": f64(self.W[inputs]), "c_outputs": f64(self.C[outputs])}

@@ -623,7 +623,8 @@ WORD2VEC = [
     md("""
     ## One real update, traced
 
-    `fit(trace=True)` records the first two examples of the first minibatch:
+    `fit(trace=True)` records two examples of the first minibatch (for
+    skip-gram, the first pair of each of two centres; the walk below is why):
     the words, the noise words drawn, the loss, the gradients written in the
     code, and finite-difference gradients. At the start W is small random and
     C is zero, so every score is 0 and the loss is (1 + K) log 2 per example.
