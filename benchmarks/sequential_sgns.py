@@ -167,8 +167,9 @@ def main() -> None:
                         help="the C loop sums the updates of B consecutive centres and applies them together "
                              "(1: one pair at a time, the default)")
     parser.add_argument("--stale", choices=["WC", "W", "C", "P", "N", "WP", "WN", "WNL", "WNM"], default="WC",
-                        help="with --batch B > 1, which updates wait for the batch's end (W input rows, C output rows; P only "
-                             "the observed word's output row, N only the noise words')")
+                        help="with --batch B > 1, which updates wait for the batch's end: W input rows, C output "
+                             "rows, P only the observed word's row, N only the noise words'; L and M walk the "
+                             "observed rows (see 'Walking' above)")
     parser.add_argument("--no-minibatch", action="store_true", help="skip minembed's own (minibatch) training")
     parser.add_argument("--gensim", action="store_true", help="also train gensim (workers=1)")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
