@@ -157,9 +157,10 @@ def walk_observed_rows(w_in: np.ndarray, c_observed: np.ndarray, live: np.ndarra
     Each centre walks its own copy of the row: two centres of a minibatch that are
     the same word both start from C[word], and their moves are added up after.
     (Walking a word's row through all its pairs of the minibatch, dozens for the
-    most frequent words, fell as far below gensim as the minibatch was above:
-    its pulls then shrink step by step while the noise words' pushes on the
-    same row, summed from the minibatch's start, do not.)
+    most frequent words, fell below gensim instead: SimLex-999 0.320 against
+    0.336 on the dictionary corpus, seeds 0-2. Its pulls then shrink step by
+    step while the noise words' pushes on the same row, summed from the
+    minibatch's start, do not.)
 
     w_in (P, D) the pairs' input vectors, in walk order; c_observed (U, D) each
     walker's output row, moved in place; live (R,) walkers per step; lr the
