@@ -128,7 +128,7 @@ static void end_walks(const float *C, float *dC, const float *walk, const int32_
 int main(int argc, char **argv) {
     if (argc != 12 && argc != 14) {
         fprintf(stderr, "usage: sgns_sequential FOLDER V D WINDOW NEGATIVE EPOCHS ALPHA MIN_ALPHA SEED "
-                        "INPUT(context|centre) DIVISOR(1: 1+n, 0: n) [BATCH STALE(W|C|WC)]\n");
+                        "INPUT(context|centre) DIVISOR(1: 1+n, 0: n) [BATCH STALE(letters of WCPNLM)]\n");
         return 2;
     }
     folder = argv[1];
@@ -143,11 +143,13 @@ int main(int argc, char **argv) {
     int stale_W = batch > 1 && strchr(stale, 'W') != NULL;
     int stale_pos = batch > 1 && strpbrk(stale, "CP") != NULL, stale_neg = batch > 1 && strpbrk(stale, "CN") != NULL;
     /* L: each centre's output row moves through its own pairs in a private copy, whose change
-     * waits for the batch's end (minembed's rows within one centre, stale across centres) */
+     * waits for the batch's end (minembed's walk_observed_rows: fresh within one centre, stale
+     * across centres) */
     int local_pos = batch > 1 && strchr(stale, 'L') != NULL && !centre_input;
     /* M: each word's output row moves through all its pairs of the batch in a private copy, the noise
-     * words are scored against the batch's starting rows (minembed's walk_observed_rows) */
-    int word_pos = batch > 1 && strchr(stale, 'M') != NULL;
+     * words are scored against the batch's starting rows (a walk per word, which minembed tried and
+     * dropped) */
+    int word_pos = batch > 1 && strchr(stale, 'M') != NULL && !centre_input;
     int stale_C = stale_pos || stale_neg || local_pos || word_pos;
     float *walk = word_pos ? malloc(V * D * sizeof(float)) : NULL;
     char *walking = calloc(V, 1);
