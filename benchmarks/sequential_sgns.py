@@ -74,7 +74,7 @@ dictionary --sentence-order shuffled --no-minibatch --batch B --stale X):
     --batch 2    --stale WC            0.602 0.345 0.154   two centres are enough
     --batch 2    --stale P             0.602 0.346 0.152   the centre's own row is all of it
     --batch 2    --stale W             0.583 0.337 0.153   the input rows are none of it
-    --batch 1024 --stale WN            0.595 0.336 0.157   all but the centre's row, fresh
+    --batch 1024 --stale WN            0.595 0.336 0.157   all held back but the centre's row
     --batch 1024 --stale N             0.599 0.341 0.157
     --batch 1024 --stale WNL           0.598 0.341 0.158   minembed's walk, one copy per centre
     --batch 1024 --stale WNM           0.570 0.325 0.162   one copy per word: below
