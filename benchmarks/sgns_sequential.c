@@ -184,6 +184,11 @@ int main(int argc, char **argv) {
     char *touched_W = calloc(V, 1), *touched_C = calloc(V, 1);
     int32_t *list_W = malloc(V * sizeof(int32_t)), *list_C = malloc(V * sizeof(int32_t));
     size_t n_W = 0, n_C = 0, centres_in_batch = 0;
+    if (local == NULL || walking == NULL || list_walk == NULL || (word_pos && walk == NULL) || (stale_W && dW == NULL)
+        || (stale_C && dC == NULL) || touched_W == NULL || touched_C == NULL || list_W == NULL || list_C == NULL) {
+        fprintf(stderr, "sgns_sequential: out of memory for BATCH %zu, STALE %s\n", batch, stale);
+        return 2;
+    }
 
     for (int epoch = 0; epoch < epochs; epoch++) {
         double loss = 0.0;
