@@ -3,7 +3,7 @@
 -O3 always, and no fused multiply-add the source does not write
 (-ffp-contract=off: equal rows must score equally wherever they sit). OpenMP
 when the compiler accepts -fopenmp (gcc and clang with libomp do); otherwise a
-serial build, which `minembed.topk.BACKEND` reports as "cython". Set
+serial build, which `minembed.vectors.topk.BACKEND` reports as "cython". Set
 MINEMBED_NO_OPENMP=1 to force the serial build, and MINEMBED_NATIVE=0 to build
 without -march=native (for a wheel that must run on other CPUs).
 """

@@ -21,7 +21,7 @@ then the ratio minembed / torch (target >= 0.8) by wall clock and per
 CPU-second (the steadier figure when other jobs share the cores), the largest difference
 between the two sets of sentence vectors, and the time of a top-k search
 (k = 10) of every sentence against the whole encoded corpus through
-minembed.sentences.semantic_search (the compiled kernel) and
+minembed.contextual.sentences.semantic_search (the compiled kernel) and
 sentence_transformers.util.semantic_search.
 
 The machine is shared: compare ratios from the same run, not absolute times
@@ -60,10 +60,10 @@ def measure(threads: int, count: int, repeats: int) -> dict:
     from sentence_transformers.util import semantic_search as st_semantic_search
     from transformers import AutoModel
 
-    from minembed import datasets
-    from minembed.sentences import semantic_search
-    from minembed.topk import BACKEND
-    from minembed.transformer import load_minilm
+    from minembed.data import datasets
+    from minembed.contextual.sentences import semantic_search
+    from minembed.vectors.topk import BACKEND
+    from minembed.contextual.transformer import load_minilm
 
     torch.set_num_threads(threads)
     sentences = datasets.wikipedia_prose(count)

@@ -1,8 +1,8 @@
-"""Counting and GloVe: minembed.cooccur and minembed.glove beside peers measured in the same run.
+"""Counting and GloVe: minembed.counting.cooccur and minembed.counting.glove beside peers measured in the same run.
 
 Counting (symmetric, 1/d weights, window 10 unless --window) on a whole corpus:
 
-    minembed chunk 2^k   minembed.cooccur.count with chunk_tokens = 2^k: best of --repeats
+    minembed chunk 2^k   minembed.counting.cooccur.count with chunk_tokens = 2^k: best of --repeats
                          runs, wall and CPU seconds; peak memory traced by tracemalloc in a
                          separate run (NumPy and scipy report their arrays to it)
     ..., no table        the same with max_product=0: every pair sorted, none added up in
@@ -20,7 +20,7 @@ costs, and that part must grow with chunk_tokens, not with the corpus.
 
 GloVe on one co-occurrence matrix (the --glove-words most frequent words, window 10):
 
-    minembed.glove       AdaGrad over minibatches of the non-zeros (glove.c's updates)
+    minembed.counting.glove       AdaGrad over minibatches of the non-zeros (glove.c's updates)
     mittens 0.2          GloVe in NumPy on the dense (V, V) matrix, one full-batch AdaGrad
                          step per iteration (Dingwall & Potts 2018's package)
 
@@ -54,8 +54,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse
 
-from minembed import cooccur, datasets, glove
-from minembed.vocab import Vocabulary
+from minembed.counting import cooccur, glove
+from minembed.data import datasets
+from minembed.tokens.vocab import Vocabulary
 
 TARGET_TOKENS_PER_SECOND = 2e6  # issue 4: counting at window 10
 
@@ -188,7 +189,7 @@ def glove_against_mittens(sentences: list[list[str]], words: int, epochs: int) -
     p = ours.params
     our_cost = glove_cost(p.W, p.W_context, p.b, p.b_context, rows, cols, values)
     our_speed = np.mean(ours.epoch_seconds) / nnz_m
-    print(f"{'minembed.glove (minibatch AdaGrad)':<34}{epochs:>7}{our_speed:>18.2f}{our_cost:>15.5f}", flush=True)
+    print(f"{'minembed.counting.glove (minibatch AdaGrad)':<34}{epochs:>7}{our_speed:>18.2f}{our_cost:>15.5f}", flush=True)
 
     dense = cooccur.to_dense(rows, cols, values, len(vocab))  # (V, V) float64
     for passes in (epochs, 4 * epochs):

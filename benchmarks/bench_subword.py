@@ -1,4 +1,4 @@
-"""minembed.subword against gensim 4's FastText: training speed and unseen words' neighbours.
+"""minembed.predicting.subword against gensim 4's FastText: training speed and unseen words' neighbours.
 
 Both train skip-gram with character 3..6-grams (bucket 2,000,000) and the
 word2vec parity hyperparameters (d=100, window 5, negative 5, sample 1e-3,
@@ -18,7 +18,7 @@ with the HELD_OUT words deleted from every sentence first. Reported:
 
 --quality-seeds N trains N more models of each (seeds 0..N-1, gensim with
 workers=1) and prints WordSim353 Spearman and syntactic analogy accuracy (the
-"gram" sections of questions-words.txt) through minembed.evaluate, which
+"gram" sections of questions-words.txt) through minembed.vectors.evaluate, which
 reproduces gensim's evaluate_word_pairs / evaluate_word_analogies, with
 parity_word2vec.py's verdict: is minembed's mean within gensim's spread
 [min - std, max + std] over the seeds.
@@ -29,7 +29,7 @@ shuffle=False: together they show how much of a gap comes from update order.
 All runs share one process, one after another, with OPENBLAS_NUM_THREADS=1
 (minembed on one core, like gensim's workers=1). gensim's n-gram neighbours
 also average n-gram rows that no training word used (their random initial
-values); minembed skips those (see minembed/subword.py), so the lists can
+values); minembed skips those (see minembed/predicting/subword.py), so the lists can
 differ for that reason as well as from training noise.
 """
 
@@ -83,7 +83,7 @@ def main() -> None:
     if args.quality_only:
         return quality(sentences, args)
 
-    from minembed.subword import FastText
+    from minembed.predicting.subword import FastText
 
     model = FastText(epochs=args.epochs, seed=0, **PARAMS).fit(sentences)
     runs = {"minembed": (model.words_per_second, model.train_seconds, model.wv)}
@@ -119,7 +119,7 @@ def main() -> None:
 
 def fasttext_scores(table: Table) -> dict[str, float]:
     """WordSim353 Spearman and accuracy on the syntactic ("gram") sections of questions-words.txt."""
-    from minembed.evaluate import analogy_accuracy, dataset_path, word_pair_similarity
+    from minembed.vectors.evaluate import analogy_accuracy, dataset_path, word_pair_similarity
 
     sections = analogy_accuracy(table, dataset_path("questions-words.txt")).sections
     syntactic = [s for s in sections if s["section"].startswith("gram")]
@@ -130,7 +130,7 @@ def fasttext_scores(table: Table) -> dict[str, float]:
 def quality(sentences, args) -> None:
     from gensim.models import FastText as GensimFastText
 
-    from minembed.subword import FastText
+    from minembed.predicting.subword import FastText
 
     def scores(words, vectors) -> tuple[float, float]:
         return tuple(fasttext_scores(Table(words, vectors)).values())

@@ -7,7 +7,7 @@ For each table (100,000 x 300 and 400,000 x 300 random float32, and the real
 GloVe 6B 50d table) and for one query and a batch of 1,000 queries, k = 10,
 prints the best-of-N wall time of:
 
-  minembed  minembed.topk.topk_cosine (norms computed inside, every call)
+  minembed  minembed.vectors.topk.topk_cosine (norms computed inside, every call)
   minembed cached   the same with the table's inverse norms cached (as Vectors does)
   numpy     normalised table @ query + argpartition + sort of the k
   torch     torch.mm + torch.topk (torch's own threads)
@@ -95,7 +95,7 @@ def make_tables(quick: bool):
     tables = [("random 100k x 300", rng.standard_normal((100_000, 300), dtype=np.float32))]
     if not quick:
         tables.append(("random 400k x 300", rng.standard_normal((400_000, 300), dtype=np.float32)))
-        from minembed.pretrained import glove_6b_50d
+        from minembed.data.pretrained import glove_6b_50d
 
         tables.append(("GloVe 6B 400k x 50", np.asarray(glove_6b_50d().vectors)))
     return tables
@@ -118,7 +118,7 @@ def faiss_searches(table: np.ndarray, one: np.ndarray, batch: np.ndarray):
 
 def faiss_beside_minembed(table: np.ndarray, one: np.ndarray, batch: np.ndarray, repeats: int) -> dict:
     """faiss and minembed (norms cached) timed in turns in this process: {system: {"one", "batch"}}."""
-    from minembed.topk import inverse_norms, topk_cosine
+    from minembed.vectors.topk import inverse_norms, topk_cosine
 
     cached = inverse_norms(table)
     faiss_one, faiss_batch = faiss_searches(table, one, batch)
@@ -161,7 +161,7 @@ def faiss_in_subprocess(table_name: str, quick: bool, repeats: int) -> dict | No
 def run_peers(name: str, table: np.ndarray, quick: bool, repeats: int) -> None:
     import torch
 
-    from minembed.topk import inverse_norms, topk_cosine
+    from minembed.vectors.topk import inverse_norms, topk_cosine
 
     n_rows, dim = table.shape
     batch = queries_for(table, 1000)
@@ -264,7 +264,7 @@ def main() -> None:
         print(json.dumps(faiss_beside_minembed(table, batch[:1], batch, args.repeats)))
         return
 
-    from minembed import topk
+    from minembed.vectors import topk
 
     print(f"minembed backend: {topk.BACKEND}; cores: {os.cpu_count()}; "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")

@@ -1,4 +1,4 @@
-"""Speed and peak memory: minembed.word2vec and minembed.subword against gensim 4's Word2Vec and
+"""Speed and peak memory: minembed.predicting.word2vec and minembed.predicting.subword against gensim 4's Word2Vec and
 FastText (workers=1 and workers=2), one run each.
 
 Every configuration trains in its own fresh Python process on the same
@@ -107,8 +107,8 @@ def child(config: dict, corpus: str, epochs: int, cache_dir: Path) -> dict:
         seconds = time.perf_counter() - started
         vocabulary = len(model.wv)
     else:
-        from minembed.subword import FastText
-        from minembed.word2vec import Word2Vec
+        from minembed.predicting.subword import FastText
+        from minembed.predicting.word2vec import Word2Vec
 
         if config.get("model") == "fasttext":
             model = FastText(seed=0, epochs=epochs, **PARAMS, **SUBWORDS).fit(sentences)

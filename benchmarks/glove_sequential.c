@@ -1,5 +1,5 @@
 /* glove.c's training loop, one non-zero and one AdaGrad step at a time: the reference
- * that benchmarks/parity_counting.py --sequential-check sets beside minembed.glove's
+ * that benchmarks/parity_counting.py --sequential-check sets beside minembed.counting.glove's
  * minibatches (same counts, same start, same epochs).
  *
  *     glove_sequential FOLDER NONZEROS V D EPOCHS ETA SEED

@@ -3,13 +3,13 @@
 Same corpus and shared settings as benchmarks/parity_word2vec.py (vocabulary
 min_count 5, d = 100, context window 5; GloVe's window is demo.sh's 15, see
 below), scored by the same evaluator
-(minembed.evaluate: WordSim353 and SimLex-999 Spearman, Google analogy
+(minembed.vectors.evaluate: WordSim353 and SimLex-999 Spearman, Google analogy
 accuracy by 3CosAdd), restricted to the words every system knows:
 
-    skip-gram    minembed.word2vec: negative 5, sample 1e-3, 5 epochs, alpha 0.025 -> 0.0001
-    PPMI + SVD   minembed.ppmi: word2vec's shrunk-window weights ("linear"), context
+    skip-gram    minembed.predicting.word2vec: negative 5, sample 1e-3, 5 epochs, alpha 0.025 -> 0.0001
+    PPMI + SVD   minembed.counting.ppmi: word2vec's shrunk-window weights ("linear"), context
                  smoothing 0.75, no shift (k = 1), W = U S^0.5 (Levy et al. 2015's choices)
-    GloVe        minembed.glove: 1/d weights, x_max 100 (the paper) and 10 (demo.sh), alpha
+    GloVe        minembed.counting.glove: 1/d weights, x_max 100 (the paper) and 10 (demo.sh), alpha
                  0.75, AdaGrad from 0.05, W + W~, --glove-epochs passes (glove.c: 25)
                  and window 15 (demo.sh's, beside its x_max 10; --glove-window)
     PPMI on GloVe's counts   PPMI + SVD's settings on the triples GloVe trained on (a
@@ -18,7 +18,7 @@ accuracy by 3CosAdd), restricted to the words every system knows:
 GloVe's window, measured on the Wikipedia sample (x_max 10, 25 epochs, seeds 0-2,
 WordSim353 / SimLex-999; skip-gram 0.278±0.002 / 0.157±0.003):
     window 5     0.097±0.015 / 0.110±0.005   (the shared window, used until this was measured)
-    window 10    0.229±0.009 / 0.137±0.009   (the paper's; minembed.glove's default)
+    window 10    0.229±0.009 / 0.137±0.009   (the paper's; minembed.counting.glove's default)
     window 15    0.273±0.003 / 0.155±0.011   (demo.sh's: within skip-gram's spread on both)
     window 15, --glove-sample 1e-3   0.266±0.043 / 0.161±0.014   (word2vec's subsampling
                  before counting: better on seeds 0 and 2, much worse on seed 1)
@@ -97,14 +97,14 @@ skip-gram on word similarity by more than skip-gram's spread over seeds (max - m
 Then the Levy & Goldberg (2014) check: skip-gram with k noise words from
 unigram^0.75 is at its optimum when w . c = PMI(w, c) - log k, PMI measured
 with the noise distribution for the centre word. For skip-gram models
-(minembed.word2vec: W holds the context words, the inputs; C the centre words,
+(minembed.predicting.word2vec: W holds the context words, the inputs; C the centre words,
 the outputs) the dot products W[a] . C[b] are compared with that shifted PMI,
 counted over the same windows (shrunk-window weights) on every pair seen at
 least --lg-min-count times: correlation, least-squares slope, mean gap. One
 model is the parity one (sample 1e-3, which the PMI counts ignore); the other
 is trained with sample=0, where the counts are exactly what it saw, and with
 minibatches of 256 centre words (at word2vec's 1024, without subsampling, the
-summed gradients of the most frequent words overshoot and minembed.word2vec
+summed gradients of the most frequent words overshoot and minembed.predicting.word2vec
 stops the Wikipedia-sample run as diverged at alpha 0.025).
 
 Speed: first, co-occurrence counting at window 10 as benchmarks/bench_glove.py
@@ -127,7 +127,7 @@ Python dict); last, GloVe's seconds per epoch per million non-zeros.
     python benchmarks/parity_counting.py --corpus dictionary --sequential-check --glove-x-max 10 --glove-seeds 0
                                     # GloVe's minibatches against glove.c's one-at-a-time loop (~15 min)
 
---sequential-check trains minembed.glove (minibatches of 2,048 non-zeros) and
+--sequential-check trains minembed.counting.glove (minibatches of 2,048 non-zeros) and
 benchmarks/glove_sequential.c (glove.c's loop: one non-zero, one AdaGrad step)
 on the same counts from the same start, and scores both: it tells whether
 GloVe's figures here come from the minibatches or from GloVe itself.
@@ -151,10 +151,11 @@ from pathlib import Path
 import numpy as np
 import scipy.stats
 
-from minembed import cooccur, datasets, glove, ppmi
+from minembed.counting import cooccur, glove, ppmi
+from minembed.data import datasets
 from minembed.vectors import Vectors
-from minembed.vocab import Vocabulary
-from minembed.word2vec import TrainingDiverged, Word2Vec
+from minembed.tokens.vocab import Vocabulary
+from minembed.predicting.word2vec import TrainingDiverged, Word2Vec
 
 # helpers shared with the sibling scripts (a script's own folder is on sys.path)
 from bench_glove import counting, timed  # noqa: E402
@@ -164,7 +165,7 @@ SHARED = dict(vector_size=100, window=5, min_count=5)  # as benchmarks/parity_wo
 SKIPGRAM = dict(sg=1, negative=5, sample=1e-3, epochs=5, alpha=0.025, min_alpha=0.0001, **SHARED)
 PPMI_SVD = dict(distance_weighting="linear", context_smoothing=0.75, shift=1.0, eigenvalue_weight=0.5, **SHARED)
 GLOVE = dict(x_max=100.0, alpha=0.75, learning_rate=0.05, output="word+context", vector_size=100, min_count=5)
-GLOVE_WINDOW = 15  # demo.sh's (--glove-window; the paper's and minembed.glove's: 10); skip-gram keeps word2vec's 5
+GLOVE_WINDOW = 15  # demo.sh's (--glove-window; the paper's and minembed.counting.glove's: 10); skip-gram keeps word2vec's 5
 DISTANCE_WEIGHTING = {"1/d": True, "none": False, "linear": "linear"}  # --glove-distance-weighting -> cooccur.count's
 GLOVE_X_MAX = {"GloVe x_max=100": 100.0, "GloVe x_max=10": 10.0}
 GLOVE_COUNTS_PPMI = "PPMI on GloVe's counts"  # ppmi_on_counts: the counts' share of GloVe's figures
@@ -248,7 +249,7 @@ def compile_program(name: str, folder: str) -> str:
 def train_glove_sequential(program: str, folder: str, seed: int, x_max: float, epochs: int,
                            counts_cache: dict) -> tuple[Vectors, list[float]]:
     """glove.c's one-non-zero-at-a-time loop (the compiled `program`) on the cached counts, from
-    the same start as minembed.glove's GloVe with this seed, its files in `folder`. Returns
+    the same start as minembed.counting.glove's GloVe with this seed, its files in `folder`. Returns
     W + W~ as Vectors and the cost of each epoch."""
     vocab, (rows, cols, values) = counts_cache["vocab"], counts_cache["counts"]
     V, D = len(vocab), GLOVE["vector_size"]
@@ -354,7 +355,7 @@ def check_levy_goldberg(sentences, parity_model: Word2Vec, args, report: dict) -
     for label, make in models:
         try:
             model = make()
-        except TrainingDiverged as error:  # minembed.word2vec refuses to hand out NaN vectors
+        except TrainingDiverged as error:  # minembed.predicting.word2vec refuses to hand out NaN vectors
             print(f"  {label:<28} not trained: {error}", flush=True)
             continue
         check = levy_goldberg(model, sentences, args.lg_min_count)
@@ -381,7 +382,7 @@ def main() -> None:
                              "default), 1 ('none', cooccur.c's -distance-weighting 0) or (window - d + 1) / window "
                              "('linear', word2vec's shrunk window)")
     parser.add_argument("--glove-sample", type=float, default=0.0,
-                        help="GloVe's subsampling before counting (minembed.glove's sample; default 0, glove.c's)")
+                        help="GloVe's subsampling before counting (minembed.counting.glove's sample; default 0, glove.c's)")
     parser.add_argument("--glove-vector-size", type=int, default=GLOVE["vector_size"],
                         help="GloVe's dimensions (default: %(default)s, skip-gram's)")
     parser.add_argument("--glove-score-epochs", type=int, nargs="+", default=[],

@@ -1,10 +1,10 @@
-"""Quality parity: minembed.word2vec against gensim 4 with the same hyperparameters, over seeds.
+"""Quality parity: minembed.predicting.word2vec against gensim 4 with the same hyperparameters, over seeds.
 
 For each corpus, each architecture (skip-gram, CBOW) and each seed, trains
 gensim's Word2Vec and minembed's (per-pair noise words, and for skip-gram also
 `shared_negatives=True`) with d=100, window 5, negative 5, sample 1e-3,
 min_count 5, 5 epochs, alpha 0.025 -> 0.0001, and scores all of them with the
-same evaluator (minembed.evaluate, which reproduces gensim's
+same evaluator (minembed.vectors.evaluate, which reproduces gensim's
 evaluate_word_pairs / evaluate_word_analogies):
 
     WordSim353 Spearman, SimLex-999 Spearman, Google analogy accuracy (3CosAdd),
@@ -23,7 +23,7 @@ seeds ("yes"), above it or BELOW it.
 Sentence order. gensim trains on the sentences in the order given, one
 update after another; minembed's minibatches draw their centre words from
 random blocks of each 262,144-token chunk (see shuffled_positions in
-minembed/word2vec.py), so it sees a less topic-correlated stream whatever the
+minembed/predicting/word2vec.py), so it sees a less topic-correlated stream whatever the
 corpus order. The dictionary corpus is ordered by headword, so neighbouring
 glosses share topics. `--sentence-order shuffled` permutes the sentences once
 per seed (numpy.random.default_rng(1000 + seed)) and gives every system the
@@ -56,7 +56,7 @@ give gensim a narrow or a wide spread by chance: --seeds 0 1 2 3 4 5 6 7 8 9
 settles a verdict there.
 
 Then skip-gram began to walk each centre's output row through its pairs
-(minembed/negative_sampling.py, walk_observed_rows; benchmarks/sequential_sgns.py
+(minembed/predicting/negative_sampling.py, walk_observed_rows; benchmarks/sequential_sgns.py
 found that row to be the whole ~0.01). Dictionary corpus, shuffled, seeds 0-4
 (--corpus dictionary --sentence-order shuffled --architectures sg
 --no-shared-negatives --seeds 0 1 2 3 4): minembed 0.589±0.003 / 0.337±0.006 /
@@ -90,9 +90,9 @@ from pathlib import Path
 
 import numpy as np
 
-from minembed import datasets
-from minembed.evaluate import analogy_accuracy, dataset_path, word_pair_similarity
-from minembed.word2vec import Word2Vec
+from minembed.data import datasets
+from minembed.vectors.evaluate import analogy_accuracy, dataset_path, word_pair_similarity
+from minembed.predicting.word2vec import Word2Vec
 
 PARAMS = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=5, alpha=0.025, min_alpha=0.0001)
 CORPORA = {"wiki": datasets.wikipedia_sample, "wordnet": datasets.wordnet_glosses,
@@ -101,7 +101,7 @@ METRICS = ("wordsim353", "simlex999", "analogies")
 
 
 def load_corpus(name: str, cache_dir: Path) -> list[list[str]]:
-    """Tokenised corpus, cached without pickle (see minembed.datasets.cached_corpus)."""
+    """Tokenised corpus, cached without pickle (see minembed.data.datasets.cached_corpus)."""
     return datasets.cached_corpus(name, cache_dir)
 
 

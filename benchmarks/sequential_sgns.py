@@ -1,7 +1,7 @@
 """Minibatches or one pair at a time? minembed's skip-gram beside a sequential C loop.
 
-minembed trains skip-gram (minembed.word2vec) and its fastText variant
-(minembed.subword) in minibatches: every pair of a batch is scored with the same
+minembed trains skip-gram (minembed.predicting.word2vec) and its fastText variant
+(minembed.predicting.subword) in minibatches: every pair of a batch is scored with the same
 W, C and n-gram rows, and the summed gradients are applied at once. The word2vec
 C tool, fastText and gensim apply each pair's update before scoring the next.
 benchmarks/sgns_sequential.c is that sequential loop, written for this check; it
@@ -23,7 +23,7 @@ benchmarks/parity_word2vec.py does. Both use the parity hyperparameters (d=100,
 window 5, negative 5, sample 1e-3, min_count 5, 5 epochs, alpha 0.025 -> 0.0001).
 
 The sequential loop's options copy gensim's FastText where it differs from
-fastText and from minembed (see minembed/subword.py):
+fastText and from minembed (see minembed/predicting/subword.py):
     --input centre   the centre word (with its n-grams) is the input and each
                      context word the output; minembed and word2vec do it the other
                      way round (the same pairs, in expectation the same updates)
@@ -80,7 +80,7 @@ dictionary --sentence-order shuffled --no-minibatch --batch B --stale X):
     --batch 1024 --stale WNM           0.570 0.325 0.162   one copy per word: below
 
 So the excess came from scoring all of one centre's pairs against the same
-output row of that centre. minembed now walks it (minembed/negative_sampling.py,
+output row of that centre. minembed now walks it (minembed/predicting/negative_sampling.py,
 walk_observed_rows); walking each word's row through all its pairs of the batch
 instead undershoots: a frequent word's dozens of pulls then shrink step by step,
 while its noise pushes, summed from the batch's start, do not.
@@ -107,10 +107,10 @@ from bench_subword import HELD_OUT, fasttext_scores  # noqa: E402
 from parity_counting import compile_program  # noqa: E402
 from parity_word2vec import PARAMS, Table, in_order, load_corpus, scores, split_sentences  # noqa: E402
 
-from minembed.corpus import Corpus  # noqa: E402
-from minembed.subword import FastText  # noqa: E402
-from minembed.vocab import Vocabulary  # noqa: E402
-from minembed.word2vec import Word2Vec  # noqa: E402
+from minembed.predicting.corpus import Corpus  # noqa: E402
+from minembed.predicting.subword import FastText  # noqa: E402
+from minembed.tokens.vocab import Vocabulary  # noqa: E402
+from minembed.predicting.word2vec import Word2Vec  # noqa: E402
 
 SUBWORDS = dict(min_n=3, max_n=6, bucket=2_000_000)
 

@@ -1,8 +1,8 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 # cython: initializedcheck=False, nonecheck=False, embedsignature=True
-"""Exact cosine top-k, compiled: the loop behind minembed.topk.topk_cosine.
+"""Exact cosine top-k, compiled: the loop behind minembed.vectors.topk.topk_cosine.
 
-Only the loop lives here. minembed/topk.py validates the input (contiguous
+Only the loop lives here. minembed/vectors/topk.py validates the input (contiguous
 float32, finite queries, 1 <= k <= N, exclusions as CSR arrays), computes the
 query inverse norms, and defines the answer in NumPy (topk_cosine_numpy). This
 file must return exactly that answer:
@@ -423,7 +423,7 @@ def topk_cosine(const float[:, ::1] table, const float[:, ::1] queries,
 
     known_row_inverse: the table's inverse norms when the caller has them
     cached (length N; the scan then computes dots only), else an empty array.
-    Inputs are trusted: minembed.topk.topk_cosine checks them first.
+    Inputs are trusted: minembed.vectors.topk.topk_cosine checks them first.
     """
     cdef Py_ssize_t n_queries = queries.shape[0], start, stop, block, bad_row = -1
     if n_queries == 0:

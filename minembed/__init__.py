@@ -2,7 +2,7 @@
 
 Every model returns a :class:`Vectors` table, and every similarity question
 (``most_similar``, analogies, search) goes through one exact cosine top-k
-kernel, :func:`minembed.topk.topk_cosine`.
+kernel, :func:`minembed.vectors.topk.topk_cosine`.
 """
 
 from minembed.vectors import Vectors

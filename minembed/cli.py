@@ -28,11 +28,11 @@ import sys
 import time
 from pathlib import Path
 
-from minembed import topk
+from minembed.vectors import topk
 
 
 def _load_glove(limit: int | None):
-    from minembed.pretrained import glove_6b_50d
+    from minembed.data.pretrained import glove_6b_50d
 
     started = time.perf_counter()
     table = glove_6b_50d(limit=limit)
@@ -48,8 +48,8 @@ def _show_neighbours(table, words, topn: int) -> None:
 
 
 def _train_on_wikipedia(args: argparse.Namespace):
-    from minembed import datasets
-    from minembed.word2vec import Word2Vec
+    from minembed.data import datasets
+    from minembed.predicting.word2vec import Word2Vec
 
     started = time.perf_counter()
     sentences = datasets.wikipedia_sample()
@@ -67,7 +67,7 @@ def _train_on_wikipedia(args: argparse.Namespace):
 
 
 def _scores(name: str, vectors) -> None:
-    from minembed import evaluate
+    from minembed.vectors import evaluate
 
     line = f"  {name:>22}:"
     for dataset in ("wordsim353.tsv", "simlex999.txt"):
@@ -79,7 +79,7 @@ def _scores(name: str, vectors) -> None:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from minembed import figures
+    from minembed.figures import plots as figures
 
     print(f"top-k backend: {topk.BACKEND}")
     model = _train_on_wikipedia(args)
@@ -112,7 +112,8 @@ def neighbours(args: argparse.Namespace) -> int:
 
 
 def _read_corpus(name: str) -> list[list[str]]:
-    from minembed import datasets, text
+    from minembed.data import datasets
+    from minembed.tokens import text
 
     if name == "wikipedia":
         return datasets.wikipedia_sample()
@@ -159,8 +160,8 @@ def train(args: argparse.Namespace) -> int:
     print(f"{args.corpus}: {len(sentences):,} sentences, {sum(map(len, sentences)):,} tokens")
     shared = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count, seed=args.seed)
     if args.model in ("skipgram", "cbow", "fasttext"):
-        from minembed.subword import FastText
-        from minembed.word2vec import Word2Vec
+        from minembed.predicting.subword import FastText
+        from minembed.predicting.word2vec import Word2Vec
 
         epochs = 5 if args.epochs is None else args.epochs
         model = (FastText(epochs=epochs, negative=args.negative, **shared) if args.model == "fasttext" else
@@ -168,7 +169,7 @@ def train(args: argparse.Namespace) -> int:
         model.fit(sentences, progress=True)
         vectors, record = model.wv, "loss per epoch: " + ", ".join(f"{loss:.3f}" for loss in model.losses)
     elif args.model == "glove":
-        from minembed.glove import GloVe
+        from minembed.counting.glove import GloVe
 
         def report(model, epoch: int) -> None:
             print(f"\r  epoch {epoch}/{model.config.epochs}: cost {model.costs[-1]:.5f}", end="", file=sys.stderr,
@@ -178,7 +179,7 @@ def train(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
         vectors, record = model.wv, "cost per epoch: " + ", ".join(f"{cost:.4f}" for cost in model.costs)
     else:  # ppmi: counted and factorised, no epochs
-        from minembed import ppmi
+        from minembed.counting import ppmi
 
         vectors, record = ppmi.train(sentences, **shared), "PPMI + SVD (no epochs)"
     _save_vectors(vectors, args.out)
@@ -201,7 +202,7 @@ def analogy(args: argparse.Namespace) -> int:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
-    from minembed import evaluate
+    from minembed.vectors import evaluate
 
     table = _load_vectors(args.vectors)
     for dataset in ("wordsim353", "simlex999"):
@@ -216,7 +217,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 
 def plot(args: argparse.Namespace) -> int:
-    from minembed import figures
+    from minembed.figures import plots as figures
 
     written = figures.demo_figures(_load_vectors(args.vectors), Path(args.out))
     for name, path in written.items():

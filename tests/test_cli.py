@@ -14,7 +14,7 @@ def run(*args, timeout=600):
 
 
 def test_info_names_the_backend():
-    from minembed import topk
+    from minembed.vectors import topk
 
     done = run("info")
     assert done.returncode == 0
@@ -73,7 +73,7 @@ def test_train_writes_every_model(model, tmp_path):
                "--min-count", "1")
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"12 words x 6 written to {out}" in done.stdout
-    from minembed.subword import SubwordVectors
+    from minembed.predicting.subword import SubwordVectors
     from minembed.vectors import Vectors
 
     loaded = (SubwordVectors if model == "fasttext" else Vectors).load(out)

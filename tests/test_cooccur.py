@@ -1,4 +1,4 @@
-"""minembed.cooccur and minembed.ppmi: counts against a corpus worked by hand and a
+"""minembed.counting.cooccur and minembed.counting.ppmi: counts against a corpus worked by hand and a
 naive double loop, chunked against one-pass counting (bit for bit), PPMI against
 a dense NumPy transcription of its definition, and the randomized SVD against
 LAPACK, scikit-learn and scipy (up to sign).
@@ -9,9 +9,9 @@ import pytest
 import scipy.sparse
 import scipy.sparse.linalg
 
-from minembed import cooccur, ppmi
-from minembed.synthetic import planted_analogy_corpus
-from minembed.vocab import Vocabulary
+from minembed.counting import cooccur, ppmi
+from minembed.data.synthetic import planted_analogy_corpus
+from minembed.tokens.vocab import Vocabulary
 
 # ----------------------------------------------------------------------------- counting
 

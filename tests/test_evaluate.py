@@ -1,4 +1,4 @@
-"""minembed.evaluate against gensim's own KeyedVectors.evaluate_word_pairs / evaluate_word_analogies.
+"""minembed.vectors.evaluate against gensim's own KeyedVectors.evaluate_word_pairs / evaluate_word_analogies.
 
 The vectors are planted (random, with one offset per analogy section added to
 the first word of each pair), so some analogies are answered correctly and
@@ -13,7 +13,7 @@ import pytest
 gensim = pytest.importorskip("gensim")
 from gensim.models import KeyedVectors  # noqa: E402
 
-from minembed.evaluate import (  # noqa: E402
+from minembed.vectors.evaluate import (  # noqa: E402
     analogy_accuracy, dataset_path, load_analogies, load_word_pairs, word_pair_similarity,
 )
 
@@ -115,8 +115,8 @@ def test_pretrained_glove_reproduces_gensims_reference_figures():
     analogies 7,393 of 14,877 in the top 30,000 words; WordSim353 0.538 and
     SimLex-999 0.270 with restrict_vocab=30000, 0.503 and 0.263 with 300,000.
     Spearman is compared to the 3 printed decimals (tolerance 5e-4)."""
-    from minembed import evaluate
-    from minembed.pretrained import glove_6b_50d
+    from minembed.vectors import evaluate
+    from minembed.data.pretrained import glove_6b_50d
 
     glove = glove_6b_50d()
     result = evaluate.analogies(glove, restrict_vocab=30_000)
@@ -131,7 +131,7 @@ def test_pretrained_glove_reproduces_gensims_reference_figures():
 
 
 def test_corpus_cache_round_trips_without_pickle(tmp_path):
-    from minembed import datasets
+    from minembed.data import datasets
 
     first = datasets.cached_corpus("lee", tmp_path)  # parses, then writes lee.npz
     again = datasets.cached_corpus("lee", tmp_path)  # reads lee.npz with allow_pickle=False

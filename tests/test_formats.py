@@ -1,4 +1,4 @@
-"""Tests for minembed.formats, checked against gensim 4.4's KeyedVectors word2vec I/O.
+"""Tests for minembed.vectors.formats, checked against gensim 4.4's KeyedVectors word2vec I/O.
 
 Tolerance everywhere is zero: a float32 must come back with the same bits (even -0.0),
 because the text formats print the shortest decimal that reads back as that float32.
@@ -14,8 +14,8 @@ import pytest
 from gensim.models import KeyedVectors
 from numpy.testing import assert_array_equal
 
-import minembed.formats
-from minembed.formats import (
+import minembed.vectors.formats
+from minembed.vectors.formats import (
     load_glove_text,
     load_npz,
     load_word2vec_format,
@@ -69,7 +69,7 @@ def glove_table() -> tuple[list[str], np.ndarray]:
 
 
 def test_docstring_examples():
-    results = doctest.testmod(minembed.formats)
+    results = doctest.testmod(minembed.vectors.formats)
     assert results.attempted >= 4
     assert results.failed == 0
 
@@ -98,8 +98,8 @@ def test_round_trip_is_exact(tmp_path, small_table, name):
 @pytest.mark.parametrize("name", ROUND_TRIPS)
 @pytest.mark.parametrize("rows_per_block, chunk_bytes", [(1, 1), (3, 5), (7, 13)])
 def test_round_trip_across_block_and_chunk_boundaries(tmp_path, monkeypatch, small_table, name, rows_per_block, chunk_bytes):
-    monkeypatch.setattr(minembed.formats, "ROWS_PER_BLOCK", rows_per_block)
-    monkeypatch.setattr(minembed.formats, "BINARY_CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(minembed.vectors.formats, "ROWS_PER_BLOCK", rows_per_block)
+    monkeypatch.setattr(minembed.vectors.formats, "BINARY_CHUNK_BYTES", chunk_bytes)
     save, load, options = ROUND_TRIPS[name]
     save(tmp_path / "table", *small_table, **options)
     assert_same_table(*load(tmp_path / "table", **options), *small_table)
@@ -145,7 +145,7 @@ def check_gensim_interop(tmp_path, words, vectors, binary):
 
 
 def check_gensim_glove_interop(tmp_path, words, vectors):
-    ours, theirs = tmp_path / "minembed.glove", tmp_path / "gensim.glove"
+    ours, theirs = tmp_path / "minembed.counting.glove", tmp_path / "gensim.glove"
     save_glove_text(ours, words, vectors)
     gensim_table(words, vectors).save_word2vec_format(str(theirs), write_header=False)
     assert ours.read_bytes() == theirs.read_bytes()
@@ -193,11 +193,11 @@ def test_fast_number_parser_matches_the_one_by_one_reference():
     tokens = [str(x) for x in values] + nine_digits
     numbers = [" ".join(tokens[i : i + 6]) for i in range(0, len(tokens), 6)]
     line_numbers = list(range(1, len(numbers) + 1))
-    fast = minembed.formats._parse_numbers(numbers, line_numbers, "x", dim=6)
-    reference = minembed.formats._parse_numbers_one_by_one(numbers, line_numbers, "x")
+    fast = minembed.vectors.formats._parse_numbers(numbers, line_numbers, "x", dim=6)
+    reference = minembed.vectors.formats._parse_numbers_one_by_one(numbers, line_numbers, "x")
     assert_array_equal(fast.view(np.uint32), reference.view(np.uint32))
     # np.loadtxt refuses '1_000' where np.float32 (and so gensim) accepts it: the fallback answers.
-    odd = minembed.formats._parse_numbers(["1_000 -1e-50"], [1], "x", dim=2)
+    odd = minembed.vectors.formats._parse_numbers(["1_000 -1e-50"], [1], "x", dim=2)
     assert_array_equal(odd.view(np.uint32), np.array([[1000.0, -0.0]], np.float32).view(np.uint32))
 
 
@@ -381,8 +381,8 @@ OLD_CONTENT = b"1 1\nold 1.0\n"
 def test_failure_midway_leaves_old_file_and_no_temp(tmp_path, monkeypatch, small_table, exception):
     target = tmp_path / "vectors.txt"
     target.write_bytes(OLD_CONTENT)
-    monkeypatch.setattr(minembed.formats, "ROWS_PER_BLOCK", 4)
-    real_format = minembed.formats._format_text_line
+    monkeypatch.setattr(minembed.vectors.formats, "ROWS_PER_BLOCK", 4)
+    real_format = minembed.vectors.formats._format_text_line
     temp_names = []
 
     def failing_format(word, row):
@@ -391,7 +391,7 @@ def test_failure_midway_leaves_old_file_and_no_temp(tmp_path, monkeypatch, small
             raise exception("disk on fire")
         return real_format(word, row)
 
-    monkeypatch.setattr(minembed.formats, "_format_text_line", failing_format)
+    monkeypatch.setattr(minembed.vectors.formats, "_format_text_line", failing_format)
     with pytest.raises(exception, match="disk on fire"):
         save_word2vec_format(target, *small_table)
     assert len(temp_names) == 1 and temp_names[0].startswith(".vectors.txt.")  # a temp file existed...
@@ -406,7 +406,7 @@ def test_failed_rename_leaves_old_file_and_no_temp(tmp_path, monkeypatch, small_
     def failing_replace(source, destination):
         raise OSError("rename refused")
 
-    monkeypatch.setattr(minembed.formats.os, "replace", failing_replace)
+    monkeypatch.setattr(minembed.vectors.formats.os, "replace", failing_replace)
     with pytest.raises(OSError, match="rename refused"):
         save_word2vec_format(target, *small_table, binary=True)
     assert os.listdir(tmp_path) == [target.name]

@@ -1,4 +1,4 @@
-"""minembed.glove: the cost's gradients against torch autograd and a case worked by
+"""minembed.counting.glove: the cost's gradients against torch autograd and a case worked by
 hand, batch_size=1 training against a line-by-line transcription of glove.c's
 update loop, minibatches against a plain loop that sums every gradient, and
 training on the planted corpus (cost falls every epoch, the planted analogies
@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import torch
 
-from minembed import cooccur, glove
-from minembed.corpus import subsample
-from minembed.glove import GloVe, GloVeConfig, GloVeDiverged, Parameters
-from minembed.synthetic import planted_analogy_corpus
+from minembed.counting import cooccur, glove
+from minembed.predicting.corpus import subsample
+from minembed.counting.glove import GloVe, GloVeConfig, GloVeDiverged, Parameters
+from minembed.data.synthetic import planted_analogy_corpus
 
 V, D = 7, 5
 
@@ -237,7 +237,7 @@ def test_progress_reports_on_stderr_and_changes_nothing(capsys):
 
 def test_sample_counts_the_corpus_word2vec_would_subsample():
     """sample > 0 drops words with word2vec's keep probability before counting:
-    the counts equal those of minembed.corpus.subsample's output (word2vec's path)
+    the counts equal those of minembed.predicting.corpus.subsample's output (word2vec's path)
     drawn from the seed + 1 stream; sample = 0 counts the whole corpus."""
     corpus = planted_analogy_corpus(n_sentences=400, seed=3)
     settings = dict(vector_size=4, window=3, epochs=1, min_count=1, seed=2)

@@ -1,4 +1,4 @@
-"""Tests for minembed.onehot against scikit-learn's encoders and torch.nn.Embedding."""
+"""Tests for minembed.tokens.onehot against scikit-learn's encoders and torch.nn.Embedding."""
 
 import doctest
 
@@ -10,11 +10,11 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.metrics.pairwise import cosine_similarity
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
-import minembed.onehot
-from minembed.onehot import onehot_encode, onehot_vectors, ordinal_encode, pairwise_cosine
-from minembed.text import clean, split_sentences
+import minembed.tokens.onehot
+from minembed.tokens.onehot import onehot_encode, onehot_vectors, ordinal_encode, pairwise_cosine
+from minembed.tokens.text import clean, split_sentences
 from minembed.vectors import Vectors
-from minembed.vocab import Vocabulary
+from minembed.tokens.vocab import Vocabulary
 
 TEXT = """The quick brown fox jumps over the lazy dog. The dog sleeps all day long!
 A lazy fox watches the quick dog. Brown dogs and brown foxes rarely meet in town."""
@@ -43,7 +43,7 @@ def sklearn_onehot(tokens, vocab, sparse, handle_unknown="error"):
 
 
 def test_docstring_examples():
-    results = doctest.testmod(minembed.onehot)
+    results = doctest.testmod(minembed.tokens.onehot)
     assert results.attempted >= 8
     assert results.failed == 0
 

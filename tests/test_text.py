@@ -1,4 +1,4 @@
-"""Tests for minembed.text: every cleaning step on examples worked out by hand."""
+"""Tests for minembed.tokens.text: every cleaning step on examples worked out by hand."""
 
 import doctest
 import functools
@@ -6,8 +6,8 @@ import functools
 import pytest
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-import minembed.text
-from minembed.text import (
+import minembed.tokens.text
+from minembed.tokens.text import (
     DEFAULT_STEPS,
     ENGLISH_STOPWORDS,
     clean,
@@ -24,7 +24,7 @@ from minembed.text import (
 
 
 def test_docstring_examples():
-    results = doctest.testmod(minembed.text)
+    results = doctest.testmod(minembed.tokens.text)
     assert results.attempted >= 10
     assert results.failed == 0
 

@@ -13,8 +13,8 @@ import sys
 import numpy as np
 import pytest
 
-from minembed import topk
-from minembed.topk import topk_cosine, topk_cosine_numpy
+from minembed.vectors import topk
+from minembed.vectors.topk import topk_cosine, topk_cosine_numpy
 
 requires_kernel = pytest.mark.skipif(
     topk.BACKEND == "numpy", reason="the compiled kernel is not built"
@@ -210,7 +210,7 @@ def test_missing_extension_warns_and_falls_back_to_numpy():
         "sys.meta_path.insert(0, Block())\n"
         "with warnings.catch_warnings(record=True) as caught:\n"
         "    warnings.simplefilter('always')\n"
-        "    import minembed.topk as t\n"
+        "    import minembed.vectors.topk as t\n"
         "    import numpy as np\n"
         "    print(t.BACKEND, sum('not built' in str(w.message) for w in caught))\n"
         "    print(t.topk_cosine(np.eye(3, dtype=np.float32), np.ones(3, dtype=np.float32), 2)[0].tolist())\n"
@@ -280,7 +280,7 @@ def test_batch_memory_stays_per_tile_not_queries_times_rows():
     its heaps, so peak memory must grow by far less than that matrix."""
     code = (
         "import resource, numpy as np\n"
-        "from minembed.topk import topk_cosine\n"
+        "from minembed.vectors.topk import topk_cosine\n"
         "rng = np.random.default_rng(0)\n"
         "table = rng.standard_normal((200_000, 16), dtype=np.float32)\n"
         "queries = rng.standard_normal((1000, 16), dtype=np.float32)\n"

@@ -30,9 +30,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from minembed import datasets, transformer
-from minembed.sentences import semantic_search
-from minembed.transformer import BertEncoder, gelu, gelu_fast, layer_norm, load_minilm, softmax
+from minembed.data import datasets
+from minembed.contextual import transformer
+from minembed.contextual.sentences import semantic_search
+from minembed.contextual.transformer import BertEncoder, gelu, gelu_fast, layer_norm, load_minilm, softmax
 from minembed.vectors import Vectors
 
 torch = pytest.importorskip("torch")

@@ -19,9 +19,9 @@ from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
 from minembed import Vectors
-from minembed.onehot import onehot_vectors
-from minembed.pretrained import glove_6b_50d
-from minembed.vocab import Vocabulary
+from minembed.tokens.onehot import onehot_vectors
+from minembed.data.pretrained import glove_6b_50d
+from minembed.tokens.vocab import Vocabulary
 
 N_QUERIES = 200
 SCORE_TOLERANCE = 1e-5

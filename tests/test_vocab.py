@@ -1,4 +1,4 @@
-"""Tests for minembed.vocab, checked against gensim 4's Word2Vec vocabulary build."""
+"""Tests for minembed.tokens.vocab, checked against gensim 4's Word2Vec vocabulary build."""
 
 import doctest
 
@@ -8,9 +8,9 @@ from gensim.models import Word2Vec
 from gensim.test.utils import datapath
 from numpy.testing import assert_allclose, assert_array_equal
 
-import minembed.vocab
-from minembed.text import lowercase, tokenize
-from minembed.vocab import Vocabulary
+import minembed.tokens.vocab
+from minembed.tokens.text import lowercase, tokenize
+from minembed.tokens.vocab import Vocabulary
 
 # Counts: b 3, a 3, c 2, d 2, e 2, f 1, g 1. First appearance: b a c d e f g.
 TIED_CORPUS = [["b", "a", "c", "a", "b"], ["d", "e", "c", "f"], ["e", "g", "d", "a", "b"]]
@@ -31,7 +31,7 @@ def lee_corpus() -> list[list[str]]:
 
 
 def test_docstring_examples():
-    results = doctest.testmod(minembed.vocab)
+    results = doctest.testmod(minembed.tokens.vocab)
     assert results.attempted >= 10
     assert results.failed == 0
 

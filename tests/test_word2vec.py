@@ -1,4 +1,4 @@
-"""minembed.word2vec: gradients against torch autograd and finite differences, the
+"""minembed.predicting.word2vec: gradients against torch autograd and finite differences, the
 minibatch scatter against np.add.at, the windows against gensim's loop, and
 training on a planted corpus (analogies recovered, loss falling, same seed ->
 same bytes). Thresholds were calibrated on seeds 0-3 of the planted corpus,
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import torch
 
-from minembed.synthetic import planted_analogy_corpus
-from minembed.vocab import Vocabulary
-from minembed.word2vec import (
+from minembed.data.synthetic import planted_analogy_corpus
+from minembed.tokens.vocab import Vocabulary
+from minembed.predicting.word2vec import (
     AliasSampler, Corpus, TrainingDiverged, Word2Vec, add_to_rows, add_to_rows_public, cbow_loss_and_grads,
     finite_difference_gradients, sgns_loss_and_grads, sgns_window_loss_and_grads, skipgram_pairs, train,
     walk_observed_rows, walk_schedule,
@@ -153,7 +153,7 @@ def test_add_to_rows_sums_repeated_rows_like_add_at(add):
 
 
 def test_fast_and_public_scatter_train_the_same_vectors(monkeypatch):
-    import minembed.negative_sampling as negative_sampling
+    import minembed.predicting.negative_sampling as negative_sampling
 
     # 2,000 sentences, 2 epochs: the two scatters sum in different orders, and training
     # carries float32 rounding differences forward, growing with the number of updates

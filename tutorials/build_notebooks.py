@@ -40,9 +40,9 @@ VECTORS_TOKENS_ONEHOT = [
     A model cannot read text; it reads numbers. This notebook walks the first,
     obvious route from text to numbers and shows where it breaks:
 
-    1. clean the text and split it into **tokens** (`minembed.text`),
-    2. count them into a **vocabulary** that gives each word an id (`minembed.vocab`),
-    3. encode words as **ordinal** ids or **one-hot** vectors (`minembed.onehot`),
+    1. clean the text and split it into **tokens** (`minembed.tokens.text`),
+    2. count them into a **vocabulary** that gives each word an id (`minembed.tokens.vocab`),
+    3. encode words as **ordinal** ids or **one-hot** vectors (`minembed.tokens.onehot`),
     4. see why neither knows that *cat* is closer to *dog* than to *car*.
 
     It ends by checking the one-hot codes against scikit-learn's `OneHotEncoder`.
@@ -51,10 +51,10 @@ VECTORS_TOKENS_ONEHOT = [
     %matplotlib inline
     import numpy as np
 
-    from minembed import figures
-    from minembed.onehot import onehot_encode, onehot_vectors, ordinal_encode, pairwise_cosine
-    from minembed.text import DEFAULT_STEPS, clean, remove_stopwords, split_sentences
-    from minembed.vocab import Vocabulary
+    from minembed.figures import plots as figures
+    from minembed.tokens.onehot import onehot_encode, onehot_vectors, ordinal_encode, pairwise_cosine
+    from minembed.tokens.text import DEFAULT_STEPS, clean, remove_stopwords, split_sentences
+    from minembed.tokens.vocab import Vocabulary
     """),
     md("""
     ## Text to tokens
@@ -170,7 +170,7 @@ VECTORS_TOKENS_ONEHOT = [
     figures.similarity_heatmap(table, words, title="one-hot: all pairs 0")
     """),
     code("""
-    from minembed.pretrained import glove_6b_50d
+    from minembed.data.pretrained import glove_6b_50d
 
     glove = glove_6b_50d(limit=20_000)
     figures.similarity_heatmap(glove, words, title="GloVe 6B 50d")
@@ -215,11 +215,11 @@ COUNTING = [
     builds word vectors from counts in three steps, each a module of minembed:
 
     1. count how often each word appears near each other word, nearer words
-       counting more (`minembed.cooccur`),
+       counting more (`minembed.counting.cooccur`),
     2. reweigh the counts by **positive pointwise mutual information** and
-       compress them with a truncated **SVD** (`minembed.ppmi`),
+       compress them with a truncated **SVD** (`minembed.counting.ppmi`),
     3. fit **GloVe** (Pennington et al. 2014): vectors whose dot products
-       predict the log counts, by weighted least squares (`minembed.glove`).
+       predict the log counts, by weighted least squares (`minembed.counting.glove`).
 
     Every step is first done by hand on six short sentences, then run on a
     small news corpus. It ends by checking the SVD against scikit-learn and
@@ -230,8 +230,9 @@ COUNTING = [
     import numpy as np
     from matplotlib.figure import Figure
 
-    from minembed import cooccur, figures, glove, ppmi
-    from minembed.vocab import Vocabulary
+    from minembed.counting import cooccur, glove, ppmi
+    from minembed.figures import plots as figures
+    from minembed.tokens.vocab import Vocabulary
 
     toy = [line.split() for line in [
         "the cat sat on the mat",
@@ -367,7 +368,7 @@ COUNTING = [
     (6 - d) / 5), PPMI, and 50 SVD dimensions.
     """),
     code("""
-    from minembed.datasets import lee_background
+    from minembed.data.datasets import lee_background
     from minembed.vectors import Vectors
 
     lee = lee_background()  # 300 token lists
@@ -550,10 +551,10 @@ WORD2VEC = [
     %matplotlib inline
     import numpy as np
 
-    from minembed import figures
-    from minembed.datasets import lee_background
-    from minembed.vocab import Vocabulary
-    from minembed.word2vec import Word2Vec, sgns_loss_and_grads, skipgram_pairs
+    from minembed.figures import plots as figures
+    from minembed.data.datasets import lee_background
+    from minembed.tokens.vocab import Vocabulary
+    from minembed.predicting.word2vec import Word2Vec, sgns_loss_and_grads, skipgram_pairs
 
     sentences = lee_background()  # gensim's Lee corpus: 300 news articles, one token list each
     print(f"{len(sentences)} documents, {sum(map(len, sentences)):,} tokens; first: {sentences[0][:12]}")
@@ -652,7 +653,7 @@ WORD2VEC = [
     context words whose input vectors happen to be equal, learning rate 1.
     """),
     code("""
-    from minembed.negative_sampling import walk_observed_rows
+    from minembed.predicting.negative_sampling import walk_observed_rows
 
     w = np.tile(np.random.default_rng(0).normal(scale=0.2, size=50), (4, 1))  # (4, 50): four alike contexts
     walked = np.zeros((1, 50))  # the centre's row C[centre], zero at the start as in training
@@ -741,8 +742,8 @@ SIMILARITY_ANALOGIES_TOPK = [
 
     import numpy as np
 
-    from minembed import topk
-    from minembed.pretrained import glove_6b_50d
+    from minembed.vectors import topk
+    from minembed.data.pretrained import glove_6b_50d
 
     glove = glove_6b_50d(limit=100_000)  # the 100,000 most frequent words
     glove
@@ -809,7 +810,7 @@ SIMILARITY_ANALOGIES_TOPK = [
     md("""
     ## The kernel and its NumPy twin
 
-    `minembed.topk.topk_cosine_numpy` is the definition in plain NumPy.
+    `minembed.vectors.topk.topk_cosine_numpy` is the definition in plain NumPy.
     `topk_cosine` gives the same answer through a compiled Cython kernel
     (`csrc/topk.pyx`) that scores the table in cache-sized tiles and keeps a
     running top-k per query, so it never builds the full (queries x V) score
@@ -870,7 +871,7 @@ EVALUATION = [
     md("""
     # 5. Evaluating embeddings: minembed next to gensim and pretrained GloVe
 
-    Two standard intrinsic tests, both in `minembed.evaluate`, both scored
+    Two standard intrinsic tests, both in `minembed.vectors.evaluate`, both scored
     exactly as gensim scores them:
 
     * **word-pair similarity**: humans rated pairs (WordSim353: 353 pairs,
@@ -889,8 +890,8 @@ EVALUATION = [
 
     import numpy as np
 
-    from minembed.evaluate import analogy_accuracy, dataset_path, load_analogies, word_pair_similarity
-    from minembed.pretrained import glove_6b_50d
+    from minembed.vectors.evaluate import analogy_accuracy, dataset_path, load_analogies, word_pair_similarity
+    from minembed.data.pretrained import glove_6b_50d
 
     glove = glove_6b_50d()  # all 400,000 words, most frequent first
     wordsim, simlex = dataset_path("wordsim353.tsv"), dataset_path("simlex999.txt")
@@ -935,9 +936,9 @@ EVALUATION = [
     code("""
     from gensim.models import Word2Vec as GensimWord2Vec
 
-    from minembed.datasets import wikipedia_sample
+    from minembed.data.datasets import wikipedia_sample
     from minembed.vectors import Vectors
-    from minembed.word2vec import Word2Vec
+    from minembed.predicting.word2vec import Word2Vec
 
     wiki = wikipedia_sample()
     settings = dict(sg=1, vector_size=50, window=5, negative=5, min_count=5, epochs=3)
@@ -1015,7 +1016,7 @@ SUBWORDS = [
        train it with word2vec's skip-gram, negative sampling,
     4. an **unknown** word gets the mean of its n-gram rows.
 
-    All of it is `minembed.subword`. The notebook ends by checking the
+    All of it is `minembed.predicting.subword`. The notebook ends by checking the
     n-grams and bucket ids against gensim's, and by training gensim's
     `FastText` on the same text with the same settings.
     """),
@@ -1023,8 +1024,8 @@ SUBWORDS = [
     %matplotlib inline
     import numpy as np
 
-    from minembed import figures
-    from minembed.subword import FastText, fnv1a_hash, ngram_hashes, ngrams
+    from minembed.figures import plots as figures
+    from minembed.predicting.subword import FastText, fnv1a_hash, ngram_hashes, ngrams
     """),
     md("""
     ## Boundary markers and n-grams
@@ -1074,7 +1075,7 @@ SUBWORDS = [
     Training is minembed's word2vec loop; only the input vector changes.
     """),
     code("""
-    from minembed.datasets import lee_background
+    from minembed.data.datasets import lee_background
 
     sentences = lee_background()
     settings = dict(vector_size=50, window=5, negative=5, sample=1e-3, min_count=5, epochs=5,
@@ -1192,17 +1193,17 @@ SEEING_EMBEDDINGS = [
     * **t-SNE** keeps each word's nearest neighbours: non-linear and local,
       good at clusters, silent about the distances between them.
 
-    Both are written in NumPy in `minembed.plot`; the figures come from
-    `minembed.figures`. The notebook ends by checking both projections
+    Both are written in NumPy in `minembed.figures.projection`; the figures come from
+    `minembed.figures.plots`. The notebook ends by checking both projections
     against scikit-learn.
     """),
     code("""
     %matplotlib inline
     import numpy as np
 
-    from minembed import figures
-    from minembed.plot import TSNEConfig, calibrate_precisions, fit_pca, squared_distances, tsne
-    from minembed.pretrained import glove_6b_50d
+    from minembed.figures import plots as figures
+    from minembed.figures.projection import TSNEConfig, calibrate_precisions, fit_pca, squared_distances, tsne
+    from minembed.data.pretrained import glove_6b_50d
 
     glove = glove_6b_50d(limit=50_000)
     groups = {
@@ -1311,7 +1312,7 @@ SEEING_EMBEDDINGS = [
     np.testing.assert_allclose(model.transform(X), theirs, atol=1e-8)
 
     sk_map = TSNE(perplexity=10.0, metric="cosine", method="exact", init="pca", random_state=0).fit_transform(X)
-    from minembed.plot import kl_divergence_and_gradient
+    from minembed.figures.projection import kl_divergence_and_gradient
 
     sk_kl, _ = kl_divergence_and_gradient(sk_map, result.joint)
 
@@ -1337,7 +1338,7 @@ SENTENCE_VECTORS = [
 
     Word vectors give one vector per word. Search, clustering and
     de-duplication need one vector per *sentence*. This notebook builds them
-    three ways, simplest first (`minembed.sentences`, `minembed.transformer`):
+    three ways, simplest first (`minembed.contextual.sentences`, `minembed.contextual.transformer`):
 
     1. **mean**: average the word vectors of the sentence,
     2. **SIF** (Arora, Liang & Ma 2017): a weighted average in which frequent
@@ -1357,12 +1358,12 @@ SENTENCE_VECTORS = [
 
     import numpy as np
 
-    from minembed.pretrained import glove_6b_50d
-    from minembed.sentences import (
+    from minembed.data.pretrained import glove_6b_50d
+    from minembed.contextual.sentences import (
         default_tokenize, mean_vectors, remove_first_component, semantic_search,
         sif_vectors, sif_weights, weighted_mean_vectors,
     )
-    from minembed.transformer import load_minilm
+    from minembed.contextual.transformer import load_minilm
 
     from threadpoolctl import threadpool_limits
     blas_threads = threadpool_limits(1, user_api="blas")  # on a small shared machine, one BLAS thread is faster here
@@ -1589,9 +1590,9 @@ CONTEXTUAL_EMBEDDINGS = [
     notebook 7, as minembed runs it in NumPy:
 
     1. **WordPiece** turns text into ids: clean, split into words, then cut each
-       word into the longest pieces the vocabulary knows (`minembed.wordpiece`),
+       word into the longest pieces the vocabulary knows (`minembed.contextual.wordpiece`),
     2. the **encoder** turns ids into vectors: an embedding lookup, then 6
-       Transformer layers, shapes printed at every step (`minembed.transformer`),
+       Transformer layers, shapes printed at every step (`minembed.contextual.transformer`),
     3. **mean pooling** turns token vectors into one sentence vector,
     4. the **"bank" probe**: the same word in a money sentence and a river
        sentence gets different contextual vectors but the same static row.
@@ -1602,8 +1603,8 @@ CONTEXTUAL_EMBEDDINGS = [
     code("""
     import numpy as np
 
-    from minembed.transformer import encoder_layer, l2_normalize, load_minilm, mean_pool, softmax
-    from minembed.wordpiece import normalize, pre_tokenize
+    from minembed.contextual.transformer import encoder_layer, l2_normalize, load_minilm, mean_pool, softmax
+    from minembed.contextual.wordpiece import normalize, pre_tokenize
 
     from threadpoolctl import threadpool_limits
     blas_threads = threadpool_limits(1, user_api="blas")  # on a small shared machine, one BLAS thread is faster here

@@ -39,7 +39,7 @@ points, not the Barnes-Hut tree of van der Maaten 2014 that handles millions),
 no out-of-sample ``transform``, only squared Euclidean and squared cosine
 distances, and Q is not clipped at 2.2e-16 as scikit-learn clips it (so the KL
 and gradient here are the exact ones; the two differ only for q_ij < 1e-16).
-For figures of these projections see :mod:`minembed.figures`.
+For figures of these projections see :mod:`minembed.figures.plots`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The figures a learner wants of an embedding, in matplotlib.
 
-    word_scatter        words as labelled points after PCA or t-SNE (minembed.plot)
+    word_scatter        words as labelled points after PCA or t-SNE (minembed.figures.projection)
     similarity_heatmap  the cosine similarity of every pair in a word list
     loss_curves         training loss per epoch, one line per run
     analogy_arrows      man -> woman beside king -> queen: parallel offsets in a PCA plane
@@ -31,9 +31,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 from matplotlib.ticker import MaxNLocator
 
-from minembed.formats import atomic_open
-from minembed.plot import TSNEConfig, fit_pca, tsne
-from minembed.topk import cosine_scores
+from minembed.vectors.formats import atomic_open
+from minembed.figures.projection import TSNEConfig, fit_pca, tsne
+from minembed.vectors.topk import cosine_scores
 from minembed.vectors import Vectors
 
 __all__ = [
@@ -131,7 +131,7 @@ def word_scatter(
              words) or an (n, D) array whose rows ``words`` labels.
     words    a list, or {group name: words}, coloured by group with a legend.
     method   "pca" (the first two principal components, axes labelled with their
-             share of the variance), "tsne" (minembed.plot.tsne on cosine
+             share of the variance), "tsne" (minembed.figures.projection.tsne on cosine
              distance; perplexity min(30, (n - 1) / 3) unless ``tsne_config``
              says otherwise) or "none" (the rows are already 2-D points).
     """
@@ -186,7 +186,7 @@ def similarity_heatmap(
 ) -> Figure:
     """Cosine similarity of every pair of ``words`` as an (n, n) colour grid on [-1, 1].
 
-    The cell values are the kernel's cosines (:func:`minembed.topk.cosine_scores`),
+    The cell values are the kernel's cosines (:func:`minembed.vectors.topk.cosine_scores`),
     so they equal ``Vectors.similarity``. ``annotate`` writes each value in its
     cell (default: only for at most 12 words, where the digits stay readable).
     """

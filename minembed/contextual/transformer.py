@@ -6,7 +6,7 @@ Need") in BERT's post-LayerNorm form (Devlin et al. 2018), as transformers'
 it into all-MiniLM-L6-v2 (Reimers & Gurevych 2019, Sentence-BERT; the model
 is a 6-layer MiniLM, Wang et al. 2020, fine-tuned on 1B sentence pairs):
 
-    tokens      [CLS] piece ... piece [SEP]            (minembed.wordpiece)
+    tokens      [CLS] piece ... piece [SEP]            (minembed.contextual.wordpiece)
     embeddings  x = LayerNorm(word[id] + position[t] + token_type[0])
     6 layers    h = LayerNorm(x + SelfAttention(x))     12 heads of 32 dims,
                 x = LayerNorm(h + W2 GELU(W1 h))         padding keys masked
@@ -41,7 +41,7 @@ import numpy as np
 from scipy.special import erf
 
 from minembed.vectors import Vectors
-from minembed.wordpiece import Batch, WordPiece
+from minembed.contextual.wordpiece import Batch, WordPiece
 
 
 @dataclass

@@ -40,7 +40,7 @@ import numpy as np
 import scipy.sparse
 
 from minembed.vectors import Vectors
-from minembed.vocab import Vocabulary
+from minembed.tokens.vocab import Vocabulary
 
 
 def ordinal_encode(tokens: Sequence[str], vocab: Vocabulary) -> np.ndarray:

@@ -183,7 +183,7 @@ def cached_corpus(name: str, cache_dir: str | Path) -> list[list[str]]:
     offsets = np.zeros(len(sentences) + 1, dtype=np.int64)  # (S + 1,) int64
     np.cumsum([len(s) for s in sentences], out=offsets[1:])
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    from minembed.formats import atomic_open
+    from minembed.vectors.formats import atomic_open
 
     with atomic_open(cache) as file:
         np.savez(file, words=np.array(list(index), dtype=str), ids=ids, offsets=offsets)

@@ -5,7 +5,7 @@ end up here, as a list of words and a (V, D) float32 matrix whose row i is the
 vector of ``words[i]``. Every similarity question - ``most_similar``,
 ``most_similar_cosmul``'s candidates, ``doesnt_match``, ``similarity``,
 analogies - is answered by the one exact cosine kernel,
-:func:`minembed.topk.topk_cosine`, so models can be compared side by side.
+:func:`minembed.vectors.topk.topk_cosine`, so models can be compared side by side.
 
 The method names and their arithmetic follow gensim's ``KeyedVectors`` (4.x),
 so results can be checked against it word for word:
@@ -29,8 +29,8 @@ from typing import Iterable, Sequence, Union
 
 import numpy as np
 
-from minembed import formats
-from minembed.topk import cosine_scores, inverse_norms, select_topk, topk_cosine
+from minembed.vectors import formats
+from minembed.vectors.topk import cosine_scores, inverse_norms, select_topk, topk_cosine
 
 WordOrVector = Union[str, np.ndarray]
 
@@ -200,7 +200,7 @@ class Vectors:
         """3CosMul: prod((1 + cos(w, p)) / 2) / (prod((1 + cos(w, n)) / 2) + 1e-6).
 
         The cosines of every word against each input come from the kernel's
-        arithmetic (:func:`minembed.topk.cosine_scores`); the top-n selection
+        arithmetic (:func:`minembed.vectors.topk.cosine_scores`); the top-n selection
         is the same tie-by-lower-index rule.
         """
         items, input_ids = self._weighted_inputs(positive, negative)

@@ -4,8 +4,8 @@ Follows Pennington, Socher & Manning (2014), "GloVe: Global Vectors for Word
 Representation", step for step as the Stanford programs run it (vocab_count ->
 cooccur -> shuffle -> glove, see their demo.sh):
 
-    vocabulary   words seen at least min_count times          (vocab_count; minembed.vocab)
-    counts       X[i, j], 1/distance weighted, symmetric window (cooccur; minembed.cooccur)
+    vocabulary   words seen at least min_count times          (vocab_count; minembed.tokens.vocab)
+    counts       X[i, j], 1/distance weighted, symmetric window (cooccur; minembed.counting.cooccur)
     cost         J = 1/2 sum_{X_ij > 0} f(X_ij) (w_i . w~_j + b_i + b~_j - log X_ij)^2
     weighting    f(x) = min(1, (x / x_max)^alpha)              x_max = 100, alpha = 3/4
     training     AdaGrad over the non-zero X_ij in random order  (glove.c, learning rate 0.05)
@@ -50,10 +50,10 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import scipy.sparse
 
-from minembed import cooccur
-from minembed.progress import ProgressBar
+from minembed.counting import cooccur
+from minembed.training.progress import ProgressBar
 from minembed.vectors import Vectors
-from minembed.vocab import Vocabulary
+from minembed.tokens.vocab import Vocabulary
 
 __all__ = ["GloVeConfig", "GloVe", "GloVeDiverged", "Parameters", "Gradients", "initial_parameters", "weighting",
            "cost_and_gradients", "sum_by_id", "adagrad_step", "train_epoch", "train", "OUTPUTS"]
@@ -84,7 +84,7 @@ class GloVeConfig:
     shuffle: str = "every epoch"    # "every epoch", or "once" as glove.c (shuffle.c shuffles the file once)
     output: str = "word+context"    # W + W~ (glove.c -model 2); "word" (-model 1), "context", "concat" (-model 0)
     seed: int = 0                   # seeds the one np.random.Generator everything draws from
-    chunk_tokens: int = 1 << 18     # corpus positions counted at a time (minembed.cooccur.count)
+    chunk_tokens: int = 1 << 18     # corpus positions counted at a time (minembed.counting.cooccur.count)
     memory_limit: float = 4.0       # GB for parameters, AdaGrad sums and non-zeros (demo.sh's -memory 4.0)
 
     def validate(self) -> None:

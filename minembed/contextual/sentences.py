@@ -10,10 +10,10 @@ Three ways to turn a sentence into one vector, simplest first:
                 the projection on the first singular vector of all the
                 sentence vectors (the direction they share) is removed
     encoder     a Transformer reads the whole sentence and its token vectors
-                are mean-pooled: ``minembed.transformer.load_minilm().encode``
+                are mean-pooled: ``minembed.contextual.transformer.load_minilm().encode``
 
 and :func:`semantic_search`, which ranks a corpus of sentence vectors for each
-query by cosine through the one top-k kernel (:func:`minembed.topk.topk_cosine`)
+query by cosine through the one top-k kernel (:func:`minembed.vectors.topk.topk_cosine`)
 and answers in the format of ``sentence_transformers.util.semantic_search``.
 
     >>> from minembed import Vectors
@@ -35,8 +35,8 @@ from typing import Callable, Mapping, Sequence, Union
 
 import numpy as np
 
-from minembed.text import tokenize as regex_tokenize
-from minembed.topk import topk_cosine
+from minembed.tokens.text import tokenize as regex_tokenize
+from minembed.vectors.topk import topk_cosine
 from minembed.vectors import Vectors
 
 Sentence = Union[str, Sequence[str]]

@@ -4,7 +4,7 @@ Follows Levy, Goldberg & Dagan (2015), "Improving Distributional Similarity
 with Lessons Learned from Word Embeddings", with the hyperparameters they
 carried over from word2vec:
 
-    P(w, c)     = X[w, c] / sum(X)                       X from `minembed.cooccur.count`
+    P(w, c)     = X[w, c] / sum(X)                       X from `minembed.counting.cooccur.count`
     P(w)        = sum_c X[w, c] / sum(X)
     P_a(c)      = (sum_w X[w, c])^a / sum_c' (sum_w X[w, c'])^a      a = 0.75 ("cds")
     PMI(w, c)   = log P(w, c) / (P(w) P_a(c))  =  log X[w, c] - log sum_c X[w, c] - log P_a(c)
@@ -41,9 +41,9 @@ from typing import Iterable, Sequence
 import numpy as np
 import scipy.sparse
 
-from minembed import cooccur
+from minembed.counting import cooccur
 from minembed.vectors import Vectors
-from minembed.vocab import Vocabulary
+from minembed.tokens.vocab import Vocabulary
 
 __all__ = ["PPMIConfig", "ppmi", "randomized_svd", "svd_embeddings", "train"]
 
@@ -61,7 +61,7 @@ class PPMIConfig:
     oversamples: int = 10           # extra sketch columns (Halko et al. 2011 recommend 5-10)
     power_iterations: int = 5       # power iterations (scikit-learn's randomized_svd uses 4-7)
     seed: int = 0                   # seeds the Gaussian sketch
-    chunk_tokens: int = 1 << 18     # corpus positions counted at a time (minembed.cooccur.count)
+    chunk_tokens: int = 1 << 18     # corpus positions counted at a time (minembed.counting.cooccur.count)
 
     def validate(self) -> None:
         def need(condition: bool, message: str) -> None:

@@ -14,7 +14,7 @@ first `restrict_vocab` words (the most frequent) are known, a question or pair
 with an unknown word is skipped (and counted in `oov_ratio`), and gensim takes
 the first of its top 5 answers that is not an input word. The difference is
 speed: all questions of a section are answered as one batch through
-`minembed.topk.topk_cosine`.
+`minembed.vectors.topk.topk_cosine`.
 
 But: no 3CosMul (`most_similar_cosmul`) or set-based analogy methods, no
 `dummy4unknown` (unknown words are always skipped), no p-values.
@@ -32,7 +32,7 @@ from typing import Sequence
 import numpy as np
 import scipy.stats
 
-from minembed.topk import topk_cosine
+from minembed.vectors.topk import topk_cosine
 
 __all__ = ["dataset_path", "load_word_pairs", "load_analogies", "word_pair_similarity", "analogy_accuracy",
            "word_pairs", "analogies",

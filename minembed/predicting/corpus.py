@@ -1,6 +1,6 @@
 """The corpus as word2vec reads it: one id array, and the examples drawn from it.
 
-Shared by minembed.word2vec and minembed.subword; follows the word2vec C tool
+Shared by minembed.predicting.word2vec and minembed.predicting.subword; follows the word2vec C tool
 (`TrainModelThread`) and gensim 4 (`word2vec_inner.pyx`):
 
     Corpus              ids (N,) int32 + sentence offsets (S + 1,) int64, a memory-mappable .npy pair
@@ -11,7 +11,7 @@ Shared by minembed.word2vec and minembed.subword; follows the word2vec C tool
     window_positions    the positions inside each centre's window and sentence
     skipgram_pairs      (context, centre) position pairs; cbow_contexts: each centre's contexts
 
-But: no phrase detection, and sentences are not cut here (minembed.datasets cuts
+But: no phrase detection, and sentences are not cut here (minembed.data.datasets cuts
 long documents at gensim's 10,000 tokens); a window never crosses a sentence.
 """
 
@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from minembed.vocab import Vocabulary
+from minembed.tokens.vocab import Vocabulary
 
 __all__ = [
     "Corpus", "sentence_chunks", "subsample", "shuffled_positions", "shrunk_windows", "window_positions",

@@ -55,7 +55,7 @@ benchmarks/bench_glove.py measures it).
 
 But: no spilling of partial counts to disk (cooccur.c's `-memory` machinery
 sizes its table and its temporary files from a memory budget), no vocabulary
-building (use `minembed.vocab.Vocabulary` and `encode`), and windows over 22
+building (use `minembed.tokens.vocab.Vocabulary` and `encode`), and windows over 22
 words with 1/d weighting fall back to float64 sums, where chunked and one-pass
 counts agree only to rounding.
 """

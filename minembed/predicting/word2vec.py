@@ -36,8 +36,8 @@ then applied. Three things follow:
     tool does (`walk_observed_rows`); every other row is updated at the end.
 
 This file is the training loop. What it stands on lives beside it:
-minembed/corpus.py (the id corpus, subsampling, windows, pairs) and
-minembed/negative_sampling.py (the losses and their gradients, the scatter
+minembed/predicting/corpus.py (the id corpus, subsampling, windows, pairs) and
+minembed/predicting/negative_sampling.py (the losses and their gradients, the scatter
 `add_to_rows`, the noise sampler); their names are re-exported here.
 
 `shared_negatives=True` (skip-gram, off by default) is the variant of Ji et
@@ -66,18 +66,18 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from minembed.corpus import (
+from minembed.predicting.corpus import (
     Corpus, cbow_contexts, sentence_chunks, shrunk_windows, shuffled_positions, skipgram_pairs, subsample,
     window_positions,
 )
-from minembed.negative_sampling import (
+from minembed.predicting.negative_sampling import (
     _FIRST, AliasSampler, add_to_rows, add_to_rows_public, cbow_loss_and_grads, finite_difference_gradients,
     mix_rows, sgns_loss_and_grads, sgns_window_loss_and_grads, skipgram_output_update, softplus_and_sigmoid,
     walk_observed_rows, walk_schedule,
 )
-from minembed.progress import ProgressBar
+from minembed.training.progress import ProgressBar
 from minembed.vectors import Vectors
-from minembed.vocab import Vocabulary
+from minembed.tokens.vocab import Vocabulary
 
 __all__ = [  # the model, then the pieces re-exported from corpus.py and negative_sampling.py
     "Word2VecConfig", "Corpus", "Word2Vec", "TrainingDiverged", "train",

@@ -13,10 +13,10 @@ Information" and the fastText program (`Dictionary::computeSubwords`,
     input      h_w = (W[w] + sum_{g in G(w)} N[g]) / (1 + |G(w)|)   the mean of the
                word's own row and its n-gram rows
     objective  skip-gram with negative sampling, exactly word2vec's
-               (`minembed.word2vec.sgns_loss_and_grads`) with h_w as the input vector
+               (`minembed.predicting.word2vec.sgns_loss_and_grads`) with h_w as the input vector
     unknown    a word never seen in training gets the mean of its n-gram rows
 
-Training is minembed.word2vec's loop unchanged (subsampling, shrunk windows,
+Training is minembed.predicting.word2vec's loop unchanged (subsampling, shrunk windows,
 shuffled minibatches, linear learning-rate decay, unigram^0.75 noise): the
 `FastText` class below only replaces how an input vector is formed and where
 its gradient goes. Within a minibatch, h_w is formed once per distinct input
@@ -35,7 +35,7 @@ n-grams are skipped, and a word none of whose n-grams is known raises KeyError.
 
 But: no CBOW, no hierarchical softmax, no supervised (classification) mode,
 no word n-grams (`wordNgrams`), no `max_n=0` / `bucket=0` (plain word2vec:
-use minembed.word2vec), no product quantisation, no .bin/.vec file I/O for the
+use minembed.predicting.word2vec), no product quantisation, no .bin/.vec file I/O for the
 n-gram rows (`Vectors.save` keeps only the vocabulary vectors), no threads.
 Two departures from the programs. The update is applied per minibatch, not per
 pair, as in word2vec.py, except each centre's output row, which walks the
@@ -61,15 +61,15 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import scipy.sparse
 
-from minembed import formats
-from minembed.corpus import Corpus, skipgram_pairs
-from minembed.negative_sampling import (
+from minembed.vectors import formats
+from minembed.predicting.corpus import Corpus, skipgram_pairs
+from minembed.predicting.negative_sampling import (
     add_to_rows, distinct_rows, sgns_loss_and_grads, skipgram_output_update, walk_schedule,
 )
-from minembed.negative_sampling import _csc_matvecs  # scipy's private C loop behind CSC @ dense, as add_to_rows uses it
+from minembed.predicting.negative_sampling import _csc_matvecs  # scipy's private C loop behind CSC @ dense, as add_to_rows uses it
 from minembed.vectors import Vectors
-from minembed.vocab import Vocabulary
-from minembed.word2vec import Word2Vec, Word2VecConfig
+from minembed.tokens.vocab import Vocabulary
+from minembed.predicting.word2vec import Word2Vec, Word2VecConfig
 
 __all__ = [
     "ngrams", "fnv1a_hash", "ngram_hashes", "subword_table", "ragged_rows", "add_to_rows_ragged",
@@ -180,7 +180,7 @@ def ragged_rows(rows: np.ndarray, offsets: np.ndarray, word_ids: np.ndarray):
 def add_to_rows_ragged(table: np.ndarray, rows: np.ndarray, starts: np.ndarray, coefficients: np.ndarray,
                        vectors: np.ndarray) -> None:
     """table[rows[s]] += coefficients[s] * vectors[u] for every s in starts[u]:starts[u + 1], in place,
-    repeats summed: `minembed.word2vec.add_to_rows` with a different number of rows per vector.
+    repeats summed: `minembed.predicting.word2vec.add_to_rows` with a different number of rows per vector.
 
     table (R, D), rows (S,) int, starts (U + 1,) int, coefficients (S,), vectors (U, D).
     The same sparse product: the contributions are a CSC matrix (R, U) whose
@@ -225,7 +225,7 @@ def subword_sgns_loss_and_grads(w_word: np.ndarray, n_ngrams: np.ndarray, presen
     w_word (B, D) the words' own rows W[w]; n_ngrams (B, L, D) their n-gram rows
     N[g] (padding anywhere); present (B, L) bool, which of the L slots are real
     n-grams; c_outputs (B, 1 + K, D) and use (B, 1 + K) as in
-    `minembed.word2vec.sgns_loss_and_grads`.
+    `minembed.predicting.word2vec.sgns_loss_and_grads`.
 
         n_b = sum_l present_bl                          n-grams of example b
         h_b = (w_b + sum_l present_bl N_bl) / (1 + n_b)   (B, D) the input vector

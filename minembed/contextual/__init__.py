@@ -1,0 +1,3 @@
+"""Step 5, contextual models: BERT's WordPiece tokenizer (wordpiece.py), the
+MiniLM encoder in NumPy (transformer.py) and sentence vectors with semantic
+search (sentences.py)."""
