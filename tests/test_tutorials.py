@@ -7,14 +7,13 @@ with that cell's source and traceback; a notebook slower than its budget
 fails too. The notebooks end in assertions against a reference library, so a
 notebook that runs but disagrees with scikit-learn or gensim fails here.
 
-Also checks that the committed notebooks are what tutorials/build_notebooks.py
-generates, so the reviewed source and the notebooks never drift apart.
+Also checks that each committed notebook has the cells that jupytext reads
+from its source tutorials/NN_name.py (see tutorials/README.md), so the
+reviewed source and the notebooks never drift apart.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
 from pathlib import Path
 
@@ -25,6 +24,7 @@ nbclient = pytest.importorskip("nbclient")
 
 TUTORIALS = Path(__file__).resolve().parent.parent / "tutorials"
 NOTEBOOKS = sorted(TUTORIALS.glob("[0-9][0-9]_*.ipynb"))
+SOURCES = sorted(TUTORIALS.glob("[0-9][0-9]_*.py"))  # jupytext percent format, one per notebook
 # Budgets on this 2-core machine. Measured in a full quiet test run (pytest --durations):
 # 01 6 s, 02 15 s, 03 21 s, 04 under 5 s, 05 31 s, 06 14 s, 07 17 s, 08 10 s, 09 9 s (about
 # 2 min in all); under load from other jobs up to 2.5x that (02 took 35 s beside two
@@ -33,29 +33,26 @@ SECONDS_PER_NOTEBOOK = 300
 SECONDS_PER_CELL = 240
 
 
-def _load_builder():
-    spec = importlib.util.spec_from_file_location("build_notebooks", TUTORIALS / "build_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ in tutorials/
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = writes_bytecode
-    return module
-
-
 def test_there_are_notebooks():
     assert NOTEBOOKS, f"no numbered notebooks in {TUTORIALS}"
 
 
-def test_notebooks_match_their_generator():
-    builder = _load_builder()
-    for name in builder.NOTEBOOKS:
-        path = TUTORIALS / name
-        assert path.exists(), f"{path} is missing: run python tutorials/build_notebooks.py"
-        on_disk = [(c.cell_type, c.source) for c in nbformat.read(path, as_version=4).cells]
-        generated = [(c.cell_type, c.source) for c in builder.build(name).cells]
-        assert on_disk == generated, f"{name} differs from build_notebooks.py: rerun the generator"
+def test_every_notebook_has_a_source():
+    notebooks, sources = [p.stem for p in NOTEBOOKS], [p.stem for p in SOURCES]
+    assert notebooks == sources, (
+        f"notebooks without a source: {sorted(set(notebooks) - set(sources))}, sources without a notebook: "
+        f"{sorted(set(sources) - set(notebooks))} (write the source, or run python tutorials/make_notebooks.py)"
+    )
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
+def test_notebook_matches_its_source(source: Path):
+    jupytext = pytest.importorskip("jupytext")
+    path = source.with_suffix(".ipynb")
+    assert path.exists(), f"{path} is missing: run python tutorials/make_notebooks.py"
+    on_disk = [(c.cell_type, c.source) for c in nbformat.read(path, as_version=4).cells]
+    generated = [(c.cell_type, c.source) for c in jupytext.read(source, fmt="py:percent").cells]
+    assert on_disk == generated, f"{path.name} differs from {source.name}: run python tutorials/make_notebooks.py"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
