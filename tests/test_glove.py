@@ -79,18 +79,6 @@ def test_cost_and_gradients_worked_by_hand():
     assert cost == 9.0 and grads.W.tolist() == [[18.0, 6.0]] and grads.b.tolist() == [6.0]
 
 
-def test_sum_by_id_loses_no_repeated_row():
-    rng = np.random.default_rng(1)
-    ids = rng.integers(0, 6, size=50)
-    coefficients, vectors = rng.normal(size=50), rng.normal(size=(50, 3))
-    distinct, summed, coefficient_sums = glove.sum_by_id(ids, coefficients, vectors)
-    expected = np.zeros((6, 3))
-    np.add.at(expected, ids, coefficients[:, None] * vectors)  # the slow, obviously right way
-    np.testing.assert_array_equal(distinct, np.unique(ids))
-    np.testing.assert_allclose(summed, expected[distinct], rtol=1e-13)
-    np.testing.assert_allclose(coefficient_sums, np.bincount(ids, coefficients, 6)[distinct], rtol=1e-13)
-
-
 def glove_c_epoch(params, squared, rows, cols, values, x_max, alpha, eta):
     """glove.c's glove_thread, line by line, for one thread: one non-zero at a time."""
     W, Wc, b, bc = params.W, params.W_context, params.b, params.b_context

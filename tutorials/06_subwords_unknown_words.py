@@ -23,7 +23,8 @@
 import numpy as np
 
 from minembed.figures import plots as figures
-from minembed.predicting.subword import FastText, fnv1a_hash, ngram_hashes, ngrams
+from minembed.predicting.ngrams import fnv1a_hash, ngram_hashes, ngrams
+from minembed.predicting.subword import FastText
 
 # %% [markdown]
 # ## Boundary markers and n-grams

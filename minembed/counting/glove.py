@@ -44,19 +44,20 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
-import scipy.sparse
 
 from minembed.counting import cooccur
-from minembed.training.progress import ProgressBar
-from minembed.vectors import Vectors
 from minembed.tokens.vocab import Vocabulary
+from minembed.training.lifecycle import TrainedModel, TrainingDiverged
+from minembed.training.scatter import sum_by_row
+from minembed.training.settings import require, require_int, require_number
+from minembed.vectors import Vectors
 
 __all__ = ["GloVeConfig", "GloVe", "GloVeDiverged", "Parameters", "Gradients", "initial_parameters", "weighting",
-           "cost_and_gradients", "sum_by_id", "adagrad_step", "train_epoch", "train", "OUTPUTS"]
+           "cost_and_gradients", "adagrad_step", "train_epoch", "train", "OUTPUTS"]
 
 OUTPUTS = ("word+context", "word", "context", "concat")
 
@@ -88,29 +89,26 @@ class GloVeConfig:
     memory_limit: float = 4.0       # GB for parameters, AdaGrad sums and non-zeros (demo.sh's -memory 4.0)
 
     def validate(self) -> None:
-        def need(condition: bool, message: str) -> None:
-            if not condition:
-                raise ValueError(message)
-
-        need(self.vector_size >= 1, f"vector_size must be >= 1 (50 as in glove.c), got {self.vector_size}")
-        need(self.window >= 1, f"window must be >= 1 (10 in the paper), got {self.window}")
-        need(self.x_max > 0 and math.isfinite(self.x_max),
-             f"x_max must be a positive count (100 in the paper, 10 for small corpora as in demo.sh), got {self.x_max}")
-        need(self.alpha >= 0 and math.isfinite(self.alpha), f"alpha must be >= 0 (0.75 in the paper), got {self.alpha}")
-        need(self.epochs >= 1, f"epochs must be >= 1 (25 as in glove.c), got {self.epochs}")
-        need(self.learning_rate > 0 and math.isfinite(self.learning_rate),
-             f"learning_rate must be a positive number (0.05 as in glove.c), got {self.learning_rate}")
-        need(self.min_count >= 1, f"min_count must be >= 1, got {self.min_count}")
-        need(0 <= self.sample < 1, f"sample must be in [0, 1) (1e-3 as word2vec; 0, glove.c's, turns it off), "
-                                   f"got {self.sample}")
+        require_int("vector_size", self.vector_size, 1, "50 as in glove.c")
+        require_int("window", self.window, 1, "10 in the paper")
+        require(isinstance(self.x_max, (int, float)) and 0 < self.x_max < math.inf,
+                f"x_max must be a positive count (100 in the paper, 10 for small corpora as in demo.sh), got {self.x_max}")
+        require_number("alpha", self.alpha, 0, usual="0.75 in the paper")
+        require_int("epochs", self.epochs, 1, "25 as in glove.c")
+        require(isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate < math.inf,
+                f"learning_rate must be a positive number (0.05 as in glove.c), got {self.learning_rate}")
+        require_int("min_count", self.min_count, 1, "5 as in demo.sh")
+        require_number("sample", self.sample, 0, 1, high_open=True, usual="1e-3 as word2vec; 0, glove.c's, turns it off")
         cooccur.check_distance_weighting(self.distance_weighting)  # the values cooccur.count takes
-        need(self.batch_size >= 1, f"batch_size must be >= 1 non-zeros (1 is glove.c's update), got {self.batch_size}")
-        need(self.shuffle in ("every epoch", "once"), f"shuffle must be 'every epoch' or 'once', got {self.shuffle!r}")
-        need(self.output in OUTPUTS, f"output must be one of {OUTPUTS}, got {self.output!r}")
-        need(self.memory_limit > 0, f"memory_limit is in GB and must be > 0, got {self.memory_limit}")
+        require_int("batch_size", self.batch_size, 1, "non-zeros per update; 1 is glove.c's update")
+        require(self.shuffle in ("every epoch", "once"), f"shuffle must be 'every epoch' or 'once', got {self.shuffle!r}")
+        require(self.output in OUTPUTS, f"output must be one of {OUTPUTS}, got {self.output!r}")
+        require_int("seed", self.seed, 0)
+        require_int("chunk_tokens", self.chunk_tokens, 1)
+        require_number("memory_limit", self.memory_limit, 0, low_open=True, usual="in GB; 4.0 as in demo.sh")
 
 
-class GloVeDiverged(FloatingPointError):
+class GloVeDiverged(TrainingDiverged):
     """The cost or the vectors became NaN or infinite; the message names the epoch and learning rate."""
 
 
@@ -169,7 +167,9 @@ def cost_and_gradients(params: Parameters, rows: np.ndarray, cols: np.ndarray, l
         dJ/db_i  = sum over the n with rows[n] = i of f_n diff_n      (and b~_j likewise)
 
     A word that occurs in several non-zeros of the batch gets the sum of their
-    gradients (`sum_by_id`), as the derivative of J demands.
+    gradients (`sum_by_row`, the one row scatter of minembed.training.scatter),
+    as the derivative of J demands: `W[rows] -= step` would keep only one of a
+    repeated row's updates ("last write wins").
     """
     # a.take(ids, axis=0) is a[ids], the same rows; with the int32 ids of the counts it made
     # an epoch ~10% faster here (3 epochs on the Wikipedia sample: 10.3-11.5 s against 11.4-12.8 s)
@@ -178,45 +178,10 @@ def cost_and_gradients(params: Parameters, rows: np.ndarray, cols: np.ndarray, l
     diff = np.einsum("bd,bd->b", w, w_context) + params.b.take(rows) + params.b_context.take(cols) - log_x  # (B,)
     fdiff = weight * diff  # (B,) dJ/ddiff
     cost = 0.5 * float(fdiff @ diff)
-    word_ids, grad_W, grad_b = sum_by_id(rows, fdiff, w_context)
-    context_ids, grad_W_context, grad_b_context = sum_by_id(cols, fdiff, w)
+    V = len(params.b)
+    word_ids, grad_W, grad_b = sum_by_row(rows, fdiff, w_context, V)  # (U,), (U, D), (U,)
+    context_ids, grad_W_context, grad_b_context = sum_by_row(cols, fdiff, w, V)  # (U~,), (U~, D), (U~,)
     return cost, Gradients(word_ids, grad_W, grad_b, context_ids, grad_W_context, grad_b_context)
-
-
-def sum_by_id(ids: np.ndarray, coefficients: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per distinct id u: sum of coefficients[n] * vectors[n] and sum of coefficients[n] over the n with ids[n] = u.
-
-    ids (B,) int, coefficients (B,), vectors (B, D) -> distinct ids (U,), (U, D), (U,).
-
-    Why not `W[ids] -= step`: with a repeated id, NumPy's fancy assignment
-    writes each row once, with the *last* of its values ("last write wins"),
-    so the other occurrences' gradients vanish - and the frequent words, in
-    many non-zeros of every batch, lose the most.
-
-    Why this is correct: sort the ids (stably, so the order of summation is
-    fixed and results reproducible); each run of equal ids is one distinct id
-    u. The contributions then form a sparse (U, B) matrix M whose row u holds
-    coefficients[n] at column n for every n in u's run, and (M @ vectors)[u]
-    is the sum over that run of coefficients[n] * vectors[n]: every
-    contribution counted once, repeats added. The update then touches each
-    distinct row once, where fancy indexing is safe. (M is written down
-    directly in CSR form - row u's columns are its run of the sort order - and
-    scipy's CSR @ dense is one C loop of axpys: about twice as fast here as
-    np.add.reduceat over the (B, D) products and four times np.add.at.)
-
-    >>> ids, summed, coefficient_sums = sum_by_id(np.array([2, 0, 2]), np.array([1.0, 1.0, 2.0]), np.array([[1.0], [5.0], [3.0]]))
-    >>> ids.tolist(), summed.tolist(), coefficient_sums.tolist()   # row 2: 1 * 1 + 2 * 3
-    ([0, 2], [[5.0], [7.0]], [1.0, 3.0])
-    """
-    order = np.argsort(ids, kind="stable")  # (B,) int64
-    sorted_ids = ids[order]  # (B,)
-    first = np.empty(len(ids), dtype=bool)  # (B,) bool: first of each run of equal ids
-    first[:1] = True
-    np.not_equal(sorted_ids[1:], sorted_ids[:-1], out=first[1:])
-    starts = np.flatnonzero(first)  # (U,) int64
-    coefficients = coefficients[order]  # (B,), in sorted order
-    M = scipy.sparse.csr_matrix((coefficients, order, np.append(starts, len(ids))), shape=(len(starts), len(ids)))
-    return sorted_ids[starts].astype(np.int64), M @ vectors, np.add.reduceat(coefficients, starts)
 
 
 def adagrad_step(theta: np.ndarray, squared: np.ndarray, ids: np.ndarray, gradient: np.ndarray,
@@ -260,29 +225,30 @@ def train_epoch(params: Parameters, squared: Parameters, rows: np.ndarray, cols:
 # ----------------------------------------------------------------------------- training
 
 
-class GloVe:
+class GloVe(TrainedModel):
     """A GloVe model: configuration, vocabulary, parameters and the training record.
 
         model = GloVe(vector_size=50, seed=0).fit(sentences)
         model.wv                 Vectors of `config.output` (W + W~ by default)
         model.vectors("word")    any other output: "word", "context", "concat"
         model.params             W, W_context, b, b_context (float64, as glove.c's `real`)
-        model.costs              glove.c's cost per epoch: 1/2 J / number of non-zeros
+        model.costs              glove.c's cost per epoch: 1/2 J / number of non-zeros (also `losses`)
         model.epoch_seconds      training time of each epoch
         model.counts             the co-occurrence triples (rows, cols, values) trained on
     """
 
+    Settings = GloVeConfig
+    Diverged = GloVeDiverged
+    unit, loss_name = "non-zeros", "cost"
+
     def __init__(self, config: GloVeConfig | None = None, **params) -> None:
-        if config is not None and params:
-            raise ValueError("give either a GloVeConfig or keyword parameters, not both")
-        self.config = config if config is not None else GloVeConfig(**params)
-        self.config.validate()
+        super().__init__(config, **params)
         self.vocab: Vocabulary | None = None
         self.params: Parameters | None = None
         self.counts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self.costs: list[float] = []
-        self.epoch_seconds: list[float] = []
         self.count_seconds = 0.0
+
+    costs = property(lambda self: self.losses)
 
     def fit(self, sentences: Iterable[Sequence[str]], *, callbacks: Sequence[Callable] = (),
             progress: bool = False) -> GloVe:
@@ -330,27 +296,19 @@ class GloVe:
         squared = Parameters(np.ones((V, D)), np.ones((V, D)), np.ones(V), np.ones(V))  # AdaGrad's sums start at 1
         log_x, weight = np.log(values), weighting(values, cfg.x_max, cfg.alpha)  # (K,) float64 each, once
         rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)  # (K,) int64 each
-        self.costs, self.epoch_seconds = [], []
-
-        bar = ProgressBar(cfg.epochs, unit="non-zeros", loss_name="cost") if progress else None
         order = rng.permutation(len(values))  # (K,) int64: shuffle.c's one shuffle
-        for epoch in range(cfg.epochs):
+
+        def run_epoch(epoch: int, show) -> tuple[float, int]:
+            nonlocal order
             if epoch > 0 and cfg.shuffle == "every epoch":
                 order = rng.permutation(len(values))
-            started = time.perf_counter()
-            with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught below, with a clearer message
-                cost = train_epoch(self.params, squared, rows[order], cols[order], log_x[order], weight[order],
-                                   batch_size=cfg.batch_size, learning_rate=cfg.learning_rate)
-            if not math.isfinite(cost) or not all(np.isfinite(a).all() for a in vars(self.params).values()):
-                self._diverged(epoch, cost)
-            self.costs.append(cost / len(values))
-            self.epoch_seconds.append(time.perf_counter() - started)
-            if bar is not None:
-                bar.update(epoch, 1.0, len(values), self.costs[-1], cfg.learning_rate)
-            for callback in callbacks:
-                callback(self, epoch + 1)
-        if bar is not None:
-            bar.close(cfg.epochs * len(values) / sum(self.epoch_seconds), self.costs[-1])
+            cost = train_epoch(self.params, squared, rows[order], cols[order], log_x[order], weight[order],
+                               batch_size=cfg.batch_size, learning_rate=cfg.learning_rate)
+            if show is not None:
+                show(1.0, len(values), cost / len(values), cfg.learning_rate)
+            return cost / len(values), len(values)
+
+        self.run_epochs(run_epoch, callbacks=callbacks, progress=progress)
         return self
 
     def vectors(self, output: str | None = None) -> Vectors:
@@ -372,10 +330,6 @@ class GloVe:
             raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
         return Vectors(self.vocab.words, table)
 
-    @property
-    def wv(self) -> Vectors:
-        return self.vectors()
-
     def _check_memory(self, vocab_size: int, nonzeros: int) -> None:
         """Refuse, before allocating, a vocabulary or matrix that would not fit in memory_limit GB."""
         parameter_bytes = 2 * 8 * (2 * vocab_size * self.config.vector_size + 2 * vocab_size)  # params + AdaGrad sums
@@ -389,12 +343,17 @@ class GloVe:
                 "GB: keep fewer words (raise min_count or set max_vocab_size), lower vector_size or the window, "
                 "or raise memory_limit")
 
-    def _diverged(self, epoch: int, cost: float) -> None:
-        self.params = None  # never hand out NaN vectors
-        cfg = self.config
-        raise GloVeDiverged(
-            f"training diverged in epoch {epoch + 1} of {cfg.epochs}: the cost became {cost} at "
-            f"learning_rate={cfg.learning_rate}; lower it, e.g. learning_rate={cfg.learning_rate / 10:g}")
+    # -- the life cycle's hooks
+
+    def trained_arrays(self) -> list[np.ndarray]:
+        return [] if self.params is None else list(vars(self.params).values())
+
+    def forget(self) -> None:
+        self.params = None
+
+    def divergence_advice(self) -> str:
+        rate = self.config.learning_rate
+        return f"at learning_rate={rate}; lower it, e.g. learning_rate={rate / 10:g}"
 
 
 def train(sentences: Iterable[Sequence[str]], *, vector_size: int = 50, window: int = 10, x_max: float = 100.0,
@@ -407,10 +366,6 @@ def train(sentences: Iterable[Sequence[str]], *, vector_size: int = 50, window: 
     rest of GloVeConfig (batch_size, output, symmetric, max_vocab_size, ...).
     For the cost per epoch, use GloVe(...).fit(sentences).costs, or a callback.
     """
-    known = {f.name for f in fields(GloVeConfig)}
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise TypeError(f"unknown GloVe parameter(s) {unknown}; known: {sorted(known)}")
     model = GloVe(vector_size=vector_size, window=window, x_max=x_max, alpha=alpha, epochs=epochs,
                   learning_rate=learning_rate, min_count=min_count, seed=seed, **params)
     return model.fit(sentences, callbacks=callbacks, progress=progress).wv

@@ -6,6 +6,8 @@ Shared by minembed.predicting.word2vec and minembed.predicting.subword; follows 
     Corpus              ids (N,) int32 + sentence offsets (S + 1,) int64, a memory-mappable .npy pair
     sentence_chunks     runs of whole sentences of ~chunk_words tokens: one is read at a time
     subsample           drop frequent words at random, before any window is drawn (sample=1e-3)
+    subsampled_chunks   one epoch's chunks, subsampled: what both word2vec loops walk over
+    learning_rate       alpha falling linearly to min_alpha over all epochs' tokens
     shuffled_positions  the order in which a chunk's centre words are visited (blocks of 32)
     shrunk_windows      the "dynamic" window: b drawn from 1..window for each centre word
     window_positions    the positions inside each centre's window and sentence
@@ -25,7 +27,7 @@ import numpy as np
 from minembed.tokens.vocab import Vocabulary
 
 __all__ = [
-    "Corpus", "sentence_chunks", "subsample", "shuffled_positions", "shrunk_windows", "window_positions",
+    "Corpus", "sentence_chunks", "subsample", "subsampled_chunks", "learning_rate", "shuffled_positions", "shrunk_windows", "window_positions",
     "skipgram_pairs", "cbow_contexts",
 ]
 
@@ -109,6 +111,31 @@ def subsample(ids: np.ndarray, sentence_of: np.ndarray, keep: np.ndarray, rng: n
     """
     kept = rng.random(len(ids)) < keep[ids]  # (n,) bool
     return ids[kept], sentence_of[kept]
+
+
+def subsampled_chunks(corpus: Corpus, keep: np.ndarray, chunk_words: int, rng: np.random.Generator):
+    """One epoch of the corpus, chunk by chunk, each chunk subsampled.
+
+    Yields ids (m,) int32 and sentence_of (m,) int32, the words kept and their
+    sentence numbers, with `before` (corpus tokens before the chunk) and `size`
+    (its tokens before subsampling): position i of the chunk is then at corpus
+    token before + size * i / m, which sets the learning rate.
+    """
+    for first, last in sentence_chunks(corpus.offsets, chunk_words):
+        lengths = np.diff(corpus.offsets[first:last + 1])  # (s,) int64
+        ids = np.asarray(corpus.ids[corpus.offsets[first]:corpus.offsets[last]])  # (n,) int32
+        sentence_of = np.repeat(np.arange(first, last, dtype=np.int32), lengths)  # (n,) int32
+        ids, sentence_of = subsample(ids, sentence_of, keep, rng)  # (m,) int32, (m,) int32
+        yield ids, sentence_of, int(corpus.offsets[first]), int(corpus.offsets[last] - corpus.offsets[first])
+
+
+def learning_rate(alpha: float, min_alpha: float, done: float, planned: float) -> float:
+    """word2vec's linear decay: alpha at the first token, min_alpha after `planned` tokens.
+
+    >>> learning_rate(0.025, 0.0001, done=50, planned=100)
+    0.01255
+    """
+    return alpha - (alpha - min_alpha) * min(1.0, done / planned)
 
 
 def shuffled_positions(n: int, block: int, rng: np.random.Generator) -> np.ndarray:

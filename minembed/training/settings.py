@@ -1,0 +1,66 @@
+"""Checking a model's settings before any work starts, in the caller's words.
+
+Each model keeps its settings in a dataclass whose `validate` states every rule
+as one `require` line; the message names the setting, its usual value and what
+was given, so a bad value fails at once with a sentence the user can act on
+rather than deep inside NumPy an hour later.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import fields
+
+__all__ = ["require", "require_int", "require_number", "settings_from"]
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise ValueError(message) unless `condition` holds."""
+    if not condition:
+        raise ValueError(message)
+
+
+def require_int(name: str, value, minimum: int, usual: str = "") -> None:
+    """`value` must be an int (not a bool, not a float such as 2.5) of at least `minimum`.
+
+    >>> require_int("window", 2.5, 1, "5 is usual")
+    Traceback (most recent call last):
+    ...
+    ValueError: window must be >= 1 and a whole number (5 is usual), got 2.5
+    """
+    hint = f" ({usual})" if usual else ""
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
+    require(ok, f"{name} must be >= {minimum} and a whole number{hint}, got {value!r}")
+
+
+def require_number(name: str, value, low: float, high: float = math.inf, *, low_open: bool = False,
+                   high_open: bool = False, usual: str = "") -> None:
+    """`value` must be a finite real number in [low, high] (an open end with low_open / high_open).
+
+    >>> require_number("sample", 1.0, 0, 1, high_open=True, usual="1e-3 is usual")
+    Traceback (most recent call last):
+    ...
+    ValueError: sample must be in [0, 1) (1e-3 is usual), got 1.0
+    """
+    interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open or high == math.inf else ']'}"
+    hint = f" ({usual})" if usual else ""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+    require(ok, f"{name} must be in {interval}{hint}, got {value!r}")
+
+
+def settings_from(settings_class, config, params: dict):
+    """The settings a model was given: a settings object or keyword parameters, not both; unknown
+    names are refused with the list of known ones, and the result is validated."""
+    if config is not None and params:
+        raise ValueError(f"give either a {settings_class.__name__} or keyword parameters, not both")
+    if config is None:
+        known = [f.name for f in fields(settings_class)]
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            model = settings_class.__name__.removesuffix("Config")
+            raise TypeError(f"unknown {model} parameter(s) {unknown}; known: {known}")
+        config = settings_class(**params)
+    config.validate()
+    return config
