@@ -1,5 +1,6 @@
-"""minembed.counting.cooccur and minembed.counting.ppmi: counts against a corpus worked by hand and a
-naive double loop, chunked against one-pass counting (bit for bit), PPMI against
+"""minembed.counting.cooccur and minembed.counting.ppmi: counts against a corpus worked by hand,
+`count` against `count_plain` (bit for bit) and both against a float double loop, chunked against
+one-pass counting (bit for bit), PPMI against
 a dense NumPy transcription of its definition, and the randomized SVD against
 LAPACK, scikit-learn and scipy (up to sign).
 """
@@ -9,7 +10,7 @@ import pytest
 import scipy.sparse
 import scipy.sparse.linalg
 
-from minembed.counting import cooccur, ppmi
+from minembed.counting import cooccur, ppmi, sort_reduce
 from minembed.data.synthetic import planted_analogy_corpus
 from minembed.tokens.vocab import Vocabulary
 
@@ -80,12 +81,20 @@ def random_corpus(seed, vocab_size=12, n_sentences=30):
 @pytest.mark.parametrize("window", [1, 3, 8, 25])  # 25: past lcm(1..22), the float64 fallback
 @pytest.mark.parametrize("symmetric", [True, False])
 @pytest.mark.parametrize("weighting", [True, False, "linear"])
-@pytest.mark.parametrize("max_product", [0, 30, cooccur.MAX_PRODUCT])  # sort all; split (rows 0-1 whole, 2+ partly); table all
-def test_counts_equal_a_naive_double_loop(seed, window, symmetric, weighting, max_product):
+@pytest.mark.parametrize("max_product", [0, 30, sort_reduce.MAX_PRODUCT])  # sort all; split (rows 0-1 whole, 2+ partly); table all
+def test_count_is_count_plain_bit_for_bit(seed, window, symmetric, weighting, max_product):
     sentences = random_corpus(seed)
     rows, cols, values = cooccur.count(sentences, window, symmetric, weighting, vocab_size=12, max_product=max_product)
+    plain = cooccur.count_plain(sentences, window, symmetric, weighting, vocab_size=12)
+    np.testing.assert_array_equal(rows, plain[0])
+    np.testing.assert_array_equal(cols, plain[1])
+    if window <= 22 or weighting is not True:  # whole units, summed exactly: the same bits
+        np.testing.assert_array_equal(values, plain[2])
+    else:  # float64 units past lcm(1..22), summed in another order; see the table test below for the bound
+        np.testing.assert_allclose(values, plain[2], rtol=1e-12)
+    # and count_plain is the definition: a float double loop over a dense matrix gives the same numbers
     expected = naive_counts(sentences, window, symmetric, weighting, 12)
-    np.testing.assert_allclose(cooccur.to_dense(rows, cols, values, 12), expected, rtol=1e-12)
+    np.testing.assert_allclose(cooccur.to_dense(*plain, 12), expected, rtol=1e-12)
     assert (values > 0).all()
     keys = rows.astype(np.int64) * 12 + cols
     assert (np.diff(keys) > 0).all(), "triples must be sorted by (row, col), each pair once"
@@ -128,7 +137,7 @@ def test_frequent_pair_table_keeps_the_pairs_of_cooccur_c():
     # own cell, and nothing else (cooccur.c keeps j < max_product / i, one column fewer per row)
     V, max_product = 30, 40
     for symmetric in [True, False]:
-        table = cooccur.FrequentPairs(V, max_product, symmetric, np.int64)
+        table = sort_reduce.FrequentPairs(V, max_product, symmetric, np.int64)
         kept = {(r, c) for r in range(V) for c in range(V)
                 if (r + 1) * (c + 1) <= max_product and (c >= r or not symmetric)}
         cells = {(r, c): int(table.offset[r] + c) for r, c in kept}
@@ -171,7 +180,7 @@ def test_partial_count_matrices_add_up_in_any_order():
     for _ in range(5):
         keys = np.unique(rng.integers(0, V * V, size=20))
         parts.append((keys, rng.integers(1, 10, size=len(keys))))
-    matrices = [cooccur.as_matrix(keys, weights, id_bits, V) for keys, weights in parts]
+    matrices = [sort_reduce.as_matrix(keys, weights, id_bits, V) for keys, weights in parts]
     forward, backward = sum(matrices[1:], matrices[0]), sum(matrices[-2::-1], matrices[-1])
     dense = np.zeros(V * V, np.int64)
     for keys, weights in parts:

@@ -109,19 +109,23 @@ def copy(params):
     return Parameters(*(a.copy() for a in vars(params).values()))
 
 
-def test_batch_size_one_is_glove_c_update_loop():
+def test_batch_size_one_is_the_plain_loop_and_glove_c_update_loop():
     params, rows, cols, log_x, weight, x = random_problem(seed=2, nonzeros=60)
     params = Parameters(*(a * 0.1 for a in vars(params).values()))
     squared = Parameters(np.ones((V, D)), np.ones((V, D)), np.ones(V), np.ones(V))
     ours, ours_squared = copy(params), copy(squared)
     theirs, theirs_squared = copy(params), copy(squared)
+    plain, plain_squared = copy(params), copy(squared)
     for _ in range(3):  # three epochs, so the AdaGrad sums grow
         cost = glove.train_epoch(ours, ours_squared, rows, cols, log_x, weight, batch_size=1, learning_rate=0.05)
+        plain_cost = glove.train_epoch_plain(plain, plain_squared, rows, cols, log_x, weight, learning_rate=0.05)
+        np.testing.assert_allclose(cost, plain_cost, rtol=1e-12)
         expected_cost = glove_c_epoch(theirs, theirs_squared, rows, cols, x, x_max=100, alpha=0.75, eta=0.05)
         np.testing.assert_allclose(cost, expected_cost, rtol=1e-12)
-    for name in vars(params):
-        np.testing.assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=1e-12, atol=1e-14)
-        np.testing.assert_allclose(getattr(ours_squared, name), getattr(theirs_squared, name), rtol=1e-12)
+    for name in vars(params):  # the minibatch of one, the library's plain loop and glove.c's all agree
+        for other, other_squared in ((theirs, theirs_squared), (plain, plain_squared)):
+            np.testing.assert_allclose(getattr(ours, name), getattr(other, name), rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(getattr(ours_squared, name), getattr(other_squared, name), rtol=1e-12)
 
 
 def test_minibatch_update_is_one_adagrad_step_on_the_summed_gradient():

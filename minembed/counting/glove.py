@@ -27,8 +27,10 @@ gradients and reads after.
 The one real departure is the minibatch: glove.c updates the parameters after
 every non-zero, one at a time (in 8 lock-free threads). Here `batch_size`
 non-zeros are scored in one go from the same parameters, the gradient of their
-summed cost is taken, and each touched row takes one AdaGrad step. With
-batch_size=1 this is exactly glove.c's loop (the tests check it).
+summed cost is taken, and each touched row takes one AdaGrad step.
+`train_epoch_plain` is glove.c's loop written out, one non-zero at a time: read
+it first. With batch_size=1 `train_epoch` gives its numbers (the tests check it,
+and both against a line-by-line transcription of glove.c).
 
 One addition: `sample` > 0 drops frequent words before counting, as
 word2vec does before drawing its windows (Levy, Goldberg & Dagan 2015 tune
@@ -57,7 +59,7 @@ from minembed.training.settings import require, require_int, require_number
 from minembed.vectors import Vectors
 
 __all__ = ["GloVeConfig", "GloVe", "GloVeDiverged", "Parameters", "Gradients", "initial_parameters", "weighting",
-           "cost_and_gradients", "adagrad_step", "train_epoch", "train", "OUTPUTS"]
+           "cost_and_gradients", "adagrad_step", "train_epoch_plain", "train_epoch", "train", "OUTPUTS"]
 
 OUTPUTS = ("word+context", "word", "context", "concat")
 
@@ -198,6 +200,31 @@ def adagrad_step(theta: np.ndarray, squared: np.ndarray, ids: np.ndarray, gradie
     step = learning_rate * gradient  # (U, ...)
     theta[ids] -= step / np.sqrt(squared[ids])
     squared[ids] += step * step
+
+
+def train_epoch_plain(params: Parameters, squared: Parameters, rows: np.ndarray, cols: np.ndarray,
+                      log_x: np.ndarray, weight: np.ndarray, *, learning_rate: float) -> float:
+    """glove.c's loop, the definition: one AdaGrad step per non-zero, in the given order. Slow.
+
+    For each non-zero X_ij: diff = w_i . w~_j + b_i + b~_j - log X_ij, the cost
+    1/2 f(X_ij) diff^2, and one AdaGrad step on each of w_i, w~_j, b_i, b~_j with
+    the gradients taken before any of them moves. Returns the summed cost J.
+    `train_epoch` is the same with minibatches; with batch_size=1 it gives these
+    numbers (tests/test_glove.py).
+    """
+    total = 0.0
+    for i, j, lx, f in zip(rows, cols, log_x, weight):
+        diff = params.W[i] @ params.W_context[j] + params.b[i] + params.b_context[j] - lx
+        total += 0.5 * f * diff * diff
+        fdiff = f * diff  # dJ/ddiff
+        for theta, sums, row, gradient in ((params.W, squared.W, i, fdiff * params.W_context[j]),
+                                           (params.W_context, squared.W_context, j, fdiff * params.W[i]),
+                                           (params.b, squared.b, i, fdiff),
+                                           (params.b_context, squared.b_context, j, fdiff)):
+            step = learning_rate * gradient
+            theta[row] -= step / np.sqrt(sums[row])
+            sums[row] += step * step
+    return total
 
 
 def train_epoch(params: Parameters, squared: Parameters, rows: np.ndarray, cols: np.ndarray, log_x: np.ndarray,

@@ -42,6 +42,7 @@ import numpy as np
 import scipy.sparse
 
 from minembed.counting import cooccur
+from minembed.training.settings import require_int, require_number
 from minembed.vectors import Vectors
 from minembed.tokens.vocab import Vocabulary
 
@@ -64,17 +65,17 @@ class PPMIConfig:
     chunk_tokens: int = 1 << 18     # corpus positions counted at a time (minembed.counting.cooccur.count)
 
     def validate(self) -> None:
-        def need(condition: bool, message: str) -> None:
-            if not condition:
-                raise ValueError(message)
-
-        need(self.vector_size >= 1, f"vector_size must be >= 1 (100 is usual), got {self.vector_size}")
-        need(self.context_smoothing > 0, f"context_smoothing must be > 0 (0.75 as in word2vec; 1 turns it off), "
-             f"got {self.context_smoothing}")
-        need(self.shift >= 1, f"shift is k in PMI - log k and must be >= 1 (1 = no shift, 5 = word2vec's "
-             f"negative=5), got {self.shift}")
-        need(self.oversamples >= 0 and self.power_iterations >= 0,
-             "oversamples and power_iterations must be >= 0 (10 and 5 are usual)")
+        require_int("vector_size", self.vector_size, 1, "100 is usual")
+        require_int("window", self.window, 1, "2 to 10 is usual")
+        require_int("min_count", self.min_count, 1, "5 is usual")
+        require_number("context_smoothing", self.context_smoothing, 0, low_open=True,
+                       usual="0.75 as in word2vec; 1 turns it off")
+        require_number("shift", self.shift, 1, usual="k in PMI - log k: 1 = no shift, 5 = word2vec's negative=5")
+        require_number("eigenvalue_weight", self.eigenvalue_weight, 0, usual="0, 0.5 or 1")
+        require_int("oversamples", self.oversamples, 0, "10 is usual")
+        require_int("power_iterations", self.power_iterations, 0, "5 is usual")
+        require_int("seed", self.seed, 0)
+        require_int("chunk_tokens", self.chunk_tokens, 1)
 
 
 def ppmi(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, vocab_size: int, *,
