@@ -43,11 +43,11 @@ print(vocab.words)
 #
 # For every word, look at the `window` words on each side, inside its
 # sentence. A pair d words apart adds 1/d to X[word, context], as GloVe's
-# `cooccur.c` does; counting both sides makes X symmetric. `cooccur.count`
-# returns the non-zeros as triples (rows, cols, values).
+# `cooccur.c` does; counting both sides makes X symmetric. `cooccur.count_plain`
+# is exactly that loop, and returns the non-zeros as triples (rows, cols, values).
 
 # %%
-rows, cols, values = cooccur.count(encoded, window=2)  # (K,) int32, (K,) int32, (K,) float64
+rows, cols, values = cooccur.count_plain(encoded, window=2)  # (K,) int32, (K,) int32, (K,) float64
 X = cooccur.to_dense(rows, cols, values, V)  # (V, V) float64, fine for a toy
 print(f"{len(values)} non-zeros of {V * V}; the largest:")
 print(cooccur.format_counts(rows, cols, values, vocab.words, limit=6))
@@ -65,10 +65,12 @@ show(X, few)
 # *cat* and *dog* share their company (*the*, *sat*, *chased*), and so do
 # *king* and *queen*: that shared company is what the vectors will encode.
 #
-# `count` does not loop over words: it adds the pairs of frequent words up in
-# a dense table (as GloVe's `cooccur.c` does) and sorts packed integer keys
-# for the rest, so it is worth checking against the obvious double loop, with
-# the table and without it (`max_product=0` sorts every pair). (A word within
+# The loop is slow on real text. `cooccur.count` gives the same triples bit
+# for bit without looping over words: it adds the pairs of frequent words up
+# in a dense table (as GloVe's `cooccur.c` does) and sorts packed integer keys
+# for the rest (`minembed/counting/sort_reduce.py`). Below it is checked
+# against the plain loop, with the table and without it (`max_product=0` sorts
+# every pair), and both against a double loop over a dense matrix. (A word within
 # the window of itself, as in "the the", would count from both sides: twice.
 # Here the two *the*s of a sentence are 4 apart, outside the window, so
 # X[the, the] = 0.)
@@ -82,7 +84,9 @@ for sentence in encoded:
             naive[word, sentence[j]] += 1 / (i - j)  # context on the left of `word`
             naive[sentence[j], word] += 1 / (i - j)  # and `word` on the right of the context
 np.testing.assert_allclose(X, naive, rtol=1e-12)
-np.testing.assert_array_equal(cooccur.to_dense(*cooccur.count(encoded, window=2, max_product=0), V), X)
+for max_product in (0, 300_000):  # every pair sorted; the default table
+    for fast, plain in zip(cooccur.count(encoded, window=2, max_product=max_product), (rows, cols, values)):
+        np.testing.assert_array_equal(fast, plain)
 cat, dog, the, sat = vocab.encode(["cat", "dog", "the", "sat"])
 print(f"X[cat, the] = {X[cat, the]:.4f}, X[dog, sat] = {X[dog, sat]:.4f}, X[the, the] = {X[the, the]:.4f}: "
       "the double loop agrees everywhere")
@@ -246,6 +250,19 @@ print(f"J = {J:.6f}; dJ/dW[cat, 0]: formula {grad_W[cat, 0]:.6f}, finite differe
 # 2,048 (`batch_size`; glove.c updates after every non-zero). The cost
 # printed is glove.c's: J divided by the number of non-zeros.
 # Ten epochs on Lee's corpus take seconds; the word vectors are W + W~.
+
+# glove.c's own loop takes one non-zero at a time; `glove.train_epoch_plain`
+# writes it out, and with `batch_size=1` the minibatch code gives its numbers:
+
+# %%
+toy_params = glove.initial_parameters(V, 8, np.random.default_rng(0))
+toy_sums = glove.Parameters(np.ones((V, 8)), np.ones((V, 8)), np.ones(V), np.ones(V))  # AdaGrad starts at 1
+copies = [glove.Parameters(*(a.copy() for a in vars(p).values())) for p in (toy_params, toy_sums)]
+toy_log_x, toy_f = np.log(values), glove.weighting(values, x_max=10)
+plain_cost = glove.train_epoch_plain(toy_params, toy_sums, rows, cols, toy_log_x, toy_f, learning_rate=0.05)
+batch_cost = glove.train_epoch(*copies, rows, cols, toy_log_x, toy_f, batch_size=1, learning_rate=0.05)
+np.testing.assert_allclose(copies[0].W, toy_params.W, rtol=1e-12)
+print(f"one epoch on the toy counts: cost {plain_cost:.6f} one pair at a time, {batch_cost:.6f} as minibatches of one")
 
 # %%
 model = glove.GloVe(vector_size=50, window=10, x_max=10, epochs=10, min_count=5, seed=0).fit(lee)
