@@ -1,7 +1,7 @@
 """The NumPy MiniLM encoder against torch, and semantic search over what it encodes.
 
-    python benchmarks/bench_encoder.py            # 1,000 sentences, 1 and 2 threads
-    python benchmarks/bench_encoder.py --quick    # 256 sentences, 1 thread
+    python -m benchmarks.bench_encoder            # 1,000 sentences, 1 and 2 threads
+    python -m benchmarks.bench_encoder --quick    # 256 sentences, 1 thread
 
 The sentences are prose lines of gensim's Wikipedia sample (markup dropped),
 drawn with a seeded generator. For each thread count the script runs itself
@@ -33,23 +33,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import time
 
 import numpy as np
 
-from bench_topk import best_time  # a sibling script: its folder is on sys.path (it warms up, then takes the best)
+from benchmarks.common import best_time, blas_threads, run_child, timed
 
 BATCH_SIZE = 32
 K = 10
-
-
-def timed(function) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this process) of one call."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    function()
-    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def measure(threads: int, count: int, repeats: int) -> dict:
@@ -104,7 +95,7 @@ def measure(threads: int, count: int, repeats: int) -> dict:
     timings = {name: [] for name in runs}
     for _ in range(repeats):  # interleaved, so a busy moment hurts both sides
         for name, function in runs.items():
-            timings[name].append(timed(function))
+            timings[name].append(timed(function)[1:])  # (wall, CPU) seconds
     best = {name: min(wall for wall, _ in values) for name, values in timings.items()}
     best_cpu = {name: min(cpu for _, cpu in values) for name, values in timings.items()}
 
@@ -151,26 +142,21 @@ def report(result: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="256 sentences, 1 thread")
-    parser.add_argument("--threads", type=int, nargs="*", help="thread counts (default 1 2)")
-    parser.add_argument("--sentences", type=int, help="how many sentences (default 1000)")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child", type=int, nargs=2, metavar=("THREADS", "SENTENCES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    count = args.sentences or (256 if args.quick else 1000)
     if args.child is not None:
-        print(json.dumps(measure(args.child, count, args.repeats)))
+        print(json.dumps(measure(*args.child, args.repeats)))
         return
-    thread_counts = args.threads or ([1] if args.quick else [1, 2])
+    count, thread_counts = (256, [1]) if args.quick else (1000, [1, 2])
     for threads in thread_counts:
-        env = dict(os.environ, HF_HUB_OFFLINE="1")
-        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[name] = str(threads)
-        command = [sys.executable, __file__, "--child", str(threads), "--sentences", str(count),
-                   "--repeats", str(args.repeats)]
-        finished = subprocess.run(command, env=env, capture_output=True, text=True)
-        if finished.returncode != 0:
-            sys.exit(f"the {threads}-thread run failed:\n{finished.stderr}")
-        report(json.loads(finished.stdout.strip().splitlines()[-1]))
+        environment = dict(blas_threads(threads), HF_HUB_OFFLINE="1")
+        try:
+            result = run_child(__spec__.name, ["--child", str(threads), str(count), "--repeats", str(args.repeats)],
+                               environment)
+        except RuntimeError as failure:
+            sys.exit(f"the {threads}-thread run failed: {failure}")
+        report(result)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Counting and GloVe: minembed.counting.cooccur and minembed.counting.glove beside peers measured in the same run.
 
-Counting (symmetric, 1/d weights, window 10 unless --window) on a whole corpus:
+Counting (symmetric, 1/d weights, window 10) on a whole corpus:
 
-    minembed chunk 2^k   minembed.counting.cooccur.count with chunk_tokens = 2^k: best of --repeats
+    minembed chunk 2^k   minembed.counting.cooccur.count with chunk_tokens = 2^k: best of 2
                          runs, wall and CPU seconds; peak memory traced by tracemalloc in a
                          separate run (NumPy and scipy report their arrays to it)
     ..., no table        the same with max_product=0: every pair sorted, none added up in
@@ -11,21 +11,21 @@ Counting (symmetric, 1/d weights, window 10 unless --window) on a whole corpus:
                          then scipy's COO -> CSR, which sorts and sums duplicates; its
                          memory grows with the corpus. Its X must equal minembed's (checked)
     Python dict          a dict of pair -> count filled by two Python loops, on the first
-                         --python-tokens tokens, rate extrapolated
+                         50,000 tokens, rate extrapolated
 
 Printed as tokens/s and as ratios: minembed / scipy, minembed / Python, minembed /
 the issue's target of 2M tokens/s. Memory: peak above the corpus, against the size
 of the triples returned: what is left once the result is paid for is what the chunk
 costs, and that part must grow with chunk_tokens, not with the corpus.
 
-GloVe on one co-occurrence matrix (the --glove-words most frequent words, window 10):
+GloVe on one co-occurrence matrix (the 3,000 most frequent words, window 10):
 
     minembed.counting.glove       AdaGrad over minibatches of the non-zeros (glove.c's updates)
     mittens 0.2          GloVe in NumPy on the dense (V, V) matrix, one full-batch AdaGrad
                          step per iteration (Dingwall & Potts 2018's package)
 
 Both from their own random start, 50 dimensions, x_max 100, alpha 0.75, learning rate
-0.05, for the same number of passes over the matrix (--epochs), and mittens again for
+0.05, for the same number of passes over the matrix (25, glove.c's), and mittens again for
 4x as many. Reported: seconds per pass per million non-zeros, and the final cost on the
 same matrix, J / nnz = 1/2 sum f(X) (w.w~ + b + b~ - log X)^2 / nnz (what glove.c
 prints), computed by the same function for both. mittens draws its start from
@@ -34,9 +34,9 @@ NumPy's global RandomState unseeded, so its figures move a little between runs.
 Last, minembed GloVe on the whole vocabulary (min_count 5): seconds per epoch per
 million non-zeros.
 
-    python benchmarks/bench_glove.py                          # Wikipedia sample, ~5 min
-    python benchmarks/bench_glove.py --corpus dictionary      # 5.5M tokens, ~10 min
-    python benchmarks/bench_glove.py --corpus dictionary --counting-only   # ~2 min
+    python -m benchmarks.bench_glove                          # Wikipedia sample, ~5 min
+    python -m benchmarks.bench_glove --corpus dictionary      # 5.5M tokens, ~10 min
+    python -m benchmarks.bench_glove --corpus dictionary --counting-only   # ~2 min
 
 The machine is shared and noisy: compare the ratios within one run.
 """
@@ -45,39 +45,22 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
-import time
-import tracemalloc
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse
 
+from benchmarks.common import corpus, timed, traced_peak_mb
 from minembed.counting import cooccur, glove
 from minembed.data import datasets
 from minembed.tokens.vocab import Vocabulary
 
 TARGET_TOKENS_PER_SECOND = 2e6  # issue 4: counting at window 10
-
-
-def timed(function, repeats: int = 1):
-    """(result, best wall seconds, best CPU seconds) over `repeats` runs."""
-    best_wall = best_cpu = float("inf")
-    for _ in range(repeats):
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = function()
-        best_wall, best_cpu = min(best_wall, time.perf_counter() - wall), min(best_cpu, time.process_time() - cpu)
-    return result, best_wall, best_cpu
-
-
-def traced_peak_mb(function) -> float:
-    tracemalloc.start()
-    try:
-        function()
-        return tracemalloc.get_traced_memory()[1] / 1e6
-    finally:
-        tracemalloc.stop()
+WINDOW = 10  # the counting target's (issue 4) and GloVe's paper's
+REPEATS = 2  # counting runs timed; the best is kept
+PYTHON_TOKENS = 50_000  # the Python dict counts this many tokens (its rate is extrapolated)
+GLOVE_WORDS = 3000  # the mittens comparison's vocabulary: mittens needs the dense (V, V) matrix
+GLOVE_EPOCHS = 25  # passes over the matrix for both (glove.c's -iter); mittens also 4x as many
 
 
 # ----------------------------------------------------------------------------- counting peers
@@ -189,7 +172,7 @@ def glove_against_mittens(sentences: list[list[str]], words: int, epochs: int) -
     p = ours.params
     our_cost = glove_cost(p.W, p.W_context, p.b, p.b_context, rows, cols, values)
     our_speed = np.mean(ours.epoch_seconds) / nnz_m
-    print(f"{'minembed.counting.glove (minibatch AdaGrad)':<34}{epochs:>7}{our_speed:>18.2f}{our_cost:>15.5f}", flush=True)
+    print(f"{'minembed GloVe (minibatch AdaGrad)':<34}{epochs:>7}{our_speed:>18.2f}{our_cost:>15.5f}", flush=True)
 
     dense = cooccur.to_dense(rows, cols, values, len(vocab))  # (V, V) float64
     for passes in (epochs, 4 * epochs):
@@ -217,23 +200,17 @@ def glove_epoch_speed(sentences: list[list[str]], epochs: int = 2) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", choices=list(datasets.CORPORA), default="wiki")
-    parser.add_argument("--window", type=int, default=10)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--python-tokens", type=int, default=50_000)
-    parser.add_argument("--glove-words", type=int, default=3000)
-    parser.add_argument("--epochs", type=int, default=25)
-    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
     parser.add_argument("--counting-only", action="store_true", help="stop after the counting table")
     args = parser.parse_args()
     logging.getLogger("gensim").setLevel(logging.WARNING)
-    sentences = datasets.cached_corpus(args.corpus, args.cache_dir)
+    sentences = corpus(args.corpus)
     print(f"{args.corpus}: {len(sentences):,} sentences, {sum(map(len, sentences)):,} tokens", flush=True)
-    counting(sentences, args.window, args.repeats, args.python_tokens)
+    counting(sentences, WINDOW, REPEATS, PYTHON_TOKENS)
     if args.counting_only:
         return
-    glove_against_mittens(sentences, args.glove_words, args.epochs)
+    glove_against_mittens(sentences, GLOVE_WORDS, GLOVE_EPOCHS)
     glove_epoch_speed(sentences)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

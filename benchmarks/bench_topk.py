@@ -1,7 +1,7 @@
 """Exact cosine top-k: minembed's kernel against its peers, measured in one run.
 
-    python benchmarks/bench_topk.py            # the full table (a few minutes)
-    python benchmarks/bench_topk.py --quick    # 100k x 300 only
+    python -m benchmarks.bench_topk            # the full table (a few minutes)
+    python -m benchmarks.bench_topk --quick    # 100k x 300 only
 
 For each table (100,000 x 300 and 400,000 x 300 random float32, and the real
 GloVe 6B 50d table) and for one query and a batch of 1,000 queries, k = 10,
@@ -48,24 +48,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from benchmarks.common import best_time, run_child
+
 K = 10
-
-
-def best_time(function, repeats: int) -> float:
-    function()  # warm up: page in the table, start thread pools
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def interleaved_best_times(functions: dict, rounds: int, calls: int) -> dict:
@@ -147,15 +137,12 @@ def gensim_searches(table: np.ndarray, one: np.ndarray, batch: np.ndarray):
 def faiss_in_subprocess(table_name: str, quick: bool, repeats: int) -> dict | None:
     """faiss and minembed timed in a child whose OpenBLAS is told the real core type
     (minembed's sgemm, through scipy's OpenBLAS, detects it anyway: measured the same)."""
-    env = dict(os.environ, OPENBLAS_CORETYPE="SkylakeX")
-    command = [sys.executable, __file__, "--faiss-only", table_name, "--repeats", str(repeats)]
-    if quick:
-        command.append("--quick")
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        print(f"  (faiss with OPENBLAS_CORETYPE=SkylakeX failed: {done.stderr.strip()[-200:]})")
+    arguments = ["--faiss-only", table_name, "--repeats", str(repeats)] + (["--quick"] if quick else [])
+    try:
+        return run_child(__spec__.name, arguments, dict(os.environ, OPENBLAS_CORETYPE="SkylakeX"))
+    except RuntimeError as failure:
+        print(f"  (faiss with OPENBLAS_CORETYPE=SkylakeX failed: {str(failure)[-200:]})")
         return None
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def run_peers(name: str, table: np.ndarray, quick: bool, repeats: int) -> None:

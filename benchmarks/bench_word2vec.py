@@ -1,10 +1,9 @@
-"""Speed and peak memory: minembed.predicting.word2vec and minembed.predicting.subword against gensim 4's Word2Vec and
-FastText (workers=1 and workers=2), one run each.
+"""Speed and peak memory: minembed's Word2Vec and FastText against gensim 4's (workers=1 and workers=2).
 
-Every configuration trains in its own fresh Python process on the same
-tokenised corpus (loaded from the .npz cache before the clock starts), with the
-parity hyperparameters (d=100, window 5, negative 5, sample 1e-3, min_count 5);
-the "+ n-grams" rows add fastText's character 3..6-grams in 2,000,000 buckets.
+Every configuration trains in its own fresh Python process on the same tokenised
+corpus (loaded from the .npz cache before the clock starts), with the parity
+hyperparameters (d=100, window 5, negative 5, sample 1e-3, min_count 5); the
+"+ n-grams" rows add fastText's character 3..6-grams in 2,000,000 buckets.
 Reported per run:
 
     words/s   effective words (after subsampling: gensim's `trained_word_count`,
@@ -18,29 +17,26 @@ table shows medians: words/s and peak MB over the rounds, and each ratio as the
 median of the ratios within a round (each against the peer run of the same
 round, so a slow spell of the host weighs on both), with their range.
 
-    python benchmarks/bench_word2vec.py                         # dictionary corpus, 1 epoch (~6 min)
-    python benchmarks/bench_word2vec.py --rounds 3 --models skipgram cbow   # ~8 min
-    python benchmarks/bench_word2vec.py --corpus wiki --epochs 5
+    python -m benchmarks.bench_word2vec                         # dictionary corpus, 1 epoch (~6 min)
+    python -m benchmarks.bench_word2vec --rounds 3 --models skipgram cbow   # ~8 min
+    python -m benchmarks.bench_word2vec --corpus wiki --models fasttext     # fastText on the Wikipedia sample
+    python -m benchmarks.bench_word2vec --corpus wiki --epochs 5
 
 The dictionary corpus (WordNet glosses + GCIDE) needs the Debian packages
-wordnet-base and dict-gcide; the corpus is cached like parity_word2vec.py's.
-Every run has OPENBLAS_NUM_THREADS=1 (minembed on one core, like gensim's
-workers=1). The machine's other load moves these numbers: compare within one run.
+wordnet-base and dict-gcide. Every run has OPENBLAS_NUM_THREADS=1 (minembed on
+one core, like gensim's workers=1). The machine's other load moves these
+numbers: compare within one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
-import threading
 import time
-from pathlib import Path
 
-PARAMS = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, alpha=0.025, min_alpha=0.0001)
+from benchmarks.common import SUBWORDS, WORD2VEC, PeakMemory, blas_threads, corpus, markdown_table, run_child
+
 CONFIGS = [
     dict(system="minembed", sg=1),
     dict(system="minembed", sg=1, shared_negatives=True),
@@ -54,40 +50,11 @@ CONFIGS = [
     dict(system="gensim", sg=1, model="fasttext", workers=2),
 ]
 MODELS = ("skipgram", "cbow", "fasttext")  # --models picks rows by these
-SUBWORDS = dict(min_n=3, max_n=6, bucket=2_000_000)  # the fastText rows: skip-gram + character 3..6-grams
 
 
-def resident_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-class PeakMemory:
-    """Samples the resident set size in a thread; .peak is the highest seen above the start."""
-
-    def __init__(self, every: float = 0.002) -> None:
-        self.start = self.highest = resident_mb()
-        self.every, self.running = every, True
-        self.thread = threading.Thread(target=self._sample, daemon=True)
-        self.thread.start()
-
-    def _sample(self) -> None:
-        while self.running:
-            self.highest = max(self.highest, resident_mb())
-            time.sleep(self.every)
-
-    def stop(self) -> float:
-        self.running = False
-        self.thread.join()
-        self.highest = max(self.highest, resident_mb())
-        return self.highest - self.start
-
-
-def child(config: dict, corpus: str, epochs: int, cache_dir: Path) -> dict:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from parity_word2vec import load_corpus
-
-    sentences = load_corpus(corpus, cache_dir)
+def child(config: dict, corpus_name: str, epochs: int) -> dict:
+    """One configuration's run, in this (child) process."""
+    sentences = corpus(corpus_name)
     tokens = sum(map(len, sentences))
     memory = PeakMemory()
     if config["system"] == "gensim":
@@ -98,9 +65,9 @@ def child(config: dict, corpus: str, epochs: int, cache_dir: Path) -> dict:
 
         logging.getLogger("gensim").setLevel(logging.WARNING)
         if config.get("model") == "fasttext":
-            model = GensimFastText(sg=1, workers=config["workers"], seed=0, epochs=epochs, **PARAMS, **SUBWORDS)
+            model = GensimFastText(sg=1, workers=config["workers"], seed=0, epochs=epochs, **WORD2VEC, **SUBWORDS)
         else:
-            model = GensimWord2Vec(sg=config["sg"], workers=config["workers"], seed=0, epochs=epochs, **PARAMS)
+            model = GensimWord2Vec(sg=config["sg"], workers=config["workers"], seed=0, epochs=epochs, **WORD2VEC)
         model.build_vocab(sentences)
         started = time.perf_counter()
         effective, _ = model.train(sentences, total_examples=model.corpus_count, epochs=epochs)
@@ -111,14 +78,15 @@ def child(config: dict, corpus: str, epochs: int, cache_dir: Path) -> dict:
         from minembed.predicting.word2vec import Word2Vec
 
         if config.get("model") == "fasttext":
-            model = FastText(seed=0, epochs=epochs, **PARAMS, **SUBWORDS).fit(sentences)
+            model = FastText(seed=0, epochs=epochs, **WORD2VEC, **SUBWORDS).fit(sentences)
         else:
             model = Word2Vec(sg=config["sg"], shared_negatives=config.get("shared_negatives", False), seed=0,
-                             epochs=epochs, **PARAMS).fit(sentences)
-        effective, seconds, vocabulary = sum(model.effective_words), model.train_seconds, len(model.vocab)
+                             epochs=epochs, **WORD2VEC).fit(sentences)
+        effective, vocabulary = sum(model.effective_words), len(model.vocab)
+        seconds = effective / model.words_per_second  # words_per_second: effective words / training seconds
     peak = memory.stop()
-    # what minembed must hold: W and C (and the used n-gram rows), the int32 corpus ids (+ int64 offsets), and one minibatch
-    budget = (2 * vocabulary * PARAMS["vector_size"] * 4 + 4 * tokens + 8 * len(sentences)) / 2**20
+    # what minembed must hold: W and C (and the used n-gram rows), the int32 corpus ids (+ int64 offsets)
+    budget = (2 * vocabulary * WORD2VEC["vector_size"] * 4 + 4 * tokens + 8 * len(sentences)) / 2**20
     if config["system"] == "minembed" and config.get("model") == "fasttext":  # + the n-gram rows it keeps
         budget += model.N.nbytes / 2**20
     return dict(config=config, effective_words=int(effective), seconds=seconds, words_per_second=effective / seconds,
@@ -129,7 +97,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", choices=["wiki", "wordnet", "dictionary"], default="dictionary")
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/minembed-bench-cache"))
     parser.add_argument("--rounds", type=int, default=1, help="run every configuration this many times")
     parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -137,25 +104,23 @@ def main() -> None:
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {args.rounds}")
     if args.child:
-        print(json.dumps(child(json.loads(args.child), args.corpus, args.epochs, args.cache_dir)))
+        print(json.dumps(child(json.loads(args.child), args.corpus, args.epochs)))
         return
 
     # one BLAS thread: minembed then uses one core, as gensim's workers=1 does (gensim's
     # own BLAS calls are single-vector and single-threaded either way); without this,
     # OpenBLAS threads in minembed's small batched matmuls stall on a loaded machine
-    environment = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    environment = blas_threads(1)
     configs = [config for config in CONFIGS if model_of(config) in args.models]
-    print(f"corpus {args.corpus}, {args.epochs} epoch(s), {PARAMS}, OPENBLAS_NUM_THREADS=1", flush=True)
+    print(f"corpus {args.corpus}, {args.epochs} epoch(s), {WORD2VEC}, OPENBLAS_NUM_THREADS=1", flush=True)
     rounds = []  # rounds[r][i]: the run of configs[i] in round r
     for number in range(args.rounds):
         if args.rounds > 1:
             print(f"round {number + 1} of {args.rounds}", flush=True)
         runs = []
         for config in configs:
-            output = subprocess.run([sys.executable, __file__, "--corpus", args.corpus, "--epochs", str(args.epochs),
-                                     "--cache-dir", str(args.cache_dir), "--child", json.dumps(config)],
-                                    check=True, capture_output=True, text=True, env=environment).stdout
-            run = json.loads(output.strip().splitlines()[-1])
+            run = run_child(__spec__.name, ["--corpus", args.corpus, "--epochs", str(args.epochs),
+                                            "--child", json.dumps(config)], environment)
             runs.append(run)
             print(f"  {describe(config):<34} {run['words_per_second']:>10,.0f} words/s  {run['seconds']:7.1f} s  "
                   f"peak +{run['peak_mb']:7.1f} MB", flush=True)
@@ -165,17 +130,18 @@ def main() -> None:
     print(f"\n{first['tokens']:,} tokens, vocabulary {first['vocabulary']:,}; minembed's memory budget "
           f"(W + C + corpus ids) = {first['budget_mb']:.1f} MB" + (f"; medians of {args.rounds} rounds, "
           "ratios with their range over the rounds" if args.rounds > 1 else "") + "\n")
-    print(f"{'configuration':<34}{'words/s':>12}{'x gensim w1':>19}{'x gensim w2':>19}{'peak MB':>10}"
-          f"{'x gensim w1':>13}{'x budget':>10}")
+    rows = []
     for i, config in enumerate(configs):
         peer = dict(system="gensim", sg=config["sg"], **({"model": "fasttext"} if "model" in config else {}))
         one, two = (configs.index(dict(peer, workers=workers)) for workers in (1, 2))  # the peers' columns
-        ratios = lambda key, j: [runs[i][key] / runs[j][key] for runs in rounds]  # within each round
-        median = lambda key: statistics.median(runs[i][key] for runs in rounds)
-        print(f"{describe(config):<34}{median('words_per_second'):>12,.0f}"
-              f"{spread(ratios('words_per_second', one)):>19}{spread(ratios('words_per_second', two)):>19}"
-              f"{median('peak_mb'):>10.1f}{statistics.median(ratios('peak_mb', one)):>13.2f}"
-              f"{median('peak_mb') / rounds[0][i]['budget_mb']:>10.2f}")
+        ratios = lambda key, j: [runs[i][key] / runs[j][key] for runs in rounds]  # noqa: E731 (within each round)
+        median = lambda key: statistics.median(runs[i][key] for runs in rounds)  # noqa: E731
+        rows.append([describe(config), f"{median('words_per_second'):,.0f}", spread(ratios("words_per_second", one)),
+                     spread(ratios("words_per_second", two)), f"{median('peak_mb'):.1f}",
+                     f"{statistics.median(ratios('peak_mb', one)):.2f}",
+                     f"{median('peak_mb') / rounds[0][i]['budget_mb']:.2f}"])
+    print(markdown_table(["configuration", "words/s", "x gensim w1", "x gensim w2", "peak MB", "MB x gensim w1",
+                          "MB x budget"], rows))
 
 
 def spread(ratios: list[float]) -> str:
