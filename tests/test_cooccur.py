@@ -303,7 +303,7 @@ def test_randomized_svd_matches_lapack_up_to_sign():
     assert (U[np.argmax(np.abs(U), axis=0), np.arange(10)] > 0).all()
 
 
-def test_svd_of_a_ppmi_matrix_matches_scikit_learn_and_scipy():
+def test_svd_of_a_ppmi_matrix_matches_scikit_learn_and_scipy(sklearn):
     from sklearn.decomposition import TruncatedSVD
     from sklearn.utils.extmath import randomized_svd as sklearn_randomized_svd
 

@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from minembed.counting import cooccur, glove
 from minembed.predicting.corpus import subsample
@@ -42,7 +41,7 @@ def test_weighting_function_by_hand():
     np.testing.assert_allclose(glove.weighting([0.625, 10.0], x_max=10, alpha=0.5), [0.25, 1.0])
 
 
-def test_cost_and_gradients_match_torch_autograd():
+def test_cost_and_gradients_match_torch_autograd(torch):
     params, rows, cols, log_x, weight, _ = random_problem()
     assert len(np.unique(rows)) < len(rows) and len(np.unique(cols)) < len(cols)  # repeats are the point
     cost, grads = glove.cost_and_gradients(params, rows, cols, log_x, weight)
@@ -158,21 +157,21 @@ PLANTED = dict(vector_size=20, window=8, epochs=60, min_count=1)  # x_max 100: d
 
 
 @pytest.fixture(scope="module")
-def planted():
+def trained():
     corpus = planted_analogy_corpus(n_sentences=3000, seed=0)
     return corpus, GloVe(**PLANTED, seed=0).fit(corpus.sentences)
 
 
-def test_cost_falls_every_epoch(planted):
-    _, model = planted
+def test_cost_falls_every_epoch(trained):
+    _, model = trained
     costs = np.array(model.costs)
     assert len(costs) == PLANTED["epochs"]
     assert (np.diff(costs) < 0).all(), f"the cost rose: {costs.round(5).tolist()}"
     assert costs[-1] < 0.03 * costs[0]  # calibrated: 0.019 on seeds 0-3
 
 
-def test_planted_analogies_come_out_first(planted):
-    corpus, model = planted
+def test_planted_analogies_come_out_first(trained):
+    corpus, model = trained
 
     def share_found(vectors):
         return np.mean([vectors.most_similar(positive=[b, c], negative=[a], topn=1)[0][0] == d
@@ -182,8 +181,8 @@ def test_planted_analogies_come_out_first(planted):
     assert share_found(model.vectors("word")) >= 0.95  # W alone: 0.98-1.00
 
 
-def test_outputs_are_glove_c_models(planted):
-    _, model = planted
+def test_outputs_are_glove_c_models(trained):
+    _, model = trained
     p = model.params
     np.testing.assert_array_equal(model.vectors("word+context").vectors, (p.W + p.W_context).astype(np.float32))
     np.testing.assert_array_equal(model.vectors("word").vectors, p.W.astype(np.float32))

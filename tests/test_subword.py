@@ -14,7 +14,6 @@ the first epoch's) leave room for BLAS rounding, not for a broken model.
 import numpy as np
 import pytest
 
-from minembed.data.synthetic import planted_analogy_corpus
 from minembed.predicting.corpus import skipgram_pairs
 from minembed.predicting.ngrams import fnv1a_hash, ngram_hashes, ngrams, ragged_rows, subword_table
 from minembed.predicting.subword import FastText, SubwordVectors, subword_sgns_loss_and_grads, train
@@ -22,10 +21,13 @@ from minembed.predicting.word2vec import Word2Vec
 from minembed.training.gradcheck import finite_difference_gradients
 from minembed.vectors import Vectors
 
-torch = pytest.importorskip("torch", reason="the subword gradient is checked against torch autograd")
-gensim_fasttext = pytest.importorskip("gensim.models.fasttext", reason="n-grams and hashes are checked against gensim")
-compute_ngrams, compute_ngrams_bytes = gensim_fasttext.compute_ngrams, gensim_fasttext.compute_ngrams_bytes
-ft_hash_bytes, ft_ngram_hashes = gensim_fasttext.ft_hash_bytes, gensim_fasttext.ft_ngram_hashes
+
+
+@pytest.fixture(scope="module")
+def gensim_fasttext(gensim):
+    """gensim's n-gram and hash functions, which fastText's C++ defines and gensim tests."""
+    import gensim.models.fasttext
+    return gensim.models.fasttext
 
 # ----------------------------------------------------------------------------- n-grams and hashes
 
@@ -59,13 +61,15 @@ def test_the_word_list_is_mostly_non_ascii():
 
 
 @pytest.mark.parametrize("min_n, max_n, bucket", [(3, 6, 2_000_000), (1, 3, 1000), (2, 5, 7), (4, 4, 1)])
-def test_ngram_hashes_equal_gensim(min_n, max_n, bucket):
+def test_ngram_hashes_equal_gensim(min_n, max_n, bucket, gensim_fasttext):
+    ft_ngram_hashes = gensim_fasttext.ft_ngram_hashes
     for word in WORDS:
         assert ngram_hashes(word, min_n, max_n, bucket) == ft_ngram_hashes(word, min_n, max_n, bucket), word
 
 
 @pytest.mark.parametrize("min_n, max_n", [(3, 6), (1, 3), (1, 1), (5, 9)])
-def test_ngrams_equal_gensim_in_fasttext_order(min_n, max_n):
+def test_ngrams_equal_gensim_in_fasttext_order(min_n, max_n, gensim_fasttext):
+    compute_ngrams, compute_ngrams_bytes = gensim_fasttext.compute_ngrams, gensim_fasttext.compute_ngrams_bytes
     for word in WORDS:
         ours = ngrams(word, min_n, max_n)
         assert ours == [b.decode("utf-8") for b in compute_ngrams_bytes(word, min_n, max_n)], word
@@ -73,7 +77,8 @@ def test_ngrams_equal_gensim_in_fasttext_order(min_n, max_n):
             assert sorted(ours) == sorted(compute_ngrams(word, min_n, max_n)), word
 
 
-def test_fnv1a_reads_bytes_as_signed_chars_like_fasttext():
+def test_fnv1a_reads_bytes_as_signed_chars_like_fasttext(gensim_fasttext):
+    ft_hash_bytes = gensim_fasttext.ft_hash_bytes
     for word in WORDS[:300]:
         data = f"<{word}>".encode("utf-8")
         assert fnv1a_hash(data) == ft_hash_bytes(data)
@@ -82,8 +87,8 @@ def test_fnv1a_reads_bytes_as_signed_chars_like_fasttext():
     assert fnv1a_hash(b"\xc3") == ft_hash_bytes(b"\xc3") != standard
 
 
-def test_short_words_have_no_ngrams_when_min_n_is_too_long():
-    assert ngram_hashes("ab", 5, 6) == [] == ft_ngram_hashes("ab", 5, 6, 2_000_000)
+def test_short_words_have_no_ngrams_when_min_n_is_too_long(gensim_fasttext):
+    assert ngram_hashes("ab", 5, 6) == [] == gensim_fasttext.ft_ngram_hashes("ab", 5, 6, 2_000_000)
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -126,7 +131,7 @@ def random_batch(dtype, seed=0):
     return w_word, n_ngrams, present, c_outputs, use
 
 
-def torch_subword_loss(w_word, n_ngrams, present, c_outputs, use):
+def torch_subword_loss(torch, w_word, n_ngrams, present, c_outputs, use):
     mask = torch.as_tensor(present, dtype=w_word.dtype)
     h = (w_word + torch.einsum("bl,bld->bd", mask, n_ngrams)) / (1 + mask.sum(1, keepdim=True))
     scores = torch.einsum("bd,bjd->bj", h, c_outputs)
@@ -135,11 +140,11 @@ def torch_subword_loss(w_word, n_ngrams, present, c_outputs, use):
     return (torch.nn.functional.softplus(sign * scores) * torch.as_tensor(use, dtype=scores.dtype)).sum(1)
 
 
-def test_gradients_match_torch_autograd():
+def test_gradients_match_torch_autograd(torch):
     w_word, n_ngrams, present, c_outputs, use = random_batch(np.float64)
     loss, grad_word, grad_ngrams, g, h = subword_sgns_loss_and_grads(w_word, n_ngrams, present, c_outputs, use)
     tensors = [torch.tensor(a, requires_grad=True) for a in (w_word, n_ngrams, c_outputs)]
-    torch_loss = torch_subword_loss(tensors[0], tensors[1], present, tensors[2], use)
+    torch_loss = torch_subword_loss(torch, tensors[0], tensors[1], present, tensors[2], use)
     torch_loss.sum().backward()
     np.testing.assert_allclose(loss, torch_loss.detach().numpy(), rtol=1e-5)
     np.testing.assert_allclose(grad_word, tensors[0].grad.numpy(), rtol=1e-5, atol=1e-12)
@@ -161,16 +166,15 @@ def test_gradients_match_finite_differences():
 
 # ----------------------------------------------------------------------------- the minibatch step
 
-PLANTED = planted_analogy_corpus(n_sentences=4000, seed=0)
 SMALL = dict(vector_size=32, min_count=1, window=3, sample=0, bucket=50_000)
 
 
-def test_one_step_equals_a_plain_loop_over_its_pairs():
+def test_one_step_equals_a_plain_loop_over_its_pairs(planted):
     """word2vec's skip-gram step with SubwordRows as its input rows, against a plain loop over
     the pairs: h = (W[w] + the n-gram rows) / (1 + n); every row (output, word and n-gram)
     updated by its pairs' gradients from the step's start, summed (np.add.at)."""
-    model = FastText(epochs=1, seed=0, **SMALL).fit(PLANTED.sentences[:300])
-    ids = model.vocab.encode([w for s in PLANTED.sentences[:40] for w in s])  # one long "sentence"
+    model = FastText(epochs=1, seed=0, **SMALL).fit(planted.sentences[:300])
+    ids = model.vocab.encode([w for s in planted.sentences[:40] for w in s])  # one long "sentence"
     ids = np.asarray(ids, dtype=np.int32)
     sentence_of = np.zeros(len(ids), dtype=np.int32)
     centres = np.arange(len(ids))
@@ -206,8 +210,8 @@ def test_one_step_equals_a_plain_loop_over_its_pairs():
 # ----------------------------------------------------------------------------- training
 
 @pytest.fixture(scope="module")
-def trained():
-    return FastText(epochs=5, seed=0, **SMALL).fit(PLANTED.sentences)
+def trained(planted):
+    return FastText(epochs=5, seed=0, **SMALL).fit(planted.sentences)
 
 
 def test_loss_falls_every_epoch(trained):
@@ -215,14 +219,14 @@ def test_loss_falls_every_epoch(trained):
     assert trained.losses[-1] < 0.85 * trained.losses[0]
 
 
-def test_planted_analogies_are_recovered(trained):
+def test_planted_analogies_are_recovered(trained, planted):
     wv = trained.wv
-    hits = sum(wv.most_similar(positive=[b, c], negative=[a], topn=1)[0][0] == d for a, b, c, d in PLANTED.analogies)
-    assert hits >= 0.9 * len(PLANTED.analogies), f"{hits} of {len(PLANTED.analogies)}"
+    hits = sum(wv.most_similar(positive=[b, c], negative=[a], topn=1)[0][0] == d for a, b, c, d in planted.analogies)
+    assert hits >= 0.9 * len(planted.analogies), f"{hits} of {len(planted.analogies)}"
 
 
-def test_same_seed_same_bytes_other_seed_differs():
-    sentences = PLANTED.sentences[:500]
+def test_same_seed_same_bytes_other_seed_differs(planted):
+    sentences = planted.sentences[:500]
     first = FastText(epochs=2, seed=3, **SMALL).fit(sentences)
     second = FastText(epochs=2, seed=3, **SMALL).fit(sentences)
     other = FastText(epochs=2, seed=4, **SMALL).fit(sentences)
@@ -232,7 +236,7 @@ def test_same_seed_same_bytes_other_seed_differs():
 
 
 @pytest.mark.parametrize("model_class", [Word2Vec, FastText])
-def test_initialise_with_a_fresh_generator_is_where_fit_starts(model_class):
+def test_initialise_with_a_fresh_generator_is_where_fit_starts(model_class, planted):
     """experiments/ train initialise(vocab, default_rng(seed))'s arrays as fit's own start:
     catch fit_corpus drawing anything before them."""
     starts = []
@@ -243,7 +247,7 @@ def test_initialise_with_a_fresh_generator_is_where_fit_starts(model_class):
             starts.append({name: getattr(self, name).copy() for name in ("W", "C", "N") if hasattr(self, name)})
 
     params = SMALL if model_class is FastText else {k: v for k, v in SMALL.items() if k != "bucket"}
-    fitted = Recording(epochs=1, seed=5, **params).fit(PLANTED.sentences[:200])
+    fitted = Recording(epochs=1, seed=5, **params).fit(planted.sentences[:200])
     fresh = model_class(epochs=1, seed=5, **params)
     fresh.initialise(fitted.vocab, np.random.default_rng(5))
     assert set(starts[0]) == ({"W", "C", "N"} if model_class is FastText else {"W", "C"})
@@ -326,8 +330,8 @@ def test_a_word_without_known_ngrams_raises_key_error(trained):
         trained.wv.vector_for("")
 
 
-def test_train_returns_subword_vectors():
-    wv = train(PLANTED.sentences[:400], epochs=1, seed=0, **SMALL)
+def test_train_returns_subword_vectors(planted):
+    wv = train(planted.sentences[:400], epochs=1, seed=0, **SMALL)
     assert isinstance(wv, SubwordVectors) and wv.vector_size == 32
     assert wv["zz_g0_a1"].shape == (32,)
 
@@ -344,12 +348,12 @@ def test_bad_configuration_says_what_to_change(kwargs, message):
 
 @pytest.mark.parametrize("params", [dict(sg=0), dict(shared_negatives=True), dict(c_tool_order=True)],
                          ids=["cbow", "shared-negatives", "c-tool-order"])
-def test_every_word2vec_setting_trains_with_subword_rows(params):
+def test_every_word2vec_setting_trains_with_subword_rows(params, planted):
     """fastText is word2vec with other input rows, so word2vec's settings all carry over. Calibrated
     on model seeds 0-2 at 5 epochs: every variant recovered 60/60 analogies and its loss fell every
     epoch; the 90% threshold is the one the default setting is held to above."""
-    model = FastText(epochs=5, seed=0, **SMALL, **params).fit(PLANTED.sentences)
+    model = FastText(epochs=5, seed=0, **SMALL, **params).fit(planted.sentences)
     assert all(later < earlier for earlier, later in zip(model.losses, model.losses[1:])), model.losses
     wv = model.wv
-    hits = sum(wv.most_similar(positive=[b, c], negative=[a], topn=1)[0][0] == d for a, b, c, d in PLANTED.analogies)
-    assert hits >= 0.9 * len(PLANTED.analogies), f"{hits} of {len(PLANTED.analogies)}"
+    hits = sum(wv.most_similar(positive=[b, c], negative=[a], topn=1)[0][0] == d for a, b, c, d in planted.analogies)
+    assert hits >= 0.9 * len(planted.analogies), f"{hits} of {len(planted.analogies)}"

@@ -11,7 +11,6 @@ from minembed.predicting.corpus import skipgram_pairs
 from minembed.predicting.walk import walk_observed_rows, walk_schedule
 from minembed.predicting.word2vec import Word2Vec
 
-torch = pytest.importorskip("torch", reason="the walk's gradients are checked against torch autograd")
 
 D = 7
 PLANTED = dict(vector_size=20, window=5, negative=5, sample=0, min_count=1, epochs=1, batch_size=256)
@@ -34,7 +33,7 @@ def test_walk_schedule_takes_each_words_pairs_in_order_step_by_step(seed):
         assert steps == np.flatnonzero(observed == word).tolist()
 
 
-def test_walk_equals_a_pair_by_pair_loop_with_torch_gradients():
+def test_walk_equals_a_pair_by_pair_loop_with_torch_gradients(torch):
     """walk_observed_rows against the C tool's order written out: each walker's pairs one at
     a time, every gradient from torch autograd of -log s(w . c) at the c that pair meets."""
     rng = np.random.default_rng(0)

@@ -89,7 +89,7 @@ def test_skipgram_with_one_pair_per_centre_is_the_plain_loop(params):
 def test_skipgram_step_is_every_pairs_gradient_from_the_same_start_summed():
     """The default minibatch step against a float64 loop over its pairs: each pair's loss and
     gradients from sgns_loss_and_grads at the minibatch's starting vectors, added with np.add.at."""
-    planted = planted_analogy_corpus(n_sentences=300, seed=0)
+    planted = planted_analogy_corpus(n_sentences=300, seed=0)  # a smaller corpus than the fixture's
     model = Word2Vec(**dict(PLANTED, epochs=1), seed=0).fit(planted.sentences)
     ids = np.asarray(model.vocab.encode([w for s in planted.sentences[:30] for w in s]), dtype=np.int32)
     sentence_of = np.repeat(np.arange(30, dtype=np.int32), [len(s) for s in planted.sentences[:30]])
@@ -132,16 +132,6 @@ def test_alias_sampler_draws_the_noise_distribution():
 
 
 # ----------------------------------------------------------------------------- training
-
-
-@pytest.fixture(scope="module")
-def planted():
-    # 4,000 sentences (32,000 tokens). An epoch's loss is a mean over its examples with
-    # random noise words; on 2,000 sentences its sampling noise (about 0.01) matched
-    # CBOW's last-epoch decrease, and with gensim 4's initialisation one seed in six
-    # rose by 0.0009 in epoch 10. On 4,000, seeds 0-5 of all three variants fall every
-    # epoch and recover every planted analogy.
-    return planted_analogy_corpus(n_sentences=4000, seed=0)
 
 
 PLANTED = dict(vector_size=20, window=5, negative=5, sample=0, min_count=1, epochs=10, batch_size=256)
