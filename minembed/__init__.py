@@ -1,5 +1,17 @@
 """minembed: word embeddings built from scratch in readable NumPy.
 
+The subpackages are the learner's path, in order:
+
+    tokens       text to tokens to ids; ordinal and one-hot codes
+    counting     co-occurrence counts, PPMI + SVD, GloVe
+    predicting   word2vec (skip-gram, CBOW) and fastText
+    vectors      the `Vectors` table, exact top-k search, evaluation, file formats
+    contextual   WordPiece, the MiniLM encoder, sentence vectors
+
+and what they share: training (the row scatter, the life cycle of a model),
+figures, data. Each model file opens with the plain algorithm; the fast
+version below it is tied to it by a test.
+
 Every model returns a :class:`Vectors` table, and every similarity question
 (``most_similar``, analogies, search) goes through one exact cosine top-k
 kernel, :func:`minembed.vectors.topk.topk_cosine`.

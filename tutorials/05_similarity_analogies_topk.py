@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 4. Similarity, analogies and the top-k kernel
+# # 5. Similarity, analogies and the top-k kernel
 #
 # Every question we ask an embedding (nearest words, analogies, search)
 # reduces to one step: **score every row of the table by cosine similarity

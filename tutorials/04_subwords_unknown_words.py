@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 6. Subwords: character n-grams and words never seen in training
+# # 4. Subwords: character n-grams and words never seen in training
 #
 # word2vec and GloVe learn one vector per vocabulary word; a word missing
 # from the training text (a misspelling, a rare inflection, a new name) has

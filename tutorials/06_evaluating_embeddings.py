@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 5. Evaluating embeddings: minembed next to gensim and pretrained GloVe
+# # 6. Evaluating embeddings: minembed next to gensim and pretrained GloVe
 #
 # Two standard intrinsic tests, both in `minembed.vectors.evaluate`, both scored
 # exactly as gensim scores them:
