@@ -1,5 +1,5 @@
 /* glove.c's training loop, one non-zero and one AdaGrad step at a time: the reference
- * that benchmarks/parity_counting.py --sequential-check sets beside minembed.counting.glove's
+ * that experiments/parity_counting.py --sequential-check sets beside minembed.counting.glove's
  * minibatches (same counts, same start, same epochs).
  *
  *     glove_sequential FOLDER NONZEROS V D EPOCHS ETA SEED
@@ -24,7 +24,7 @@
  * by SEED; the order is not minembed's). One thread: glove.c's threads race on
  * shared rows (Hogwild), which would make the reference depend on timing.
  *
- * This is a benchmark tool, not part of the package: `cc -O3 -o glove_sequential
+ * An experiment's tool, not part of the package: `cc -O3 -o glove_sequential
  * glove_sequential.c -lm`.
  */
 #include <math.h>

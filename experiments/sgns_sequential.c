@@ -1,6 +1,6 @@
 /* Skip-gram with negative sampling, one (input, output) pair at a time, as the word2vec
  * C tool, fastText and gensim train it: the sequential reference that
- * benchmarks/sequential_sgns.py sets beside minembed's minibatches (same corpus ids,
+ * experiments/sequential_sgns.py sets beside minembed's minibatches (same corpus ids,
  * subsampling probabilities, noise distribution and starting arrays).
  *
  *     sgns_sequential FOLDER V D WINDOW NEGATIVE EPOCHS ALPHA MIN_ALPHA SEED INPUT DIVISOR [BATCH STALE]
@@ -39,7 +39,7 @@
  * updated per sentence. Exact sigmoid, no |score| >= 6 skip. Random numbers from
  * splitmix64 seeded with SEED: the draws are not minembed's, only their distributions.
  *
- * A benchmark tool, not part of the package: `cc -O3 -o sgns_sequential sgns_sequential.c -lm`.
+ * An experiment's tool, not part of the package: `cc -O3 -o sgns_sequential sgns_sequential.c -lm`.
  */
 #include <math.h>
 #include <stdint.h>
@@ -278,7 +278,10 @@ int main(int argc, char **argv) {
                 }
             }
         }
-        if (!isfinite(loss)) { fprintf(stderr, "sgns_sequential: the loss is not finite in epoch %d\n", epoch + 1); return 1; }
+        if (!isfinite(loss)) {
+            fprintf(stderr, "sgns_sequential: the loss is not finite in epoch %d\n", epoch + 1);
+            return 1;
+        }
         printf("%d %.8g %zu\n", epoch + 1, loss / (double)(pairs ? pairs : 1), effective);
         fflush(stdout);
     }
