@@ -27,6 +27,8 @@ Two strategies, chosen by the number of queries:
 
 A per-query top-k is a binary min-heap of (score, index) whose root is the
 worst of the current best k; a candidate enters only if it beats the root.
+Every buffer a call needs (heaps, tiles, scratch) is made by allocate_buffers
+and released by free_buffers, for both strategies.
 """
 
 from cython.parallel cimport prange, parallel, threadid
@@ -68,6 +70,13 @@ cdef inline bint ranks_below(float score_a, int64_t index_a,
     return score_a < score_b or (score_a == score_b and index_a > index_b)
 
 
+cdef inline void set_slot(float *scores, int64_t *indices, Py_ssize_t position,
+                          float score, int64_t index) noexcept nogil:
+    """Write the candidate (score, index) into heap slot `position` (both arrays at once)."""
+    scores[position] = score
+    indices[position] = index
+
+
 cdef inline void sift_down_from_root(float *scores, int64_t *indices, Py_ssize_t size,
                                      float score, int64_t index) noexcept nogil:
     """Put (score, index) at the root of a heap of `size` and sift it down to its place."""
@@ -81,11 +90,9 @@ cdef inline void sift_down_from_root(float *scores, int64_t *indices, Py_ssize_t
             child += 1  # the worse of the two children
         if not ranks_below(scores[child], indices[child], score, index):
             break
-        scores[position] = scores[child]
-        indices[position] = indices[child]
+        set_slot(scores, indices, position, scores[child], indices[child])  # the child moves up
         position = child
-    scores[position] = score
-    indices[position] = index
+    set_slot(scores, indices, position, score, index)
 
 
 cdef inline void heap_offer(float *scores, int64_t *indices, Py_ssize_t *size,
@@ -99,11 +106,9 @@ cdef inline void heap_offer(float *scores, int64_t *indices, Py_ssize_t *size,
             parent = (position - 1) >> 1
             if not ranks_below(score, index, scores[parent], indices[parent]):
                 break
-            scores[position] = scores[parent]
-            indices[position] = indices[parent]
+            set_slot(scores, indices, position, scores[parent], indices[parent])  # the parent moves down
             position = parent
-        scores[position] = score
-        indices[position] = index
+        set_slot(scores, indices, position, score, index)
         return
     if not ranks_below(scores[0], indices[0], score, index):
         return  # no better than the worst kept
@@ -131,6 +136,12 @@ cdef inline bint is_excluded(const int64_t *excluded, Py_ssize_t n_excluded,
         if excluded[j] == row:
             return True
     return False
+
+
+cdef inline void keep_first_bad_row(Py_ssize_t *bad_row, Py_ssize_t row) noexcept nogil:
+    """bad_row[0] = the lower of itself and `row`, where -1 means none seen yet."""
+    if bad_row[0] < 0 or row < bad_row[0]:
+        bad_row[0] = row
 
 
 cdef inline float inverse_norm(const float *row, Py_ssize_t dim, float squares,
@@ -161,36 +172,6 @@ cdef inline void heap_to_sorted(float *scores, int64_t *indices, Py_ssize_t size
         out_scores[position] = -INFINITY
     while size > 0:
         heap_pop_worst(scores, indices, &size, &out_scores[size - 1], &out_indices[size - 1])
-
-
-cdef Py_ssize_t merge_thread_heaps(const Py_ssize_t *bad_rows, int n_threads,
-                                   float *heap_scores, int64_t *heap_indices,
-                                   const Py_ssize_t *heap_sizes,
-                                   float *merged_scores, int64_t *merged_indices,
-                                   int64_t[:, ::1] out_indices, float[:, ::1] out_scores) noexcept nogil:
-    """End of a parallel pass: the first NaN/inf row any thread saw (-1 if none),
-    else each query's per-thread heaps merged into out[q], best first.
-
-    Heaps are laid out (thread, query, k); merged_* is scratch for k entries.
-    """
-    cdef Py_ssize_t n_queries = out_indices.shape[0], k = out_indices.shape[1]
-    cdef Py_ssize_t bad_row = -1, q, slot, j, merged_size
-    cdef int t
-    for t in range(n_threads):
-        if bad_rows[t] >= 0 and (bad_row < 0 or bad_rows[t] < bad_row):
-            bad_row = bad_rows[t]
-    if bad_row >= 0:
-        return bad_row
-    for q in range(n_queries):
-        merged_size = 0
-        for t in range(n_threads):
-            slot = t * n_queries + q
-            for j in range(heap_sizes[slot]):
-                heap_offer(merged_scores, merged_indices, &merged_size, k,
-                           heap_scores[slot * k + j], heap_indices[slot * k + j])
-        heap_to_sorted(merged_scores, merged_indices, merged_size, k,
-                       &out_scores[q, 0], &out_indices[q, 0])
-    return -1
 
 
 cdef inline void offer_tile(const float *dots, const float *row_inverse, float query_inverse,
@@ -231,6 +212,82 @@ cdef inline void offer_tile(const float *dots, const float *row_inverse, float q
 
 
 # --------------------------------------------------------------------------- #
+# The per-call buffers, allocated and freed in one place for both strategies.
+# --------------------------------------------------------------------------- #
+
+cdef struct Buffers:
+    float *heap_scores          # (T, Q, k) one heap per (thread, query)
+    int64_t *heap_indices       # (T, Q, k)
+    Py_ssize_t *heap_sizes      # (T, Q) entries kept in each heap
+    Py_ssize_t *bad_rows        # (T,) the first NaN/inf row each thread saw, -1 if none
+    float *merged_scores        # (k,) scratch for merging one query's heaps
+    int64_t *merged_indices     # (k,)
+    float *dots                 # (T, dots_per_thread) scan: (Q, 4) dots of 4 rows; gemm: (B, TILE_ROWS) tile
+    float *row_values           # (T, rows_per_thread) scan: 4 sums of squares; gemm: TILE_ROWS inverse norms
+
+
+cdef bint allocate_buffers(Buffers *buffers, int n_threads, Py_ssize_t n_queries, Py_ssize_t k,
+                           Py_ssize_t dots_per_thread, Py_ssize_t rows_per_thread) noexcept nogil:
+    """Allocate every buffer, with empty heaps and no bad rows; False (and nothing
+    left allocated) when memory runs out."""
+    cdef Py_ssize_t j
+    buffers.heap_scores = <float *> malloc(n_threads * n_queries * k * sizeof(float))
+    buffers.heap_indices = <int64_t *> malloc(n_threads * n_queries * k * sizeof(int64_t))
+    buffers.heap_sizes = <Py_ssize_t *> malloc(n_threads * n_queries * sizeof(Py_ssize_t))
+    buffers.bad_rows = <Py_ssize_t *> malloc(n_threads * sizeof(Py_ssize_t))
+    buffers.merged_scores = <float *> malloc(k * sizeof(float))
+    buffers.merged_indices = <int64_t *> malloc(k * sizeof(int64_t))
+    buffers.dots = <float *> malloc(n_threads * dots_per_thread * sizeof(float))
+    buffers.row_values = <float *> malloc(n_threads * rows_per_thread * sizeof(float))
+    if (buffers.heap_scores == NULL or buffers.heap_indices == NULL or buffers.heap_sizes == NULL
+            or buffers.bad_rows == NULL or buffers.merged_scores == NULL
+            or buffers.merged_indices == NULL or buffers.dots == NULL or buffers.row_values == NULL):
+        free_buffers(buffers)
+        return False
+    for j in range(n_threads * n_queries):
+        buffers.heap_sizes[j] = 0
+    for j in range(n_threads):
+        buffers.bad_rows[j] = -1
+    return True
+
+
+cdef void free_buffers(Buffers *buffers) noexcept nogil:
+    """Free every buffer (free(NULL) does nothing, so a half-failed allocation is fine)."""
+    free(buffers.heap_scores)
+    free(buffers.heap_indices)
+    free(buffers.heap_sizes)
+    free(buffers.bad_rows)
+    free(buffers.merged_scores)
+    free(buffers.merged_indices)
+    free(buffers.dots)
+    free(buffers.row_values)
+
+
+cdef Py_ssize_t merge_thread_heaps(const Buffers *buffers, int n_threads,
+                                   int64_t[:, ::1] out_indices, float[:, ::1] out_scores) noexcept nogil:
+    """End of a parallel pass: the first NaN/inf row any thread saw (-1 if none),
+    else each query's per-thread heaps merged into out[q], best first."""
+    cdef Py_ssize_t n_queries = out_indices.shape[0], k = out_indices.shape[1]
+    cdef Py_ssize_t bad_row = -1, q, slot, j, merged_size
+    cdef int t
+    for t in range(n_threads):
+        if buffers.bad_rows[t] >= 0:
+            keep_first_bad_row(&bad_row, buffers.bad_rows[t])
+    if bad_row >= 0:
+        return bad_row
+    for q in range(n_queries):
+        merged_size = 0
+        for t in range(n_threads):
+            slot = t * n_queries + q
+            for j in range(buffers.heap_sizes[slot]):
+                heap_offer(buffers.merged_scores, buffers.merged_indices, &merged_size, k,
+                           buffers.heap_scores[slot * k + j], buffers.heap_indices[slot * k + j])
+        heap_to_sorted(buffers.merged_scores, buffers.merged_indices, merged_size, k,
+                       &out_scores[q, 0], &out_indices[q, 0])
+    return -1
+
+
+# --------------------------------------------------------------------------- #
 # Strategy 1: scan (one pass over the rows, few queries).
 # --------------------------------------------------------------------------- #
 
@@ -243,38 +300,28 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
     cdef Py_ssize_t n_queries = queries.shape[0], k = out_indices.shape[1]
     cdef int n_threads = minembed_max_threads()
     cdef Py_ssize_t n_chunks = (n_rows + SCAN_CHUNK_ROWS - 1) // SCAN_CHUNK_ROWS
-    cdef Py_ssize_t chunk, row, row_end, q, j, slot, bad_row = -1, group, r
+    cdef Py_ssize_t chunk, row, row_end, q, bad_row = -1, group, r
     cdef int thread
     cdef float row_inverse, score, dot
     cdef bint finite
     cdef const float *row_pointer
     cdef float *group_dots
     cdef float *group_squares
-    # Per thread: the dots of a group of 4 rows with each query, (Q, 4), and their squares.
-    cdef float *all_group_dots = <float *> malloc(n_threads * SCAN_MAX_QUERIES * 4 * sizeof(float))
-    cdef float *all_group_squares = <float *> malloc(n_threads * 4 * sizeof(float))
-    # One heap per (thread, query): (T, Q, k) scores and indices, (T, Q) sizes.
-    cdef float *heap_scores = <float *> malloc(n_threads * n_queries * k * sizeof(float))
-    cdef int64_t *heap_indices = <int64_t *> malloc(n_threads * n_queries * k * sizeof(int64_t))
-    cdef Py_ssize_t *heap_sizes = <Py_ssize_t *> malloc(n_threads * n_queries * sizeof(Py_ssize_t))
-    cdef Py_ssize_t *bad_rows = <Py_ssize_t *> malloc(n_threads * sizeof(Py_ssize_t))
-    cdef float *merged_scores = <float *> malloc(k * sizeof(float))
-    cdef int64_t *merged_indices = <int64_t *> malloc(k * sizeof(int64_t))
-    if (heap_scores == NULL or heap_indices == NULL or heap_sizes == NULL
-            or bad_rows == NULL or merged_scores == NULL or merged_indices == NULL
-            or all_group_dots == NULL or all_group_squares == NULL):
-        free(heap_scores); free(heap_indices); free(heap_sizes); free(bad_rows)
-        free(merged_scores); free(merged_indices); free(all_group_dots); free(all_group_squares)
+    cdef float *heap_scores
+    cdef int64_t *heap_indices
+    cdef Py_ssize_t *heap_sizes
+    cdef Buffers buffers
+    # Per thread: the dots of a group of 4 rows with each query, (Q, 4), and the 4 rows' squares.
+    if not allocate_buffers(&buffers, n_threads, n_queries, k, SCAN_MAX_QUERIES * 4, 4):
         return -2
-    for j in range(n_threads * n_queries):
-        heap_sizes[j] = 0
-    for j in range(n_threads):
-        bad_rows[j] = -1
 
     with parallel(num_threads=n_threads):
         thread = threadid()
-        group_dots = &all_group_dots[thread * SCAN_MAX_QUERIES * 4]
-        group_squares = &all_group_squares[thread * 4]
+        group_dots = &buffers.dots[thread * SCAN_MAX_QUERIES * 4]  # (Q, 4) float32
+        group_squares = &buffers.row_values[thread * 4]  # (4,) float32
+        heap_scores = &buffers.heap_scores[thread * n_queries * k]  # (Q, k): this thread's heaps
+        heap_indices = &buffers.heap_indices[thread * n_queries * k]  # (Q, k)
+        heap_sizes = &buffers.heap_sizes[thread * n_queries]  # (Q,)
         for chunk in prange(n_chunks, schedule="dynamic"):
             row_end = min(n_rows, (chunk + 1) * SCAN_CHUNK_ROWS)
             row = chunk * SCAN_CHUNK_ROWS
@@ -302,30 +349,25 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
                     else:
                         row_inverse = inverse_norm(row_pointer, dim, group_squares[r], &finite)
                     if not finite:
-                        if bad_rows[thread] < 0 or row + r < bad_rows[thread]:
-                            bad_rows[thread] = row + r
+                        keep_first_bad_row(&buffers.bad_rows[thread], row + r)
                         continue
                     for q in range(n_queries):
                         dot = group_dots[4 * q + r]
                         if not isfinite(dot):  # a finite row whose float32 dot overflowed
                             dot = <float> minembed_dot_exact(row_pointer, &queries[q, 0], dim)
                         score = (dot * row_inverse) * query_inverse[q]
-                        slot = thread * n_queries + q
                         # Cheap rejection first: most rows lose to the heap's root.
-                        if heap_sizes[slot] == k and not ranks_below(
-                                heap_scores[slot * k], heap_indices[slot * k], score, row + r):
+                        if heap_sizes[q] == k and not ranks_below(
+                                heap_scores[q * k], heap_indices[q * k], score, row + r):
                             continue
                         if is_excluded(&exclude_ids[exclude_offsets[q]],
                                        exclude_offsets[q + 1] - exclude_offsets[q], row + r):
                             continue
-                        heap_offer(&heap_scores[slot * k], &heap_indices[slot * k],
-                                   &heap_sizes[slot], k, score, row + r)
+                        heap_offer(&heap_scores[q * k], &heap_indices[q * k], &heap_sizes[q], k, score, row + r)
                 row = row + group
 
-    bad_row = merge_thread_heaps(bad_rows, n_threads, heap_scores, heap_indices, heap_sizes,
-                                 merged_scores, merged_indices, out_indices, out_scores)
-    free(heap_scores); free(heap_indices); free(heap_sizes); free(bad_rows)
-    free(merged_scores); free(merged_indices); free(all_group_dots); free(all_group_squares)
+    bad_row = merge_thread_heaps(&buffers, n_threads, out_indices, out_scores)
+    free_buffers(&buffers)
     return bad_row
 
 
@@ -349,38 +391,29 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
     cdef Py_ssize_t n_queries = queries.shape[0], k = out_indices.shape[1]
     cdef int n_threads = minembed_max_threads()
     cdef Py_ssize_t n_tiles = (n_rows + TILE_ROWS - 1) // TILE_ROWS
-    cdef Py_ssize_t tile, tile_start, tile_rows, r, q, j, slot, bad_row = -1
+    cdef Py_ssize_t tile, tile_start, tile_rows, r, q, bad_row = -1
     cdef int thread, m, n, depth, lda, ldb, ldc
     cdef float one = 1.0, zero = 0.0
     cdef char transpose = b'T', keep = b'N'
     cdef bint finite
     cdef float *dots
     cdef float *row_inverse
+    cdef float *heap_scores
+    cdef int64_t *heap_indices
+    cdef Py_ssize_t *heap_sizes
+    cdef Buffers buffers
     # Per thread: a (B, TILE_ROWS) float32 block of dots (row-major, so query
-    # q's dots are contiguous), TILE_ROWS inverse norms, and B heaps of size k.
-    cdef float *all_dots = <float *> malloc(n_threads * n_queries * TILE_ROWS * sizeof(float))
-    cdef float *all_row_inverse = <float *> malloc(n_threads * TILE_ROWS * sizeof(float))
-    cdef float *heap_scores = <float *> malloc(n_threads * n_queries * k * sizeof(float))
-    cdef int64_t *heap_indices = <int64_t *> malloc(n_threads * n_queries * k * sizeof(int64_t))
-    cdef Py_ssize_t *heap_sizes = <Py_ssize_t *> malloc(n_threads * n_queries * sizeof(Py_ssize_t))
-    cdef Py_ssize_t *bad_rows = <Py_ssize_t *> malloc(n_threads * sizeof(Py_ssize_t))
-    cdef float *merged_scores = <float *> malloc(k * sizeof(float))
-    cdef int64_t *merged_indices = <int64_t *> malloc(k * sizeof(int64_t))
-    if (all_dots == NULL or all_row_inverse == NULL or heap_scores == NULL
-            or heap_indices == NULL or heap_sizes == NULL or bad_rows == NULL
-            or merged_scores == NULL or merged_indices == NULL):
-        free(all_dots); free(all_row_inverse); free(heap_scores); free(heap_indices)
-        free(heap_sizes); free(bad_rows); free(merged_scores); free(merged_indices)
+    # q's dots are contiguous) and TILE_ROWS inverse norms.
+    if not allocate_buffers(&buffers, n_threads, n_queries, k, n_queries * TILE_ROWS, TILE_ROWS):
         return -2
-    for j in range(n_threads * n_queries):
-        heap_sizes[j] = 0
-    for j in range(n_threads):
-        bad_rows[j] = -1
 
     with parallel(num_threads=n_threads):
         thread = threadid()
-        dots = &all_dots[thread * n_queries * TILE_ROWS]
-        row_inverse = &all_row_inverse[thread * TILE_ROWS]
+        dots = &buffers.dots[thread * n_queries * TILE_ROWS]  # (B, TILE_ROWS) float32
+        row_inverse = &buffers.row_values[thread * TILE_ROWS]  # (TILE_ROWS,) float32
+        heap_scores = &buffers.heap_scores[thread * n_queries * k]  # (B, k): this thread's heaps
+        heap_indices = &buffers.heap_indices[thread * n_queries * k]  # (B, k)
+        heap_sizes = &buffers.heap_sizes[thread * n_queries]  # (B,)
         for tile in prange(n_tiles, schedule="dynamic"):
             tile_start = tile * TILE_ROWS
             tile_rows = min(TILE_ROWS, n_rows - tile_start)
@@ -389,8 +422,8 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
                 row_inverse[r] = inverse_norm(&table[tile_start + r, 0], dim,
                                               minembed_squares(&table[tile_start + r, 0], dim),
                                               &finite)
-                if not finite and (bad_rows[thread] < 0 or tile_start + r < bad_rows[thread]):
-                    bad_rows[thread] = tile_start + r
+                if not finite:
+                    keep_first_bad_row(&buffers.bad_rows[thread], tile_start + r)
             # BLAS is column-major. Row-major dots (B, R) is column-major (R, B):
             #   dots_cm = tile_cm^T @ queries_cm, tile_cm (D, R), queries_cm (D, B).
             m = <int> tile_rows
@@ -402,16 +435,13 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
             sgemm(&transpose, &keep, &m, &n, &depth, &one, <float *> &table[tile_start, 0], &lda,
                   <float *> &queries[0, 0], &ldb, &zero, dots, &ldc)
             for q in range(n_queries):
-                slot = thread * n_queries + q
                 offer_tile(&dots[q * tile_rows], row_inverse, query_inverse[q], tile_rows, tile_start,
-                           &heap_scores[slot * k], &heap_indices[slot * k], &heap_sizes[slot], k,
+                           &heap_scores[q * k], &heap_indices[q * k], &heap_sizes[q], k,
                            &exclude_ids[exclude_offsets[first_query + q]],
                            exclude_offsets[first_query + q + 1] - exclude_offsets[first_query + q])
 
-    bad_row = merge_thread_heaps(bad_rows, n_threads, heap_scores, heap_indices, heap_sizes,
-                                 merged_scores, merged_indices, out_indices, out_scores)
-    free(all_dots); free(all_row_inverse); free(heap_scores); free(heap_indices)
-    free(heap_sizes); free(bad_rows); free(merged_scores); free(merged_indices)
+    bad_row = merge_thread_heaps(&buffers, n_threads, out_indices, out_scores)
+    free_buffers(&buffers)
     return bad_row
 
 
