@@ -62,6 +62,9 @@ def main() -> None:
                         help="shuffled: the sentences permuted once per seed, the same order for both")
     parser.add_argument("--split-sentences", type=int, default=0, metavar="N",
                         help="cut every sentence into pieces of N tokens first (0: keep them whole)")
+    parser.add_argument("--c-tool-order", action="store_true",
+                        help="also train minembed with c_tool_order=True (each centre's output row moved after "
+                             "every pair, as fastText; minembed/predicting/walk.py)")
     parser.add_argument("--unshuffled-minembed", action="store_true",
                         help="also train minembed with shuffle=False (consecutive centre words in each minibatch)")
     add_results_argument(parser)
@@ -81,7 +84,8 @@ def main() -> None:
                                            if args.split_sentences else ""))
     print(f"{setting}; {settings}; OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}", flush=True)
 
-    variants = {"minembed": {}, **({"minembed shuffle=False": {"shuffle": False}} if args.unshuffled_minembed else {})}
+    variants = {"minembed": {}, **({"minembed shuffle=False": {"shuffle": False}} if args.unshuffled_minembed else {}),
+                **({"minembed c_tool_order": {"c_tool_order": True}} if args.c_tool_order else {})}
     results: dict[str, list[dict]] = {name: [] for name in ["gensim", *variants]}
     first: dict = {}  # the first seed's vectors, for the neighbours
     for seed in args.seeds:

@@ -52,10 +52,12 @@ def train_gensim(sentences, sg: int, seed: int, workers: int) -> tuple[Table, fl
     return Table(model.wv.index_to_key, model.wv.vectors), time.perf_counter() - started
 
 
-def train_minembed(sentences, sg: int, seed: int, shared: bool, batch_size: int | None = None) -> tuple[Table, float]:
+def train_minembed(sentences, sg: int, seed: int, shared: bool, batch_size: int | None = None,
+                   c_tool_order: bool = False) -> tuple[Table, float]:
     started = time.perf_counter()
     minibatch = {} if batch_size is None else {"batch_size": batch_size}  # None: Word2VecConfig's default
-    model = Word2Vec(sg=sg, seed=seed, shared_negatives=shared, **PARAMS, **minibatch).fit(sentences)
+    model = Word2Vec(sg=sg, seed=seed, shared_negatives=shared, c_tool_order=c_tool_order, **PARAMS,
+                     **minibatch).fit(sentences)
     return Table(model.wv.words, model.wv.vectors), time.perf_counter() - started
 
 
@@ -73,6 +75,9 @@ def main() -> None:
     parser.add_argument("--split-sentences", type=int, default=0, metavar="N",
                         help="cut every sentence into pieces of N tokens first (0: keep them whole)")
     parser.add_argument("--no-shared-negatives", action="store_true", help="skip the shared_negatives skip-gram")
+    parser.add_argument("--c-tool-order", action="store_true",
+                        help="also train skip-gram with c_tool_order=True (each centre's output row moved after "
+                             "every pair, as the C tool; minembed/predicting/walk.py)")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="minembed's centre words per minibatch (default: Word2VecConfig's)")
     add_results_argument(parser)
@@ -92,7 +97,9 @@ def main() -> None:
         for architecture in args.architectures:
             sg = int(architecture == "sg")
             shared_too = sg and not args.no_shared_negatives
-            systems = ["gensim", "minembed"] + (["minembed shared_negatives"] if shared_too else [])
+            walk_too = sg and args.c_tool_order
+            systems = (["gensim", "minembed"] + (["minembed shared_negatives"] if shared_too else [])
+                       + (["minembed c_tool_order"] if walk_too else []))
             results = {s: [] for s in systems}
             for seed in args.seeds:
                 sentences = in_order(corpus_sentences, args.sentence_order, seed)
@@ -101,6 +108,9 @@ def main() -> None:
                            "minembed": train_minembed(sentences, sg, seed, False, args.batch_size)}
                 if shared_too:
                     trained["minembed shared_negatives"] = train_minembed(sentences, sg, seed, True, args.batch_size)
+                if walk_too:
+                    trained["minembed c_tool_order"] = train_minembed(sentences, sg, seed, False, args.batch_size,
+                                                                      c_tool_order=True)
                 shared_vocabulary = set.intersection(*(set(t.words) for t, _ in trained.values()))
                 for system, (table, seconds) in trained.items():
                     row = scores(table.restricted_to(shared_vocabulary))

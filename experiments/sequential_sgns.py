@@ -94,8 +94,8 @@ def run_sequential(program: str, folder: str, model, corpus: Corpus, input_side:
         if os.path.exists(path(name)):
             os.remove(path(name))
     if subwords:
-        model.ngram_rows.astype("<i4").tofile(path("ngram_rows.i32"))
-        model.ngram_offsets.astype("<i8").tofile(path("ngram_offsets.i64"))
+        model.inputs.ngram_rows.astype("<i4").tofile(path("ngram_rows.i32"))
+        model.inputs.ngram_offsets.astype("<i8").tofile(path("ngram_offsets.i64"))
         model.N.astype("<f4").tofile(path("N.f32"))
     arguments = [len(vocab), D, cfg.window, cfg.negative, cfg.epochs, cfg.alpha, cfg.min_alpha, cfg.seed,
                  input_side, "1" if divisor == "1+n" else "0", batch, stale]
@@ -103,8 +103,9 @@ def run_sequential(program: str, folder: str, model, corpus: Corpus, input_side:
                          check=True, capture_output=True, text=True)
     W = np.fromfile(path("W.out.f32"), dtype="<f4").reshape(len(vocab), D)
     if subwords:  # the evaluated vectors: the mean of the word's row and its n-gram rows, as minembed and gensim
-        model.W, model.N = W, np.fromfile(path("N.out.f32"), dtype="<f4").reshape(model.N.shape)
-        W = model.input_vectors(np.arange(len(vocab)))
+        model.inputs.W[:] = W
+        model.inputs.N[:] = np.fromfile(path("N.out.f32"), dtype="<f4").reshape(model.N.shape)
+        W = model.inputs.vectors_of(np.arange(len(vocab)))
     return W, run.stdout.splitlines()
 
 

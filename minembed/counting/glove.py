@@ -78,7 +78,7 @@ class GloVeConfig:
     min_count: int = 5              # drop rarer words (demo.sh: 5; vocab_count's own default is 1)
     sample: float = 0.0             # drop frequent words before counting, with word2vec's keep probability
                                     # (Levy et al. 2015 subsample for GloVe too); 0, as glove.c: off. Its effect
-                                    # on the parity corpora: benchmarks/parity_counting.py --glove-sample
+                                    # on the parity corpora: experiments/RESULTS.md#counting-wiki
     max_vocab_size: int | None = None  # keep only the most frequent words (vocab_count's -max-vocab; None: all)
     batch_size: int = 2048          # non-zeros per update (glove.c: 1). Wikipedia sample, 20 epochs: 512 and 4096 gave
                                     # equal costs (0.01665, 0.01666) and WordSim353 (0.095, 0.096), 4096 1.6x faster; but

@@ -15,7 +15,7 @@ Why shift by log k: Levy & Goldberg (2014, "Neural Word Embedding as Implicit
 Matrix Factorization") showed that skip-gram with k negative samples drawn
 from unigram^0.75 is at its optimum when w . c = PMI(w, c) - log k, with P_a
 as above: SGNS factorises the shifted PMI matrix that this file builds
-explicitly (benchmarks/parity_counting.py checks it on trained vectors).
+explicitly (`python -m experiments.parity_counting --levy-goldberg-only` checks it on trained vectors).
 
 The truncated SVD is the randomized one of Halko, Martinsson & Tropp (2011):
 a Gaussian sketch of the range of A, a few power iterations (each followed by

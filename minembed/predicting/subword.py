@@ -20,7 +20,7 @@ fastText and gensim, every row of the mean receives the whole dloss/dh rather
 than dloss/dh / (1 + n). gensim's own skip-gram divides the sum by |G(w)|
 instead of 1 + |G(w)| during training; fastText and this file divide by
 1 + |G(w)|, as the paper's mean does. Quality beside gensim's FastText:
-experiments/RESULTS.md.
+experiments/RESULTS.md#fasttext-wiki.
 
 The minibatch is smaller than word2vec's (256 centre words, not 1024): an
 n-gram shared by many words collects the summed, stale gradients of all of

@@ -13,7 +13,8 @@ By how much: on the dictionary corpus that overshoot alone put SimLex-999 about
 Wikipedia sample); with the walk both sit inside gensim's seed spread. Scoring
 a little above the reference is not a defect, so the default is the plain
 minibatch, which is faster; the measurements and commands are in
-experiments/RESULTS.md ("Walking the centre's output row").
+experiments/RESULTS.md#sequential-walking
+(the cause) and #word2vec-dictionary, #fasttext-wiki (the scores).
 
 How: the centres walk their pairs in step (`walk_schedule`): at step r, the
 first live[r] centres score their r-th pair against their current row and move

@@ -33,17 +33,15 @@ Two choices of the fast path change what is learnt, a little:
     `c_tool_order=True` restores the C tool's order (minembed/predicting/walk.py
     says what it changes and by how much); it is off by default.
 
-`shared_negatives=True` (skip-gram, off by default) is the variant of Ji et
-al. (2016, "Parallelizing Word2Vec in Shared and Distributed Memory"): the
-pairs of one centre word share its K noise words, so each centre's scores are
-one (2w, D) @ (D, 1 + K) product. Quality and speed of every variant beside
-gensim: experiments/RESULTS.md.
+`shared_negatives=True` (skip-gram, off by default) is Ji et al.'s (2016)
+variant: a centre's pairs share its K noise words, so its scores are one
+(2w, D) @ (D, 1 + K) product. Scores beside gensim: experiments/RESULTS.md#word2vec-dictionary
+and the sections after it; speed: benchmarks/bench_word2vec.py.
 
 But: no hierarchical softmax, no CBOW with summed (rather than averaged)
 contexts, no phrases, no exp/log lookup tables (the sigmoid and the loss are
-exact, and scores are not clipped at +-6 as the C tool does), no threads
-(NumPy's BLAS may use several cores), no `max_final_vocab`, no incremental
-training.
+exact, not clipped at +-6 as in the C tool), no threads (NumPy's BLAS may use
+several cores), no `max_final_vocab`, no incremental training.
 """
 
 from __future__ import annotations
@@ -86,7 +84,7 @@ class Word2VecConfig:
     batch_size: int | None = None  # centre words per minibatch (minembed's own); None: 1024 for skip-gram,
                                    # 4096 for CBOW, whose B centres make B examples where skip-gram's make
                                    # ~6B pairs: 4096 ran CBOW ~1.2x faster than 1024 and stayed within
-                                   # gensim's spread (experiments/RESULTS.md)
+                                   # gensim's spread (experiments/RESULTS.md#notes-on-word2vec)
     shuffle: bool = True        # minibatches from blocks of centres drawn at random from each chunk (minembed's)
     shuffle_block: int = 32     # consecutive centres kept together when shuffling (for memory locality)
     c_tool_order: bool = False  # skip-gram: move each centre's output row after every pair, as the C tool
@@ -116,16 +114,13 @@ class Word2VecConfig:
         require_int("shuffle_block", self.shuffle_block, 1)
         require_int("chunk_words", self.chunk_words, 1)
         for name in ("shuffle", "c_tool_order", "shared_negatives"):
-            require(getattr(self, name) in (False, True), f"{name} must be True or False, got {getattr(self, name)!r}")
+            require(isinstance(getattr(self, name), bool), f"{name} must be True or False, got {getattr(self, name)!r}")
 
 
 def initial_vectors(vocab_size: int, vector_size: int, rng: np.random.Generator):
     """gensim 4's start: W uniform in [-1/D, 1/D), C zero. Returns W, C (V, D) float32 each.
-
-    (The C tool and gensim 3 draw W from [-0.5/D, 0.5/D). With that half-size
-    start, CBOW on the Wikipedia sample scored SimLex-999 0.056+-0.019 against
-    gensim 4's 0.032+-0.018 over 10 seeds; with this one 0.035.)
-    """
+    (The C tool and gensim 3 draw W from [-0.5/D, 0.5/D); with that start CBOW scored above
+    gensim 4's seed spread on SimLex-999, experiments/RESULTS.md#notes-on-word2vec.)"""
     V, D = vocab_size, vector_size
     W = (rng.random((V, D), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(D)  # (V, D) float32
     return W, np.zeros((V, D), dtype=np.float32)
@@ -233,7 +228,7 @@ class Word2Vec(TrainedModel):
         self.learning_rate_now = self.config.alpha
 
     W = property(lambda self: None if self.inputs is None else self.inputs.W)  # (V, D) float32 input vectors
-    effective_words = property(lambda self: self.epoch_items)
+    effective_words = property(lambda self: self.epoch_items)  # gensim's figures, by their names
     words_per_second = property(lambda self: self.items_per_second)
 
     def fit(self, sentences: Iterable[Sequence[str]], *, callbacks: Sequence[Callable] = (),
