@@ -15,6 +15,7 @@ from gensim.models import KeyedVectors
 from numpy.testing import assert_array_equal
 
 import minembed.vectors.formats
+import minembed.vectors.parsing
 from minembed.vectors.formats import (
     load_glove_text,
     load_npz,
@@ -69,9 +70,9 @@ def glove_table() -> tuple[list[str], np.ndarray]:
 
 
 def test_docstring_examples():
-    results = doctest.testmod(minembed.vectors.formats)
-    assert results.attempted >= 4
-    assert results.failed == 0
+    results = [doctest.testmod(module) for module in (minembed.vectors.formats, minembed.vectors.parsing)]
+    assert sum(result.attempted for result in results) >= 4
+    assert sum(result.failed for result in results) == 0
 
 
 # ----------------------------------------------------------------------------- round trips
@@ -98,8 +99,9 @@ def test_round_trip_is_exact(tmp_path, small_table, name):
 @pytest.mark.parametrize("name", ROUND_TRIPS)
 @pytest.mark.parametrize("rows_per_block, chunk_bytes", [(1, 1), (3, 5), (7, 13)])
 def test_round_trip_across_block_and_chunk_boundaries(tmp_path, monkeypatch, small_table, name, rows_per_block, chunk_bytes):
-    monkeypatch.setattr(minembed.vectors.formats, "ROWS_PER_BLOCK", rows_per_block)
-    monkeypatch.setattr(minembed.vectors.formats, "BINARY_CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(minembed.vectors.formats, "ROWS_PER_BLOCK", rows_per_block)  # writing
+    monkeypatch.setattr(minembed.vectors.parsing, "ROWS_PER_BLOCK", rows_per_block)  # reading
+    monkeypatch.setattr(minembed.vectors.parsing, "BINARY_CHUNK_BYTES", chunk_bytes)
     save, load, options = ROUND_TRIPS[name]
     save(tmp_path / "table", *small_table, **options)
     assert_same_table(*load(tmp_path / "table", **options), *small_table)
@@ -193,11 +195,11 @@ def test_fast_number_parser_matches_the_one_by_one_reference():
     tokens = [str(x) for x in values] + nine_digits
     numbers = [" ".join(tokens[i : i + 6]) for i in range(0, len(tokens), 6)]
     line_numbers = list(range(1, len(numbers) + 1))
-    fast = minembed.vectors.formats._parse_numbers(numbers, line_numbers, "x", dim=6)
-    reference = minembed.vectors.formats._parse_numbers_one_by_one(numbers, line_numbers, "x")
+    fast = minembed.vectors.parsing._parse_numbers(numbers, line_numbers, "x", dim=6)
+    reference = minembed.vectors.parsing._parse_numbers_one_by_one(numbers, line_numbers, "x")
     assert_array_equal(fast.view(np.uint32), reference.view(np.uint32))
     # np.loadtxt refuses '1_000' where np.float32 (and so gensim) accepts it: the fallback answers.
-    odd = minembed.vectors.formats._parse_numbers(["1_000 -1e-50"], [1], "x", dim=2)
+    odd = minembed.vectors.parsing._parse_numbers(["1_000 -1e-50"], [1], "x", dim=2)
     assert_array_equal(odd.view(np.uint32), np.array([[1000.0, -0.0]], np.float32).view(np.uint32))
 
 

@@ -13,7 +13,9 @@ Words are UTF-8. A number in the text formats is written the way NumPy prints a
 float32 (`str(np.float32(x))`: the shortest decimal that reads back as the same
 float32), so tables survive a round trip bit for bit and the files minembed writes
 are byte-for-byte the files gensim writes. Every save is atomic: a temporary file
-beside the target is written, fsync'ed, then renamed over it.
+beside the target is written, fsync'ed, then renamed over it. This file writes the
+tables and opens the files to read; the rows are parsed, with an error that names
+the line or byte, in minembed.vectors.parsing.
 
 But: no compressed files (.gz, .bz2), no word-count file (gensim's `fvocab`), no
 encodings other than UTF-8, always float32 (no float16/float64 storage), no
@@ -32,15 +34,22 @@ import os
 import stat
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
 import numpy as np
 
+from minembed.vectors.parsing import (
+    check_no_more_lines,
+    decoded_lines,
+    first_nonfinite_row,
+    parse_header,
+    parse_text_rows,
+    read_binary_rows,
+)
+
 PathLike = str | os.PathLike
-ROWS_PER_BLOCK = 10_000  # rows formatted or parsed per batch (bounds memory, not results)
-BINARY_CHUNK_BYTES = 1 << 20  # binary files are read 1 MiB at a time
-MAX_WORD_BYTES = 10_000  # a binary "word" longer than this means the file is not what its header says
+ROWS_PER_BLOCK = 10_000  # rows formatted per batch when writing (bounds memory, not results)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -72,7 +81,9 @@ def save_npz(path: PathLike, words: Sequence[str], vectors: np.ndarray, **arrays
     words, vectors = _checked_table(words, vectors, allow_whitespace=True)
     for name, array in arrays.items():
         if np.asarray(array).dtype.kind not in "biuf":
-            raise ValueError(f"array {name!r} must be numeric (it is saved without pickle), got {np.asarray(array).dtype}")
+            raise ValueError(
+                f"array {name!r} must be numeric (it is saved without pickle), got {np.asarray(array).dtype}"
+            )
     with atomic_open(path) as file:  # a file object, so np.savez adds no ".npz" suffix
         np.savez(file, words=np.array(words, dtype=np.str_), vectors=vectors, **arrays)
 
@@ -124,18 +135,16 @@ def _checked_table(
                 "separator; replace it (e.g. with '_') or save with save_npz, which stores any word"
             )
     if len(set(words)) != len(words):
-        seen: dict[str, int] = {}
+        first_row: dict[str, int] = {}  # word -> the row it first stands in
         for row, word in enumerate(words):
-            if word in seen:
+            if first_row.setdefault(word, row) != row:
                 raise ValueError(
-                    f"word {word!r} appears twice (rows {seen[word]} and {row}); words must be unique"
+                    f"word {word!r} appears twice (rows {first_row[word]} and {row}); words must be unique"
                 )
-            seen[word] = row
     with np.errstate(over="ignore"):
         vectors = vectors.astype(np.float32)  # (V, D) float32, a fresh copy
-    finite = np.isfinite(vectors).all(axis=1)  # (V,) bool
-    if not finite.all():
-        row = int(np.argmin(finite))
+    row = first_nonfinite_row(vectors)
+    if row is not None:
         raise ValueError(
             f"vectors[{row}] (word {words[row]!r}) holds nan, inf, or a value beyond float32's "
             "range (+-3.4e38); fix or drop that row before saving"
@@ -195,19 +204,19 @@ def load_word2vec_format(
     _check_limit(limit)
     with open(path, "rb") as file:
         header = file.readline(1024)  # b"400000 50\n"; a longer first line is no header
-        count, dim = _parse_header(header, path, binary)
+        count, dim = parse_header(header, path, binary)
         wanted = count if limit is None else min(count, limit)
         if binary:
-            return _read_binary_rows(file, path, count, wanted, dim, len(header), unicode_errors)
-        lines = _decoded_lines(file, path, 2, len(header), unicode_errors)
-        words, vectors = _parse_text_rows(lines, path, dim, wanted)
+            return read_binary_rows(file, path, count, wanted, dim, len(header), unicode_errors)
+        lines = decoded_lines(file, path, 2, len(header), unicode_errors)
+        words, vectors = parse_text_rows(lines, path, dim, wanted)
         if len(words) < wanted:
             raise ValueError(
                 f"{path}: line {len(words) + 2}: the file ends after {len(words)} of the "
                 f"{count} words its header declares; it is truncated or the header is wrong"
             )
         if wanted == count:
-            _check_no_more_lines(lines, path, count)
+            check_no_more_lines(lines, path, count)
         return words, vectors
 
 
@@ -218,7 +227,7 @@ def load_glove_text(
     path = os.fspath(path)
     _check_limit(limit)
     with open(path, "rb") as file:
-        lines = _decoded_lines(file, path, 1, 0, unicode_errors)
+        lines = decoded_lines(file, path, 1, 0, unicode_errors)
         first = next(lines, None)
         if first is None:
             raise ValueError(f"{path}: the file is empty; expected lines of 'word v1 v2 ... vD'")
@@ -231,7 +240,7 @@ def load_glove_text(
         dim = len(fields) - 1
         if dim < 1:
             raise ValueError(f"{path}: line 1: expected 'word v1 v2 ... vD', found no numbers")
-        return _parse_text_rows(itertools.chain([first], lines), path, dim, limit)
+        return parse_text_rows(itertools.chain([first], lines), path, dim, limit)
 
 
 def load_npz(path: PathLike) -> tuple[list[str], np.ndarray]:
@@ -264,233 +273,3 @@ def load_npz(path: PathLike) -> tuple[list[str], np.ndarray]:
 def _check_limit(limit: int | None) -> None:
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise ValueError(f"limit must be a positive integer or None (read everything), got {limit!r}")
-
-
-def _parse_header(header: bytes, path: str, binary: bool) -> tuple[int, int]:
-    """The header line; anything but two positive integers is an error.
-
-    >>> _parse_header(b"400000 50\\n", "glove.txt", binary=False)
-    (400000, 50)
-    """
-    fields = header.split()
-    if len(fields) == 2 and all(field.isdigit() and int(field) > 0 for field in fields):
-        return int(fields[0]), int(fields[1])
-    shown = header[:60].decode("utf-8", "replace").rstrip("\n")
-    hint = "" if binary else "; if the file has no header (GloVe's format), use load_glove_text"
-    raise ValueError(
-        f"{path}: line 1: expected a header of two positive integers 'V D' "
-        f"(word count, dimensions), found {shown!r}{hint}"
-    )
-
-
-def _decoded_lines(
-    file: BinaryIO, path: str, line_number: int, offset: int, unicode_errors: str
-) -> Iterator[tuple[int, str]]:
-    """Yield (line number, text) for each line of `file`; `offset` is the byte where it starts."""
-    for raw in file:
-        try:
-            text = raw.decode("utf-8", unicode_errors)
-        except UnicodeDecodeError as error:
-            raise ValueError(
-                f"{path}: line {line_number}: invalid UTF-8 at byte {offset + error.start} (a binary "
-                "word2vec file? then pass binary=True); pass unicode_errors='replace' or 'ignore' "
-                "to load it anyway"
-            ) from None
-        yield line_number, text
-        line_number, offset = line_number + 1, offset + len(raw)
-
-
-def _parse_text_rows(
-    lines: Iterable[tuple[int, str]], path: str, dim: int, limit: int | None
-) -> tuple[list[str], np.ndarray]:
-    """Parse lines of 'word v1 ... vD' (up to `limit` of them) into words and (N, D) float32."""
-    words: list[str] = []
-    first_line: dict[str, int] = {}  # word -> the line it appeared on
-    blocks: list[np.ndarray] = []  # each (<= ROWS_PER_BLOCK, D) float32
-    numbers: list[str] = []  # "v1 ... vD" of the rows not parsed yet
-    line_numbers: list[int] = []
-    for line_number, text in itertools.islice(lines, limit):
-        word, _, row_numbers = text.rstrip().partition(" ")
-        if not word or not row_numbers or row_numbers.count(" ") != dim - 1:
-            raise ValueError(
-                f"{path}: line {line_number}: expected 1 word + {dim} numbers separated by "
-                f"single spaces, found {_describe_fields(text)}"
-            )
-        if word in first_line:
-            raise ValueError(
-                f"{path}: line {line_number}: duplicate word {word!r} (first on line "
-                f"{first_line[word]}); words must be unique"
-            )
-        first_line[word] = line_number
-        words.append(word)
-        numbers.append(row_numbers)
-        line_numbers.append(line_number)
-        if len(numbers) == ROWS_PER_BLOCK:
-            blocks.append(_parse_numbers(numbers, line_numbers, path, dim))
-            numbers, line_numbers = [], []
-    if numbers:
-        blocks.append(_parse_numbers(numbers, line_numbers, path, dim))
-    vectors = np.concatenate(blocks) if blocks else np.empty((0, dim), np.float32)  # (N, D) float32
-    return words, vectors
-
-
-def _describe_fields(text: str) -> str:
-    """What a bad line holds, for an error message.
-
-    >>> [_describe_fields(text) for text in ["a 1 2", "a 1  2", " 1 2", ""]]
-    ['2', 'two spaces in a row', 'a line starting with a space', 'an empty line']
-    """
-    fields = text.rstrip().split(" ")
-    if not text.strip():
-        return "an empty line"
-    if not fields[0]:
-        return "a line starting with a space"
-    if "" in fields:
-        return "two spaces in a row"
-    return str(len(fields) - 1)
-
-
-def _parse_numbers(numbers: list[str], line_numbers: list[int], path: str, dim: int) -> np.ndarray:
-    """Parse rows of numbers into (N, D) float32, which must be finite.
-
-    Fast path: np.loadtxt's C parser (numpy >= 1.23; 8x faster than gensim's loop).
-    It is stricter than np.float32() (no '1_000'), so on any complaint the rows are
-    parsed again one by one, which either names the bad line or gives the float32
-    values gensim would give. Both round a decimal through float64, bit for bit alike.
-
-    >>> _parse_numbers(["0.1 2", "3 -4e-05"], [2, 3], "vectors.txt", dim=2)
-    array([[ 1.e-01,  2.e+00],
-           [ 3.e+00, -4.e-05]], dtype=float32)
-    """
-    try:
-        with np.errstate(over="ignore"):
-            block = np.loadtxt(  # (N, D) float32
-                numbers, dtype=np.float32, delimiter=" ", comments=None, quotechar=None, ndmin=2
-            )
-        if block.shape != (len(numbers), dim):
-            raise ValueError("row count changed")
-    except ValueError:
-        block = _parse_numbers_one_by_one(numbers, line_numbers, path)
-    finite = np.isfinite(block).all(axis=1)  # (N,) bool
-    if not finite.all():
-        row = int(np.argmin(finite))
-        bad = numbers[row].split(" ")[int(np.argmin(np.isfinite(block[row])))]
-        raise ValueError(
-            f"{path}: line {line_numbers[row]}: value {bad!r} is not a finite float32 "
-            "(nan, inf, or beyond +-3.4e38); minembed does not load non-finite vectors"
-        )
-    return block
-
-
-def _parse_numbers_one_by_one(numbers: list[str], line_numbers: list[int], path: str) -> np.ndarray:
-    """The readable reference for _parse_numbers: one line, one np.array call."""
-    rows = []
-    for row_numbers, line_number in zip(numbers, line_numbers):
-        tokens = row_numbers.split(" ")
-        try:
-            with np.errstate(over="ignore"):
-                rows.append(np.array(tokens, dtype=np.float32))  # (D,) float32
-        except ValueError:
-            bad = [token for token in tokens if not _is_number(token)][0]
-            raise ValueError(f"{path}: line {line_number}: {bad!r} is not a number") from None
-    return np.stack(rows)  # (N, D) float32
-
-
-def _is_number(token: str) -> bool:
-    """'0.5' -> True, '1e99' -> True (inf in float32), 'abc' -> False; as np.float32(token) parses it."""
-    try:
-        with np.errstate(over="ignore"):
-            np.float32(token)
-    except ValueError:
-        return False
-    return True
-
-
-def _check_no_more_lines(lines: Iterable[tuple[int, str]], path: str, count: int) -> None:
-    for line_number, text in lines:
-        if text.strip():
-            raise ValueError(
-                f"{path}: line {line_number}: unexpected data after the {count} words the "
-                "header declares; is the header's word count wrong?"
-            )
-
-
-def _read_binary_rows(
-    file: BinaryIO, path: str, count: int, wanted: int, dim: int, offset: int, unicode_errors: str
-) -> tuple[list[str], np.ndarray]:
-    """Read `wanted` records of b"word " + `dim` little-endian float32 each, starting at byte `offset`."""
-    vector_bytes = 4 * dim
-    words: list[str] = []
-    first_seen: dict[str, int] = {}  # word -> its 1-based number in the file
-    vector_data = bytearray()  # the vectors' bytes, one after another: N * 4D bytes
-    vector_offsets: list[int] = []  # where each row's bytes start, for error messages
-    buffer, start = b"", 0  # unparsed bytes are buffer[start:]; buffer[0] sits at byte `offset`
-    for number in range(1, wanted + 1):
-        while True:  # make sure the buffer holds one whole record
-            while start < len(buffer) and buffer[start] == 0x0A:  # word2vec.c puts b"\n" between records
-                start += 1
-            space = buffer.find(b" ", start, start + MAX_WORD_BYTES + 1)
-            if space != -1 and len(buffer) - (space + 1) >= vector_bytes:
-                break
-            if space == -1 and len(buffer) - start > MAX_WORD_BYTES:
-                raise ValueError(
-                    f"{path}: byte {offset + start}: no space within {MAX_WORD_BYTES} bytes where word "
-                    f"{number} should start; is this a text file (binary=False) or is the header's D wrong?"
-                )
-            more = file.read(BINARY_CHUNK_BYTES)
-            if not more:
-                end = offset + len(buffer)
-                if space == -1:
-                    expected = f"word {number} of {count} followed by a space"
-                else:
-                    word = buffer[start:space].decode("utf-8", "replace")
-                    expected = f"{vector_bytes} bytes of vector for word {number} {word!r}"
-                raise ValueError(f"{path}: truncated at byte {end}: expected {expected}")
-            buffer, offset, start = buffer[start:] + more, offset + start, 0
-        try:
-            word = buffer[start:space].decode("utf-8", unicode_errors)
-        except UnicodeDecodeError as error:
-            raise ValueError(
-                f"{path}: word {number}: invalid UTF-8 at byte {offset + start + error.start}; "
-                "pass unicode_errors='replace' or 'ignore' to load it anyway"
-            ) from None
-        if not word or "\n" in word:
-            raise ValueError(
-                f"{path}: byte {offset + start}: word {number} is {word!r}, not a word; the file "
-                "is damaged, or it is a text file (binary=False), or the header's D is wrong"
-            )
-        if word in first_seen:
-            raise ValueError(
-                f"{path}: byte {offset + start}: word {number} {word!r} duplicates word "
-                f"{first_seen[word]}; words must be unique"
-            )
-        first_seen[word] = number
-        words.append(word)
-        vector_data += buffer[space + 1 : space + 1 + vector_bytes]
-        vector_offsets.append(offset + space + 1)
-        start = space + 1 + vector_bytes
-    vectors = np.frombuffer(vector_data, dtype="<f4").reshape(-1, dim)  # (N, D) little-endian float32
-    vectors = vectors.astype(np.float32)  # (N, D) native float32, a writable copy
-    finite = np.isfinite(vectors).all(axis=1)  # (N,) bool
-    if not finite.all():
-        row = int(np.argmin(finite))
-        raise ValueError(
-            f"{path}: byte {vector_offsets[row]}: the vector of word {row + 1} {words[row]!r} holds "
-            "nan or inf; minembed does not load non-finite vectors"
-        )
-    if wanted == count:
-        _check_no_more_bytes(file, path, buffer[start:], offset + start, count)
-    return words, vectors
-
-
-def _check_no_more_bytes(file: BinaryIO, path: str, rest: bytes, offset: int, count: int) -> None:
-    """Only b"\\n" may follow the last record (word2vec.c ends the file with one)."""
-    while rest:
-        junk = len(rest) - len(rest.lstrip(b"\n"))
-        if junk < len(rest):
-            raise ValueError(
-                f"{path}: byte {offset + junk}: unexpected data after the {count} words the "
-                "header declares; is the header's word count wrong?"
-            )
-        offset += len(rest)
-        rest = file.read(BINARY_CHUNK_BYTES)
