@@ -16,12 +16,14 @@ from minembed.data.synthetic import planted_analogy_corpus
 EXTRA = {"torch": "compare", "gensim": "compare", "sklearn": "compare", "transformers": "compare",
          "sentence_transformers": "compare", "faiss": "compare", "safetensors": "compare",
          "matplotlib": "test", "nbformat": "test", "nbclient": "test", "jupytext": "test"}
+PIP_NAME = {"sklearn": "scikit-learn", "sentence_transformers": "sentence-transformers", "faiss": "faiss-cpu"}
 
 
 def library(name: str):
     """Import a comparison library, or skip the calling test saying which extra installs it."""
     top = name.split(".")[0]
-    return pytest.importorskip(name, reason=f"needs {top}: pip install -e '.[{EXTRA.get(top, 'compare')}]'")
+    reason = f"needs {PIP_NAME.get(top, top)}: pip install -e '.[{EXTRA.get(top, 'compare')}]'"
+    return pytest.importorskip(name, reason=reason)
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,7 @@ import doctest
 import numpy as np
 import pytest
 import scipy.sparse
-import torch
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.metrics.pairwise import cosine_similarity
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
 import minembed.tokens.onehot
 from minembed.tokens.onehot import onehot_encode, onehot_vectors, ordinal_encode, pairwise_cosine
@@ -36,6 +33,8 @@ def tokens(sentences) -> list[str]:
 
 
 def sklearn_onehot(tokens, vocab, sparse, handle_unknown="error"):
+    reason = "needs scikit-learn: pip install -e '.[compare]'"
+    OneHotEncoder = pytest.importorskip("sklearn.preprocessing", reason=reason).OneHotEncoder
     encoder = OneHotEncoder(
         categories=[vocab.words], sparse_output=sparse, dtype=np.float32, handle_unknown=handle_unknown
     )
@@ -48,7 +47,9 @@ def test_docstring_examples():
     assert results.failed == 0
 
 
-def test_ordinal_equals_sklearn_ordinal_encoder(tokens, vocab):
+def test_ordinal_equals_sklearn_ordinal_encoder(tokens, vocab, sklearn):
+    from sklearn.preprocessing import OrdinalEncoder
+
     ids = ordinal_encode(tokens, vocab)
     assert ids.dtype == np.int64 and ids.shape == (len(tokens),)
     column = np.array(tokens, dtype=object).reshape(-1, 1)  # (N, 1) object
@@ -84,7 +85,7 @@ def test_unknown_tokens_ignored_like_sklearn(vocab, sparse):
     assert_allclose(onehot.sum(axis=1), [1, 0, 1, 0], rtol=0, atol=0)
 
 
-def test_onehot_times_weights_equals_torch_embedding(tokens, vocab):
+def test_onehot_times_weights_equals_torch_embedding(tokens, vocab, torch):
     rng = np.random.default_rng(0)
     weights = rng.standard_normal((len(vocab), 8)).astype(np.float32)  # (V, D) float32
     embedding = torch.nn.Embedding.from_pretrained(torch.from_numpy(weights))
@@ -111,7 +112,9 @@ def test_every_pair_of_onehot_vectors_is_orthogonal(vocab):
     assert_allclose([cosine[dog, fox], cosine[dog, day]], [0.0, 0.0], rtol=0, atol=0)
 
 
-def test_pairwise_cosine_equals_sklearn():
+def test_pairwise_cosine_equals_sklearn(sklearn):
+    from sklearn.metrics.pairwise import cosine_similarity
+
     rng = np.random.default_rng(1)
     matrix = rng.standard_normal((20, 5))  # (N, D) float64
     matrix[3] = 0.0  # a zero row scores 0, never NaN

@@ -4,7 +4,6 @@ import doctest
 import functools
 
 import pytest
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 import minembed.tokens.text
 from minembed.tokens.text import (
@@ -29,7 +28,9 @@ def test_docstring_examples():
     assert results.failed == 0
 
 
-def test_stopwords_are_scikit_learns_list():
+def test_stopwords_are_scikit_learns_list(sklearn):
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
     assert len(ENGLISH_STOPWORDS) == 318
     assert ENGLISH_STOPWORDS == frozenset(ENGLISH_STOP_WORDS)
 

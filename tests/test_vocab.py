@@ -4,8 +4,6 @@ import doctest
 
 import numpy as np
 import pytest
-from gensim.models import Word2Vec
-from gensim.test.utils import datapath
 from numpy.testing import assert_allclose, assert_array_equal
 
 import minembed.tokens.vocab
@@ -16,16 +14,19 @@ from minembed.tokens.vocab import Vocabulary
 TIED_CORPUS = [["b", "a", "c", "a", "b"], ["d", "e", "c", "f"], ["e", "g", "d", "a", "b"]]
 
 
-def gensim_model(corpus, **settings) -> Word2Vec:
-    """A Word2Vec with its vocabulary built (no training)."""
+def gensim_model(corpus, **settings):
+    """A gensim Word2Vec with its vocabulary built (no training)."""
+    Word2Vec = pytest.importorskip("gensim.models", reason="needs gensim: pip install -e '.[compare]'").Word2Vec
     model = Word2Vec(vector_size=4, workers=1, seed=1, **settings)
     model.build_vocab(corpus)
     return model
 
 
 @pytest.fixture(scope="module")
-def lee_corpus() -> list[list[str]]:
+def lee_corpus(gensim) -> list[list[str]]:
     """gensim's Lee news corpus: 300 documents, ~60,000 tokens, many tied counts."""
+    from gensim.test.utils import datapath
+
     with open(datapath("lee_background.cor"), encoding="utf-8") as f:
         return [tokenize(lowercase(line)) for line in f]
 
