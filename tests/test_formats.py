@@ -5,6 +5,7 @@ because the text formats print the shortest decimal that reads back as that floa
 """
 
 import doctest
+import functools
 import os
 import re
 import stat
@@ -98,7 +99,9 @@ def test_round_trip_is_exact(tmp_path, small_table, name):
 
 @pytest.mark.parametrize("name", ROUND_TRIPS)
 @pytest.mark.parametrize("rows_per_block, chunk_bytes", [(1, 1), (3, 5), (7, 13)])
-def test_round_trip_across_block_and_chunk_boundaries(tmp_path, monkeypatch, small_table, name, rows_per_block, chunk_bytes):
+def test_round_trip_across_block_and_chunk_boundaries(
+    tmp_path, monkeypatch, small_table, name, rows_per_block, chunk_bytes
+):
     monkeypatch.setattr(minembed.vectors.formats, "ROWS_PER_BLOCK", rows_per_block)  # writing
     monkeypatch.setattr(minembed.vectors.parsing, "ROWS_PER_BLOCK", rows_per_block)  # reading
     monkeypatch.setattr(minembed.vectors.parsing, "BINARY_CHUNK_BYTES", chunk_bytes)
@@ -240,16 +243,6 @@ BAD_TEXT = {
 }
 
 
-@pytest.mark.parametrize("name", BAD_TEXT)
-def test_malformed_word2vec_text_names_the_line(tmp_path, name):
-    content, message = BAD_TEXT[name]
-    path = tmp_path / "bad.txt"
-    path.write_bytes(content.encode() if isinstance(content, str) else content)
-    with pytest.raises(ValueError, match=message) as error:
-        load_word2vec_format(path)
-    assert str(error.value).startswith(f"{path}: ")
-
-
 def test_trailing_blank_lines_are_fine(tmp_path):
     (tmp_path / "v.txt").write_text(GOOD_TEXT + "\n\n")
     assert load_word2vec_format(tmp_path / "v.txt")[0] == ["a", "b", "c"]
@@ -269,18 +262,10 @@ BAD_BINARY = {
     "extra data": (GOOD_BINARY + b"zz", r"byte 37: unexpected data after the 3 words the header declares"),
     "extra record": (b"2 2\n" + GOOD_BINARY[4:], r"byte 26: unexpected data after the 2 words"),
     "newline in word": (GOOD_BINARY.replace(b"cd ", b"c\nd "), r"byte 15: word 2 is 'c\\nd', not a word"),
-    "text file": ((GOOD_TEXT + "d 7 8\ne 9 10\n").encode(), r"word 2 is '4\\nc', not a word; .*text file \(binary=False\)"),
+    "text file": (
+        (GOOD_TEXT + "d 7 8\ne 9 10\n").encode(), r"word 2 is '4\\nc', not a word; .*text file \(binary=False\)"
+    ),
 }
-
-
-@pytest.mark.parametrize("name", BAD_BINARY)
-def test_malformed_word2vec_binary_names_the_offset(tmp_path, name):
-    content, message = BAD_BINARY[name]
-    path = tmp_path / "bad.bin"
-    path.write_bytes(content)
-    with pytest.raises(ValueError, match=message) as error:
-        load_word2vec_format(path, binary=True)
-    assert str(error.value).startswith(f"{path}: ")
 
 
 def test_binary_with_trailing_newlines_is_fine(tmp_path):
@@ -304,13 +289,22 @@ BAD_GLOVE = {
 }
 
 
-@pytest.mark.parametrize("name", BAD_GLOVE)
-def test_malformed_glove_text_names_the_line(tmp_path, name):
-    content, message = BAD_GLOVE[name]
-    path = tmp_path / "bad.glove"
-    path.write_bytes(content)
+def malformed(cases: dict, file_name: str, load) -> list:
+    """One pytest case per bad file: its content, the error it must raise, where to write it, the reader."""
+    return [pytest.param(content, message, file_name, load, id=f"{file_name}: {name}")
+            for name, (content, message) in cases.items()]
+
+
+@pytest.mark.parametrize("content, message, file_name, load", [
+    *malformed(BAD_TEXT, "bad.txt", load_word2vec_format),  # each error names the line
+    *malformed(BAD_BINARY, "bad.bin", functools.partial(load_word2vec_format, binary=True)),  # ... the byte
+    *malformed(BAD_GLOVE, "bad.glove", load_glove_text),
+])
+def test_a_malformed_file_names_the_path_and_the_line_or_byte(tmp_path, content, message, file_name, load):
+    path = tmp_path / file_name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
     with pytest.raises(ValueError, match=message) as error:
-        load_glove_text(path)
+        load(path)
     assert str(error.value).startswith(f"{path}: ")
 
 
@@ -323,7 +317,8 @@ def test_malformed_npz(tmp_path):
     with pytest.raises(ValueError, match="'vectors'"):
         load_npz(path)
     np.savez(path, words=np.array(["a", "b"]), vectors=np.eye(3, dtype=np.float32))
-    with pytest.raises(ValueError, match=r"'vectors' must be a float array of shape \(2, D\), got float32 of shape \(3, 3\)"):
+    expected = r"'vectors' must be a float array of shape \(2, D\), got float32 of shape \(3, 3\)"
+    with pytest.raises(ValueError, match=expected):
         load_npz(path)
     np.savez(path, words=np.array(["a", "a"]), vectors=np.eye(2, dtype=np.float32))
     with pytest.raises(ValueError, match=r"word 'a' appears twice \(rows 0 and 1\)"):

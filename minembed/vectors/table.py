@@ -33,6 +33,7 @@ from minembed.vectors import formats
 from minembed.vectors.topk import cosine_scores, inverse_norms, select_topk, topk_cosine
 
 WordOrVector = Union[str, np.ndarray]
+Inputs = Union[WordOrVector, Sequence[WordOrVector], None]  # gensim's positive= / negative=: one, a list, or none
 
 
 class Vectors:
@@ -141,7 +142,7 @@ class Vectors:
         _, scores = topk_cosine(table, self.vectors[self.get_index(word_a)], k=1)
         return float(scores[0, 0])
 
-    def _weighted_inputs(self, positive, negative) -> tuple[list, list[int]]:
+    def _weighted_inputs(self, positive: Inputs, negative: Inputs) -> tuple[list, list[int]]:
         """Normalise gensim-style arguments to [(vector or word, weight)], input ids."""
         if isinstance(positive, (str, np.ndarray)):
             positive = [positive]
@@ -166,11 +167,7 @@ class Vectors:
         return vector
 
     def most_similar(
-        self,
-        positive: WordOrVector | Sequence[WordOrVector] | None = None,
-        negative: WordOrVector | Sequence[WordOrVector] | None = None,
-        topn: int = 10,
-        restrict_vocab: int | None = None,
+        self, positive: Inputs = None, negative: Inputs = None, topn: int = 10, restrict_vocab: int | None = None
     ) -> list[tuple[str, float]]:
         """Words closest to mean(+unit(positive), -unit(negative)) (3CosAdd).
 
@@ -191,11 +188,7 @@ class Vectors:
         ]
 
     def most_similar_cosmul(
-        self,
-        positive: WordOrVector | Sequence[WordOrVector] | None = None,
-        negative: WordOrVector | Sequence[WordOrVector] | None = None,
-        topn: int = 10,
-        restrict_vocab: int | None = None,
+        self, positive: Inputs = None, negative: Inputs = None, topn: int = 10, restrict_vocab: int | None = None
     ) -> list[tuple[str, float]]:
         """3CosMul: prod((1 + cos(w, p)) / 2) / (prod((1 + cos(w, n)) / 2) + 1e-6).
 

@@ -47,6 +47,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import threadpoolctl
 
+Exclusions = Sequence[Iterable[int]]  # for each query, the row ids it must not return
+
 __all__ = [
     "BACKEND", "topk_cosine", "topk_cosine_numpy", "inverse_norms", "select_topk", "cosine_scores",
 ]
@@ -91,11 +93,7 @@ def inverse_norms(matrix: np.ndarray) -> np.ndarray:
 
 
 def topk_cosine_numpy(
-    table: np.ndarray,
-    queries: np.ndarray,
-    k: int,
-    exclude: Sequence[Iterable[int]] | None = None,
-    *,
+    table: np.ndarray, queries: np.ndarray, k: int, exclude: Exclusions | None = None, *,
     row_inverse_norms: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact cosine top-k in plain NumPy: the definition the kernel must match.
@@ -179,11 +177,7 @@ def cosine_scores(
 # --------------------------------------------------------------------------- #
 
 def topk_cosine(
-    table: np.ndarray,
-    queries: np.ndarray,
-    k: int,
-    exclude: Sequence[Iterable[int]] | None = None,
-    *,
+    table: np.ndarray, queries: np.ndarray, k: int, exclude: Exclusions | None = None, *,
     row_inverse_norms: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact cosine top-k through the compiled kernel; same contract as
