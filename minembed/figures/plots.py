@@ -305,9 +305,10 @@ def demo_figures(
 
     pca.png (WORD_GROUPS, or the 40 most frequent words if the table knows
     fewer than 5 of them), heatmap.png (HEATMAP_WORDS), analogy.png
-    (ANALOGY_PAIRS, those fully known) and loss.png. Words the table lacks are skipped and named in each title, so this works
-    on a small trained model as well as on pretrained GloVe. Returns
-    {figure name: path}; the loss curve only when ``losses`` is given.
+    (ANALOGY_PAIRS, those fully known) and loss.png. Words the table lacks
+    are skipped and named in each title, so this works on a small trained
+    model as well as on pretrained GloVe. Returns {figure name: path}; the
+    loss curve only when ``losses`` is given.
     """
     folder = Path(folder)
     try:

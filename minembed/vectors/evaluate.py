@@ -67,7 +67,9 @@ def load_word_pairs(path: str | Path) -> list[tuple[str, str, float]]:
                 first, second, score = parts
                 pairs.append((first, second, float(score)))
             except ValueError:
-                raise ValueError(f"{path}, line {number}: expected 'word<TAB>word<TAB>score', got {line.strip()!r}") from None
+                raise ValueError(
+                    f"{path}, line {number}: expected 'word<TAB>word<TAB>score', got {line.strip()!r}"
+                ) from None
     return pairs
 
 
@@ -83,7 +85,9 @@ def load_analogies(path: str | Path) -> list[tuple[str, list[tuple[str, str, str
                 if not sections:
                     raise ValueError(f"{path}, line {number}: a question before the first ': section' header")
                 if len(words) != 4:
-                    raise ValueError(f"{path}, line {number}: expected four words 'a b c expected', got {line.strip()!r}")
+                    raise ValueError(
+                        f"{path}, line {number}: expected four words 'a b c expected', got {line.strip()!r}"
+                    )
                 sections[-1][1].append(tuple(words))
     return sections
 
