@@ -55,6 +55,7 @@ cdef enum:
     SCAN_CHUNK_ROWS = 1024  # rows a thread takes at a time in the scan
     TILE_ROWS = 2048        # rows per sgemm tile
     QUERY_BLOCK = 1024      # queries per sgemm block: 8 MB of dots per thread
+    LINE_FLOATS = 16        # floats in a 64-byte cache line
 
 MAX_SCAN_QUERIES = SCAN_MAX_QUERIES  # for the wrapper: batches above this use sgemm
 
@@ -216,14 +217,28 @@ cdef inline void offer_tile(const float *dots, const float *row_inverse, float q
 # --------------------------------------------------------------------------- #
 
 cdef struct Buffers:
-    float *heap_scores          # (T, Q, k) one heap per (thread, query)
-    int64_t *heap_indices       # (T, Q, k)
-    Py_ssize_t *heap_sizes      # (T, Q) entries kept in each heap
+    # Per thread t, each slice starting at [t * its stride]:
+    float *heap_scores          # (Q, k) one heap per query, at heap_scores[t * heap_stride]
+    int64_t *heap_indices       # (Q, k) their row ids, at heap_indices[t * heap_stride]
+    Py_ssize_t *heap_sizes      # (Q,) entries kept in each heap, at heap_sizes[t * sizes_stride]
+    float *dots                 # scan: (Q, 4) dots of 4 rows; gemm: a (B, TILE_ROWS) tile
+    float *row_values           # scan: the 4 rows' sums of squares; gemm: TILE_ROWS inverse norms
+    Py_ssize_t heap_stride
+    Py_ssize_t sizes_stride
+    Py_ssize_t dots_stride
+    Py_ssize_t row_values_stride
+    # Shared:
     Py_ssize_t *bad_rows        # (T,) the first NaN/inf row each thread saw, -1 if none
     float *merged_scores        # (k,) scratch for merging one query's heaps
     int64_t *merged_indices     # (k,)
-    float *dots                 # (T, dots_per_thread) scan: (Q, 4) dots of 4 rows; gemm: (B, TILE_ROWS) tile
-    float *row_values           # (T, rows_per_thread) scan: 4 sums of squares; gemm: TILE_ROWS inverse norms
+
+
+cdef inline Py_ssize_t padded_stride(Py_ssize_t count) noexcept nogil:
+    """`count` rounded up to a multiple of 16, plus 16: at least one 64-byte cache line
+    between the slices of two threads, for 4- and 8-byte items alike, so no two threads
+    ever write to the same line (an optimisation; without it the scan's 4 sums of
+    squares of both threads share one line, which the cores then pass back and forth)."""
+    return (count + LINE_FLOATS - 1) // LINE_FLOATS * LINE_FLOATS + LINE_FLOATS
 
 
 cdef bint allocate_buffers(Buffers *buffers, int n_threads, Py_ssize_t n_queries, Py_ssize_t k,
@@ -231,20 +246,24 @@ cdef bint allocate_buffers(Buffers *buffers, int n_threads, Py_ssize_t n_queries
     """Allocate every buffer, with empty heaps and no bad rows; False (and nothing
     left allocated) when memory runs out."""
     cdef Py_ssize_t j
-    buffers.heap_scores = <float *> malloc(n_threads * n_queries * k * sizeof(float))
-    buffers.heap_indices = <int64_t *> malloc(n_threads * n_queries * k * sizeof(int64_t))
-    buffers.heap_sizes = <Py_ssize_t *> malloc(n_threads * n_queries * sizeof(Py_ssize_t))
+    buffers.heap_stride = padded_stride(n_queries * k)
+    buffers.sizes_stride = padded_stride(n_queries)
+    buffers.heap_scores = <float *> malloc(n_threads * buffers.heap_stride * sizeof(float))
+    buffers.heap_indices = <int64_t *> malloc(n_threads * buffers.heap_stride * sizeof(int64_t))
+    buffers.heap_sizes = <Py_ssize_t *> malloc(n_threads * buffers.sizes_stride * sizeof(Py_ssize_t))
     buffers.bad_rows = <Py_ssize_t *> malloc(n_threads * sizeof(Py_ssize_t))
     buffers.merged_scores = <float *> malloc(k * sizeof(float))
     buffers.merged_indices = <int64_t *> malloc(k * sizeof(int64_t))
-    buffers.dots = <float *> malloc(n_threads * dots_per_thread * sizeof(float))
-    buffers.row_values = <float *> malloc(n_threads * rows_per_thread * sizeof(float))
+    buffers.dots_stride = padded_stride(dots_per_thread)
+    buffers.row_values_stride = padded_stride(rows_per_thread)
+    buffers.dots = <float *> malloc(n_threads * buffers.dots_stride * sizeof(float))
+    buffers.row_values = <float *> malloc(n_threads * buffers.row_values_stride * sizeof(float))
     if (buffers.heap_scores == NULL or buffers.heap_indices == NULL or buffers.heap_sizes == NULL
             or buffers.bad_rows == NULL or buffers.merged_scores == NULL
             or buffers.merged_indices == NULL or buffers.dots == NULL or buffers.row_values == NULL):
         free_buffers(buffers)
         return False
-    for j in range(n_threads * n_queries):
+    for j in range(n_threads * buffers.sizes_stride):
         buffers.heap_sizes[j] = 0
     for j in range(n_threads):
         buffers.bad_rows[j] = -1
@@ -268,7 +287,7 @@ cdef Py_ssize_t merge_thread_heaps(const Buffers *buffers, int n_threads,
     """End of a parallel pass: the first NaN/inf row any thread saw (-1 if none),
     else each query's per-thread heaps merged into out[q], best first."""
     cdef Py_ssize_t n_queries = out_indices.shape[0], k = out_indices.shape[1]
-    cdef Py_ssize_t bad_row = -1, q, slot, j, merged_size
+    cdef Py_ssize_t bad_row = -1, q, heap, j, merged_size
     cdef int t
     for t in range(n_threads):
         if buffers.bad_rows[t] >= 0:
@@ -278,10 +297,10 @@ cdef Py_ssize_t merge_thread_heaps(const Buffers *buffers, int n_threads,
     for q in range(n_queries):
         merged_size = 0
         for t in range(n_threads):
-            slot = t * n_queries + q
-            for j in range(buffers.heap_sizes[slot]):
+            heap = t * buffers.heap_stride + q * k  # where thread t's heap for query q starts
+            for j in range(buffers.heap_sizes[t * buffers.sizes_stride + q]):
                 heap_offer(buffers.merged_scores, buffers.merged_indices, &merged_size, k,
-                           buffers.heap_scores[slot * k + j], buffers.heap_indices[slot * k + j])
+                           buffers.heap_scores[heap + j], buffers.heap_indices[heap + j])
         heap_to_sorted(buffers.merged_scores, buffers.merged_indices, merged_size, k,
                        &out_scores[q, 0], &out_indices[q, 0])
     return -1
@@ -317,11 +336,11 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
 
     with parallel(num_threads=n_threads):
         thread = threadid()
-        group_dots = &buffers.dots[thread * SCAN_MAX_QUERIES * 4]  # (Q, 4) float32
-        group_squares = &buffers.row_values[thread * 4]  # (4,) float32
-        heap_scores = &buffers.heap_scores[thread * n_queries * k]  # (Q, k): this thread's heaps
-        heap_indices = &buffers.heap_indices[thread * n_queries * k]  # (Q, k)
-        heap_sizes = &buffers.heap_sizes[thread * n_queries]  # (Q,)
+        group_dots = &buffers.dots[thread * buffers.dots_stride]  # (Q, 4) float32
+        group_squares = &buffers.row_values[thread * buffers.row_values_stride]  # (4,) float32
+        heap_scores = &buffers.heap_scores[thread * buffers.heap_stride]  # (Q, k): this thread's heaps
+        heap_indices = &buffers.heap_indices[thread * buffers.heap_stride]  # (Q, k)
+        heap_sizes = &buffers.heap_sizes[thread * buffers.sizes_stride]  # (Q,)
         for chunk in prange(n_chunks, schedule="dynamic"):
             row_end = min(n_rows, (chunk + 1) * SCAN_CHUNK_ROWS)
             row = chunk * SCAN_CHUNK_ROWS
@@ -409,11 +428,11 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
 
     with parallel(num_threads=n_threads):
         thread = threadid()
-        dots = &buffers.dots[thread * n_queries * TILE_ROWS]  # (B, TILE_ROWS) float32
-        row_inverse = &buffers.row_values[thread * TILE_ROWS]  # (TILE_ROWS,) float32
-        heap_scores = &buffers.heap_scores[thread * n_queries * k]  # (B, k): this thread's heaps
-        heap_indices = &buffers.heap_indices[thread * n_queries * k]  # (B, k)
-        heap_sizes = &buffers.heap_sizes[thread * n_queries]  # (B,)
+        dots = &buffers.dots[thread * buffers.dots_stride]  # (B, TILE_ROWS) float32
+        row_inverse = &buffers.row_values[thread * buffers.row_values_stride]  # (TILE_ROWS,) float32
+        heap_scores = &buffers.heap_scores[thread * buffers.heap_stride]  # (B, k): this thread's heaps
+        heap_indices = &buffers.heap_indices[thread * buffers.heap_stride]  # (B, k)
+        heap_sizes = &buffers.heap_sizes[thread * buffers.sizes_stride]  # (B,)
         for tile in prange(n_tiles, schedule="dynamic"):
             tile_start = tile * TILE_ROWS
             tile_rows = min(TILE_ROWS, n_rows - tile_start)
