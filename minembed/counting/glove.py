@@ -80,10 +80,9 @@ class GloVeConfig:
                                     # (Levy et al. 2015 subsample for GloVe too); 0, as glove.c: off. Its effect
                                     # on the parity corpora: experiments/RESULTS.md#counting-wiki
     max_vocab_size: int | None = None  # keep only the most frequent words (vocab_count's -max-vocab; None: all)
-    batch_size: int = 2048          # non-zeros per update (glove.c: 1). Wikipedia sample, 20 epochs: 512 and 4096 gave
-                                    # equal costs (0.01665, 0.01666) and WordSim353 (0.095, 0.096), 4096 1.6x faster; but
-                                    # on the 6,785 non-zeros of the tests' planted corpus 4096 leaves 2 updates an epoch
-                                    # and W alone finds 56 of 60 analogies (512-2048: 60 of 60)
+    batch_size: int = 2048          # non-zeros per update (glove.c: 1). Wikipedia sample: 512 and 4096 train alike, 4096
+                                    # 1.6x faster; on the planted corpus's 6,785 non-zeros 4096 leaves 2 updates an
+                                    # epoch and W finds 56 of 60 analogies (512-2048: 60); experiments/RESULTS.md
     shuffle: str = "every epoch"    # "every epoch", or "once" as glove.c (shuffle.c shuffles the file once)
     output: str = "word+context"    # W + W~ (glove.c -model 2); "word" (-model 1), "context", "concat" (-model 0)
     seed: int = 0                   # seeds the one np.random.Generator everything draws from
@@ -94,16 +93,19 @@ class GloVeConfig:
         require_int("vector_size", self.vector_size, 1, "50 as in glove.c")
         require_int("window", self.window, 1, "10 in the paper")
         require(isinstance(self.x_max, (int, float)) and 0 < self.x_max < math.inf,
-                f"x_max must be a positive count (100 in the paper, 10 for small corpora as in demo.sh), got {self.x_max}")
+                f"x_max must be a positive count (100 in the paper, 10 for small corpora as in demo.sh), "
+                f"got {self.x_max}")
         require_number("alpha", self.alpha, 0, usual="0.75 in the paper")
         require_int("epochs", self.epochs, 1, "25 as in glove.c")
         require(isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate < math.inf,
                 f"learning_rate must be a positive number (0.05 as in glove.c), got {self.learning_rate}")
         require_int("min_count", self.min_count, 1, "5 as in demo.sh")
-        require_number("sample", self.sample, 0, 1, high_open=True, usual="1e-3 as word2vec; 0, glove.c's, turns it off")
+        require_number("sample", self.sample, 0, 1, high_open=True,
+                       usual="1e-3 as word2vec; 0, glove.c's, turns it off")
         cooccur.check_distance_weighting(self.distance_weighting)  # the values cooccur.count takes
         require_int("batch_size", self.batch_size, 1, "non-zeros per update; 1 is glove.c's update")
-        require(self.shuffle in ("every epoch", "once"), f"shuffle must be 'every epoch' or 'once', got {self.shuffle!r}")
+        require(self.shuffle in ("every epoch", "once"),
+                f"shuffle must be 'every epoch' or 'once', got {self.shuffle!r}")
         require(self.output in OUTPUTS, f"output must be one of {OUTPUTS}, got {self.output!r}")
         require_int("seed", self.seed, 0)
         require_int("chunk_tokens", self.chunk_tokens, 1)

@@ -27,7 +27,8 @@ import numpy as np
 from minembed.tokens.vocab import Vocabulary
 
 __all__ = [
-    "Corpus", "sentence_chunks", "subsample", "subsampled_chunks", "learning_rate", "shuffled_positions", "shrunk_windows", "window_positions",
+    "Corpus", "sentence_chunks", "subsample", "subsampled_chunks", "learning_rate", "shuffled_positions",
+    "shrunk_windows", "window_positions",
     "skipgram_pairs", "cbow_contexts",
 ]
 

@@ -49,7 +49,8 @@ class AliasSampler:
         u = rng.random(shape) * len(self.keep)  # float64 in [0, V)
         column = u.astype(np.int32)  # floor
         # .take(column) is [column]: for 30,000 int32 indices it took 0.03 ms here, fancy indexing 0.08
-        return np.where(u - column < self.keep.take(column), column, self.alias.take(column)).astype(np.int32, copy=False)
+        chosen = np.where(u - column < self.keep.take(column), column, self.alias.take(column))
+        return chosen.astype(np.int32, copy=False)
 
 
 def with_noise(observed: np.ndarray, sampler: AliasSampler, negative: int, rng: np.random.Generator) -> np.ndarray:

@@ -97,7 +97,8 @@ class Word2VecConfig:
             self.batch_size = 1024 if self.sg else 4096
 
     def validate(self) -> None:
-        require(isinstance(self.sg, int) and self.sg in (0, 1), f"sg must be 1 (skip-gram) or 0 (CBOW), got {self.sg!r}")
+        require(isinstance(self.sg, int) and self.sg in (0, 1),
+                f"sg must be 1 (skip-gram) or 0 (CBOW), got {self.sg!r}")
         require_int("vector_size", self.vector_size, 1, "100 is usual")
         require_int("window", self.window, 1, "5 is usual")
         require_int("negative", self.negative, 1, "5 is usual; negative sampling is the only objective here")
@@ -228,8 +229,8 @@ class Word2Vec(TrainedModel):
         self.learning_rate_now = self.config.alpha
 
     W = property(lambda self: None if self.inputs is None else self.inputs.W)  # (V, D) float32 input vectors
-    effective_words = property(lambda self: self.epoch_items)  # gensim's figures, by their names
-    words_per_second = property(lambda self: self.items_per_second)
+    effective_words, words_per_second = (property(lambda self: self.epoch_items),  # gensim's figures, by name
+                                         property(lambda self: self.items_per_second))
 
     def fit(self, sentences: Iterable[Sequence[str]], *, callbacks: Sequence[Callable] = (),
             progress: bool = False, trace: bool = False) -> Word2Vec:
