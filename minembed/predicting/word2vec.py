@@ -132,7 +132,6 @@ def initial_vectors(vocab_size: int, vector_size: int, rng: np.random.Generator)
 
 def train_plain(corpus: Corpus, vocab: Vocabulary, config: Word2VecConfig):
     """word2vec as the paper and the C tool state it: one SGD step per example. Slow; the definition.
-
     Returns W, C (V, D) float32 and the mean loss of each epoch. For each centre
     word, in corpus order: draw its window b, then
       skip-gram: for each context word within b, one step on
@@ -149,8 +148,8 @@ def train_plain(corpus: Corpus, vocab: Vocabulary, config: Word2VecConfig):
         loss_sum, examples = 0.0, 0
         for ids, sentence_of, before, size in subsampled_chunks(corpus, keep, cfg.chunk_words, rng):
             for centre in range(len(ids)):
-                lr = learning_rate(cfg.alpha, cfg.min_alpha, epoch * len(corpus) + before + size * centre / len(ids),
-                                   planned)
+                done = epoch * len(corpus) + before + size * centre / len(ids)  # corpus tokens, all epochs
+                lr = learning_rate(cfg.alpha, cfg.min_alpha, done, planned)
                 reach = shrunk_windows(1, cfg.window, rng)  # (1,) b in 1..window
                 positions, inside = window_positions(np.array([centre]), sentence_of, reach, cfg.window)
                 contexts = ids[positions[inside]]  # (n,) int32 the context words, left to right
@@ -163,7 +162,7 @@ def train_plain(corpus: Corpus, vocab: Vocabulary, config: Word2VecConfig):
                         w, row = W[[context]], row[None]  # (1, D), (1, 1 + K)
                         loss, grad_w, g = sgns_loss_and_grads(w, C[row], usable(row))
                         add_to_rows_plain(C, row, minus_lr * g, w)  # dloss/dc_j = g_j w
-                        add_to_rows_plain(W, np.array([[context]]), np.array([[minus_lr]]), grad_w)
+                        W[context] += minus_lr * grad_w[0]  # one row, nothing to sum
                         loss_sum, examples = loss_sum + float(loss[0]), examples + 1
                 else:  # the mean of the context words predicts the centre: one step per centre
                     outputs = with_noise(ids[[centre]], noise, cfg.negative, rng)  # (1, 1 + K)
@@ -229,8 +228,8 @@ class Word2Vec(TrainedModel):
         self.learning_rate_now = self.config.alpha
 
     W = property(lambda self: None if self.inputs is None else self.inputs.W)  # (V, D) float32 input vectors
-    effective_words, words_per_second = (property(lambda self: self.epoch_items),  # gensim's figures, by name
-                                         property(lambda self: self.items_per_second))
+    effective_words = property(lambda self: self.epoch_items)  # gensim's figures, by their names
+    words_per_second = property(lambda self: self.items_per_second)
 
     def fit(self, sentences: Iterable[Sequence[str]], *, callbacks: Sequence[Callable] = (),
             progress: bool = False, trace: bool = False) -> Word2Vec:
