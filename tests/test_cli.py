@@ -1,4 +1,9 @@
-"""The `minembed` command: the README's main job runs end to end (small settings)."""
+"""The `minembed` command: the README's main job runs end to end (small settings).
+
+A command that reads the GloVe table (`[data]`), gensim's corpora and test data
+or draws figures (matplotlib, `[test]`) is skipped without them (see conftest.py);
+train, similar and analogy run with the core install.
+"""
 
 import subprocess
 import sys
@@ -21,7 +26,7 @@ def test_info_names_the_backend():
     assert done.stdout.strip() == f"top-k backend: {topk.BACKEND}"
 
 
-def test_neighbours_and_unknown_word():
+def test_neighbours_and_unknown_word(glove_6b_50d_package):
     done = run("neighbours", "frog", "--topn", "3", "--limit", "50000")
     assert done.returncode == 0
     assert "toad" in done.stdout  # GloVe 6B 50d: snake, ape, toad are frog's top 3
@@ -30,7 +35,7 @@ def test_neighbours_and_unknown_word():
     assert "'frogg' is not in the vocabulary" in done.stderr and "Close known words: frog" in done.stderr
 
 
-def test_demo_trains_and_writes_figures(tmp_path):
+def test_demo_trains_and_writes_figures(tmp_path, gensim, glove_6b_50d_package, matplotlib):
     done = run("demo", "--out", str(tmp_path), "--epochs", "1", "--vector-size", "16")
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout
@@ -56,8 +61,10 @@ def test_train_similar_analogy_evaluate_plot_on_a_small_file(tmp_path):
     assert done.returncode == 0 and done.stdout.count("(") == 3
     done = run("analogy", "man", "king", "woman", "--vectors", str(out))
     assert done.returncode == 0 and done.stdout.startswith("man : king :: woman :")
+    pytest.importorskip("gensim", reason="evaluate reads gensim's test data: pip install -e '.[data]'")
     done = run("evaluate", "--vectors", str(out))
     assert done.returncode == 0 and "wordsim353: Spearman" in done.stdout
+    pytest.importorskip("matplotlib", reason="plot needs matplotlib: pip install -e '.[test]'")
     done = run("plot", "--out", str(tmp_path / "figures"), "--vectors", str(out))
     assert done.returncode == 0 and (tmp_path / "figures" / "heatmap.png").exists()
 

