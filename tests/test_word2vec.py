@@ -15,7 +15,7 @@ import pytest
 from minembed.data.synthetic import planted_analogy_corpus
 from minembed.predicting.corpus import Corpus, skipgram_pairs
 from minembed.predicting.losses import sgns_loss_and_grads
-from minembed.predicting.noise import AliasSampler, usable
+from minembed.predicting.noise import AliasSampler
 from minembed.predicting.word2vec import TrainingDiverged, Word2Vec, Word2VecConfig, train, train_plain
 from minembed.tokens.vocab import Vocabulary
 
@@ -104,11 +104,13 @@ def test_skipgram_step_is_every_pairs_gradient_from_the_same_start_summed():
     expected_loss = 0.0
     for context, centre, drawn in zip(ids[context_pos], ids[centre_pos], noise):
         outputs = np.concatenate([[centre], drawn])[None]  # (1, 1 + K)
-        pair_loss, grad_w, g = sgns_loss_and_grads(start_W[[context]], start_C[outputs], usable(outputs))
+        use = np.concatenate([[True], drawn != centre])[None]  # a noise word that is the centre is skipped
+        pair_loss, grad_w, g = sgns_loss_and_grads(start_W[[context]], start_C[outputs], use)
         np.add.at(C, outputs[0], -lr * g[0][:, None] * start_W[context])
         np.add.at(W, context, -lr * grad_w[0])
         expected_loss += pair_loss[0]
     assert pairs == len(context_pos) and np.bincount(ids).max() > 10  # repeated words: sums must add up
+    assert (noise == ids[centre_pos][:, None]).any()  # and some noise words are the pair's centre
     # float32 step against this float64 loop: a row sums up to ~100 terms of size lr * |w| ~ 0.01,
     # each rounded at float32's 6e-8 relative; 1e-6 bounds that with room
     np.testing.assert_allclose(model.C, C, atol=1e-6)
