@@ -188,11 +188,26 @@ def test_callbacks_progress_and_effective_words(planted, monkeypatch):
         planted.sentences, callbacks=[lambda m, epoch: seen.append((epoch, m.losses[-1]))], progress=True)
     assert [epoch for epoch, _ in seen] == [1, 2, 3]
     assert [loss for _, loss in seen] == model.losses
-    assert "words/s" in stderr.getvalue()
+    log = stderr.getvalue()  # stderr is not a terminal: one line per epoch, no bar redrawn with carriage returns
+    assert "\r" not in log and log.splitlines() == [
+        line for line in log.splitlines() if line.startswith("epoch ") and "words/s, loss" in line]
+    assert len(log.splitlines()) == 3
     # subsampling keeps sum(count * keep) words per epoch on average
     expected = float((model.vocab.counts * model.vocab.keep_probabilities(1e-3)).sum())
     assert abs(model.effective_words[0] - expected) < 5 * math.sqrt(expected)
     assert model.effective_words[0] < 0.9 * model.vocab.total_words
+
+
+def test_progress_on_a_terminal_is_one_live_bar(planted, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    Word2Vec(**dict(PLANTED, epochs=2)).fit(planted.sentences, progress=True)
+    shown = terminal.getvalue()
+    assert "\r" in shown and "2.00/2 epochs" in shown and "words/s" in shown  # redrawn in place, to the end
 
 
 def test_train_returns_vectors_with_gensims_parameter_names(planted):

@@ -83,6 +83,14 @@ class TrainedModel:
         (mean loss, items), returning early with a non-finite loss when one appears."""
         bar = ProgressBar(self.config.epochs, unit=self.unit, loss_name=self.loss_name) if progress else None
         self.losses, self.epoch_items, self.epoch_seconds = [], [], []
+        try:
+            self._epochs(run_epoch, callbacks, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _epochs(self, run_epoch, callbacks, bar) -> None:
+        """The epochs of run_epochs, which closes the progress bar however they end."""
         for epoch in range(self.config.epochs):
             show = (lambda *report, epoch=epoch: bar.update(epoch, *report)) if bar is not None else None
             started = time.perf_counter()
@@ -95,10 +103,10 @@ class TrainedModel:
             self.losses.append(loss)
             self.epoch_items.append(items)
             self.epoch_seconds.append(time.perf_counter() - started)
+            if bar is not None:
+                bar.epoch_done(epoch, items, loss, self.epoch_seconds[-1])
             for callback in callbacks:
                 callback(self, epoch + 1)
-        if bar is not None:
-            bar.close(self.items_per_second, self.losses[-1])
 
     @property
     def items_per_second(self) -> float:
