@@ -7,7 +7,7 @@ cooccur -> shuffle -> glove, see their demo.sh):
     vocabulary   words seen at least min_count times          (vocab_count; minembed.tokens.vocab)
     counts       X[i, j], 1/distance weighted, symmetric window (cooccur; minembed.counting.cooccur)
     cost         J = 1/2 sum_{X_ij > 0} f(X_ij) (w_i . w~_j + b_i + b~_j - log X_ij)^2
-    weighting    f(x) = min(1, (x / x_max)^alpha)              x_max = 100, alpha = 3/4
+    weighting    f(x) = min(1, (x / x_max)^alpha)              x_max = 100 (10 below 1e9 tokens), alpha = 3/4
     training     AdaGrad over the non-zero X_ij in random order  (glove.c, learning rate 0.05)
     output       W + W~, the sum of word and context vectors    (glove.c's -model 2)
 
@@ -32,9 +32,8 @@ summed cost is taken, and each touched row takes one AdaGrad step.
 it first. With batch_size=1 `train_epoch` gives its numbers (the tests check it,
 and both against a line-by-line transcription of glove.c).
 
-One addition: `sample` > 0 drops frequent words before counting, as
-word2vec does before drawing its windows (Levy, Goldberg & Dagan 2015 tune
-this "subsampling" for every method, GloVe included); glove.c has no such step.
+One addition: `sample` > 0 drops frequent words before counting, as word2vec
+does (Levy, Goldberg & Dagan 2015 tune it for GloVe too); glove.c has no such step.
 
 But: no per-thread file reading, no "<unk>" vector (glove.c writes the mean of
 the 100 rarest words as one), no gradient-squared output file, no checkpoints,
@@ -55,7 +54,7 @@ from minembed.counting import cooccur
 from minembed.tokens.vocab import Vocabulary
 from minembed.training.lifecycle import TrainedModel, TrainingDiverged
 from minembed.training.scatter import sum_by_row
-from minembed.training.settings import require, require_int, require_number
+from minembed.training.settings import require, require_int, require_memory, require_number
 from minembed.vectors import Vectors
 
 __all__ = ["GloVeConfig", "GloVe", "GloVeDiverged", "Parameters", "Gradients", "initial_parameters", "weighting",
@@ -71,17 +70,18 @@ class GloVeConfig:
     symmetric: bool = True          # left and right context (cooccur.c's default)
     distance_weighting: bool | str = True  # a pair d words apart counts 1/d (the paper and cooccur.c); False: 1
                                     # (cooccur.c's -distance-weighting 0); "linear": word2vec's shrunk window
-    x_max: float = 100.0            # f(x) = 1 from x_max on (the paper and glove.c: 100; demo.sh: 10)
+    x_max: float | None = None      # f(x) = 1 from x_max on. None: 100 (the paper and glove.c, for billions of
+                                    # tokens) from 1e9 corpus tokens up, else 10 (demo.sh's, on text8's 17M): on the
+                                    # 453k-token Wikipedia sample 100 gave WordSim353 0.00, 10 gave 0.23
     alpha: float = 0.75             # f(x) = (x / x_max)^alpha below x_max (the paper and glove.c: 3/4)
     epochs: int = 25                # passes over the non-zeros (glove.c's -iter: 25; demo.sh: 15; paper: 50-100)
     learning_rate: float = 0.05     # AdaGrad's initial step (glove.c's -eta: 0.05)
     min_count: int = 5              # drop rarer words (demo.sh: 5; vocab_count's own default is 1)
-    sample: float = 0.0             # drop frequent words before counting, with word2vec's keep probability
-                                    # (Levy et al. 2015 subsample for GloVe too); 0, as glove.c: off. Its effect
-                                    # on the parity corpora: experiments/RESULTS.md#counting-wiki
+    sample: float = 0.0             # drop frequent words before counting, with word2vec's keep probability; 0, as
+                                    # glove.c: off. On the parity corpora: experiments/RESULTS.md#counting-wiki
     max_vocab_size: int | None = None  # keep only the most frequent words (vocab_count's -max-vocab; None: all)
-    batch_size: int = 2048          # non-zeros per update (glove.c: 1). Wikipedia sample: 512 and 4096 train alike, 4096
-                                    # 1.6x faster; on the planted corpus's 6,785 non-zeros 4096 leaves 2 updates an
+    batch_size: int = 2048          # non-zeros per update (glove.c: 1). Wikipedia sample: 512 and 4096 train alike,
+                                    # 4096 1.6x faster; on the planted corpus's 6,785 non-zeros 4096 leaves 2 updates an
                                     # epoch and W finds 56 of 60 analogies (512-2048: 60); experiments/RESULTS.md
     shuffle: str = "every epoch"    # "every epoch", or "once" as glove.c (shuffle.c shuffles the file once)
     output: str = "word+context"    # W + W~ (glove.c -model 2); "word" (-model 1), "context", "concat" (-model 0)
@@ -92,7 +92,7 @@ class GloVeConfig:
     def validate(self) -> None:
         require_int("vector_size", self.vector_size, 1, "50 as in glove.c")
         require_int("window", self.window, 1, "10 in the paper")
-        require(isinstance(self.x_max, (int, float)) and 0 < self.x_max < math.inf,
+        require(self.x_max is None or isinstance(self.x_max, (int, float)) and 0 < self.x_max < math.inf,
                 f"x_max must be a positive count (100 in the paper, 10 for small corpora as in demo.sh), "
                 f"got {self.x_max}")
         require_number("alpha", self.alpha, 0, usual="0.75 in the paper")
@@ -276,6 +276,7 @@ class GloVe(TrainedModel):
         self.params: Parameters | None = None
         self.counts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.count_seconds = 0.0
+        self.x_max: float | None = None  # the x_max trained with: config.x_max, or set from the corpus's size
 
     costs = property(lambda self: self.losses)
 
@@ -297,14 +298,17 @@ class GloVe(TrainedModel):
                                distance_weighting=cfg.distance_weighting, vocab_size=len(vocab),
                                chunk_tokens=cfg.chunk_tokens)
         self.count_seconds = time.perf_counter() - started
-        return self.fit_counts(*counts, vocab, callbacks=callbacks, progress=progress)
+        return self.fit_counts(*counts, vocab, callbacks=callbacks, progress=progress,
+                               tokens=sum(len(ids) for ids in encoded))
 
     def fit_counts(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, vocab: Vocabulary | Sequence[str],
-                   *, callbacks: Sequence[Callable] = (), progress: bool = False) -> GloVe:
+                   *, callbacks: Sequence[Callable] = (), progress: bool = False, tokens: int | None = None) -> GloVe:
         """Train on given co-occurrence triples X[rows[k], cols[k]] = values[k] > 0.
 
         vocab: a Vocabulary or the list of words (row i is words[i]). Each
         callback is called as callback(model, epoch) after every epoch (from 1).
+        tokens: the size of the corpus counted, which sets x_max when the settings
+        leave it None (100 from 1e9 tokens up, else 10; 10 when tokens is not given).
         """
         cfg = self.config
         vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(list(vocab), np.ones(len(vocab), np.int64))
@@ -323,7 +327,8 @@ class GloVe(TrainedModel):
         rng = np.random.default_rng(cfg.seed)
         self.params = initial_parameters(V, D, rng)
         squared = Parameters(np.ones((V, D)), np.ones((V, D)), np.ones(V), np.ones(V))  # AdaGrad's sums start at 1
-        log_x, weight = np.log(values), weighting(values, cfg.x_max, cfg.alpha)  # (K,) float64 each, once
+        self.x_max = cfg.x_max if cfg.x_max is not None else (100.0 if (tokens or 0) >= 1e9 else 10.0)
+        log_x, weight = np.log(values), weighting(values, self.x_max, cfg.alpha)  # (K,) float64 each, once
         rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)  # (K,) int64 each
         order = rng.permutation(len(values))  # (K,) int64: shuffle.c's one shuffle
 
@@ -346,31 +351,20 @@ class GloVe(TrainedModel):
         if self.params is None:
             raise RuntimeError("the model is not trained; call fit(sentences) first")
         output = self.config.output if output is None else output
+        require(output in OUTPUTS, f"output must be one of {OUTPUTS}, got {output!r}")
         p = self.params
-        if output == "word+context":
-            table = p.W + p.W_context  # (V, D)
-        elif output == "word":
-            table = p.W
-        elif output == "context":
-            table = p.W_context
-        elif output == "concat":
-            table = np.hstack([p.W, p.b[:, None], p.W_context, p.b_context[:, None]])  # (V, 2D + 2)
-        else:
-            raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
-        return Vectors(self.vocab.words, table)
+        tables = {"word+context": lambda: p.W + p.W_context, "word": lambda: p.W, "context": lambda: p.W_context,
+                  "concat": lambda: np.hstack([p.W, p.b[:, None], p.W_context, p.b_context[:, None]])}  # (V, 2D + 2)
+        return Vectors(self.vocab.words, tables[output]())  # (V, D) but for concat
 
     def _check_memory(self, vocab_size: int, nonzeros: int) -> None:
-        """Refuse, before allocating, a vocabulary or matrix that would not fit in memory_limit GB."""
         parameter_bytes = 2 * 8 * (2 * vocab_size * self.config.vector_size + 2 * vocab_size)  # params + AdaGrad sums
         nonzero_bytes = 88 * nonzeros  # the triples (16), int64 ids, log X, f(X) (40) and their shuffled copy (32)
-        needed = (parameter_bytes + nonzero_bytes) / 1e9
-        if needed > self.config.memory_limit:
-            what = f"{nonzeros:,} non-zeros and " if nonzeros else ""
-            raise ValueError(
-                f"training needs about {needed:.2f} GB for {what}{vocab_size:,} words x {self.config.vector_size} "
-                f"dimensions (W, W~, b, b~ and their AdaGrad sums, float64), over memory_limit={self.config.memory_limit} "
-                "GB: keep fewer words (raise min_count or set max_vocab_size), lower vector_size or the window, "
-                "or raise memory_limit")
+        what = f"{nonzeros:,} non-zeros and " if nonzeros else ""
+        require_memory(parameter_bytes + nonzero_bytes, self.config.memory_limit,
+                       f"{what}{vocab_size:,} words x {self.config.vector_size} dimensions (W, W~, b, b~ and their "
+                       "AdaGrad sums, float64)", "keep fewer words (raise min_count or set max_vocab_size), lower "
+                       "vector_size or the window")
 
     # -- the life cycle's hooks
 
@@ -385,13 +379,14 @@ class GloVe(TrainedModel):
         return f"at learning_rate={rate}; lower it, e.g. learning_rate={rate / 10:g}"
 
 
-def train(sentences: Iterable[Sequence[str]], *, vector_size: int = 50, window: int = 10, x_max: float = 100.0,
+def train(sentences: Iterable[Sequence[str]], *, vector_size: int = 50, window: int = 10, x_max: float | None = None,
           alpha: float = 0.75, epochs: int = 25, learning_rate: float = 0.05, min_count: int = 5, seed: int = 0,
           callbacks: Sequence[Callable] = (), progress: bool = False, **params) -> Vectors:
     """Train GloVe on `sentences` (lists of tokens) and return W + W~ as Vectors.
 
     Defaults are glove.c's (vector_size 50, 25 epochs, learning rate 0.05,
-    x_max 100, alpha 0.75) with the paper's window of 10; `params` takes the
+    alpha 0.75) with the paper's window of 10, and x_max scaled to the corpus
+    (see GloVeConfig: 100 from a billion tokens up, else 10); `params` takes the
     rest of GloVeConfig (batch_size, output, symmetric, max_vocab_size, ...).
     For the cost per epoch, use GloVe(...).fit(sentences).costs, or a callback.
     """

@@ -12,7 +12,7 @@ import math
 import numbers
 from dataclasses import fields
 
-__all__ = ["require", "require_int", "require_number", "settings_from"]
+__all__ = ["require", "require_int", "require_number", "require_memory", "settings_from"]
 
 
 def require(condition: bool, message: str) -> None:
@@ -48,6 +48,19 @@ def require_number(name: str, value, low: float, high: float = math.inf, *, low_
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
     ok = ok and (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
     require(ok, f"{name} must be in {interval}{hint}, got {value!r}")
+
+
+def require_memory(needed_bytes: float, limit_gb: float, what: str, advice: str) -> None:
+    """Refuse, before allocating, work that would need more than `limit_gb` GB.
+
+    >>> require_memory(3e9, 2.0, "W and C for 1,000,000 words x 750 dimensions", "lower vector_size")
+    Traceback (most recent call last):
+    ...
+    ValueError: training needs about 3.00 GB for W and C ..., over memory_limit=2.0 GB: lower vector_size, or ...
+    """
+    if needed_bytes / 1e9 > limit_gb:
+        raise ValueError(f"training needs about {needed_bytes / 1e9:.2f} GB for {what}, over memory_limit={limit_gb} "
+                         f"GB: {advice}, or raise memory_limit")
 
 
 def settings_from(settings_class, config, params: dict):
