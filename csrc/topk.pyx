@@ -10,6 +10,11 @@ file must return exactly that answer:
     score(row, q) = float32((dot(row, q) * inverse_norm(row)) * inverse_norm(q))
     order         = descending score, ties by the lower row index
 
+A row whose float32 sum of squares leaves [1e-30, 1e30] is scored from a copy
+scaled by a power of two (minembed_rescale, exact), as the reference does with
+power_of_two_scaled: its dots neither overflow nor underflow. (The wrapper has
+already rescaled such queries.) Ordinary rows never take that path.
+
 Two strategies, chosen by the number of queries:
 
 * scan (few queries, e.g. most_similar): each row is read from memory once;
@@ -32,8 +37,9 @@ and released by free_buffers, for both strategies.
 """
 
 from cython.parallel cimport prange, parallel, threadid
-from libc.math cimport sqrt, isfinite, INFINITY, NAN
+from libc.math cimport sqrt, isfinite, INFINITY
 from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy, memset
 from libc.stdint cimport int64_t
 from scipy.linalg.cython_blas cimport sgemm
 
@@ -43,8 +49,8 @@ cdef extern from "topk_helpers.h":
     float minembed_dot(const float *a, const float *b, Py_ssize_t n) nogil
     void minembed_dot4(const float *rows, const float *b, Py_ssize_t n, float *dots, float *squares) nogil
     float minembed_squares(const float *a, Py_ssize_t n) nogil
-    double minembed_sum_of_squares_exact(const float *a, Py_ssize_t n) nogil
-    double minembed_dot_exact(const float *a, const float *b, Py_ssize_t n) nogil
+    int minembed_rescale(const float *row, Py_ssize_t n, float *scaled) nogil
+    double minembed_squares_double(const float *a, Py_ssize_t n) nogil
     int minembed_block_reaches(const float *dots, const float *row_inverse,
                                float query_inverse, float threshold) nogil
 
@@ -145,23 +151,35 @@ cdef inline void keep_first_bad_row(Py_ssize_t *bad_row, Py_ssize_t row) noexcep
         bad_row[0] = row
 
 
-cdef inline float inverse_norm(const float *row, Py_ssize_t dim, float squares,
-                               bint *finite) noexcept nogil:
-    """float32(1 / sqrt(sum of squares)), 0 for a zero row; finite[0] = False on NaN/inf.
+cdef inline float inverse_norm(double squares) noexcept nogil:
+    """float32(1 / sqrt(sum of squares)), 0 for a zero row."""
+    return <float>(1.0 / sqrt(squares)) if squares > 0 else 0.0
 
-    `squares` is the fast float32 sum. Outside [1e-30, 1e30] (overflow, NaN,
-    zero, or squares so small they lost bits) the row is summed again in
-    float64, which is exact for every finite float32 row.
-    """
-    cdef double total = squares
-    if not (squares > 1e-30 and squares < 1e30):  # also catches NaN
-        total = minembed_sum_of_squares_exact(row, dim)
-        if not isfinite(total):
-            finite[0] = False
-            return 0.0
-        if total == 0.0:
-            return 0.0
-    return <float>(1.0 / sqrt(total))
+
+cdef inline bint squares_in_range(float squares) noexcept nogil:
+    """Is a float32 sum of squares in [1e-30, 1e30], where the row's float32 dots
+    with a query (itself in range) neither overflow nor underflow? False for NaN, inf and 0."""
+    return squares >= 1e-30 and squares <= 1e30
+
+
+cdef inline bint rescaled_dots(const float *row, Py_ssize_t dim, const float *queries, Py_ssize_t n_queries,
+                               float *scaled, float *dots, Py_ssize_t dots_stride, float *row_inverse,
+                               bint float64_squares) noexcept nogil:
+    """For a row outside the safe range: its copy scaled by a power of two (exact), that copy's
+    inverse norm into row_inverse[0] (from a float64 sum of squares when the other rows' norms
+    came cached from NumPy, else float32 as the scan's) and its dot with query q (queries is
+    (Q, dim), C order) into dots[q * dots_stride]. False, with the dots zeroed, on NaN or inf."""
+    cdef Py_ssize_t q
+    cdef bint finite = minembed_rescale(row, dim, scaled)
+    if not finite:
+        row_inverse[0] = 0.0
+    elif float64_squares:
+        row_inverse[0] = inverse_norm(minembed_squares_double(scaled, dim))
+    else:
+        row_inverse[0] = inverse_norm(minembed_squares(scaled, dim))
+    for q in range(n_queries):
+        dots[q * dots_stride] = minembed_dot(scaled, &queries[q * dim], dim) if finite else 0.0
+    return finite
 
 
 cdef inline void heap_to_sorted(float *scores, int64_t *indices, Py_ssize_t size,
@@ -223,12 +241,17 @@ cdef struct Buffers:
     Py_ssize_t *heap_sizes      # (Q,) entries kept in each heap, at heap_sizes[t * sizes_stride]
     float *dots                 # scan: (Q, 4) dots of 4 rows; gemm: a (B, TILE_ROWS) tile
     float *row_values           # scan: the 4 rows' sums of squares; gemm: TILE_ROWS inverse norms
+    float *scaled               # scan: (D,) a row outside the safe range, scaled by a power of two
+    float **tiles               # gemm: thread t's (TILE_ROWS, D) copy of a tile holding such rows, at
+                                # tiles[t]: NULL until the thread meets one (rare: a whole tile's copy)
     Py_ssize_t heap_stride
     Py_ssize_t sizes_stride
     Py_ssize_t dots_stride
     Py_ssize_t row_values_stride
+    Py_ssize_t scaled_stride
     # Shared:
     Py_ssize_t *bad_rows        # (T,) the first NaN/inf row each thread saw, -1 if none
+    bint out_of_memory          # a thread could not allocate its tiles[t]
     float *merged_scores        # (k,) scratch for merging one query's heaps
     int64_t *merged_indices     # (k,)
 
@@ -242,7 +265,8 @@ cdef inline Py_ssize_t padded_stride(Py_ssize_t count) noexcept nogil:
 
 
 cdef bint allocate_buffers(Buffers *buffers, int n_threads, Py_ssize_t n_queries, Py_ssize_t k,
-                           Py_ssize_t dots_per_thread, Py_ssize_t rows_per_thread) noexcept nogil:
+                           Py_ssize_t dots_per_thread, Py_ssize_t rows_per_thread,
+                           Py_ssize_t scaled_per_thread) noexcept nogil:
     """Allocate every buffer, with empty heaps and no bad rows; False (and nothing
     left allocated) when memory runs out."""
     cdef Py_ssize_t j
@@ -258,20 +282,31 @@ cdef bint allocate_buffers(Buffers *buffers, int n_threads, Py_ssize_t n_queries
     buffers.row_values_stride = padded_stride(rows_per_thread)
     buffers.dots = <float *> malloc(n_threads * buffers.dots_stride * sizeof(float))
     buffers.row_values = <float *> malloc(n_threads * buffers.row_values_stride * sizeof(float))
+    buffers.scaled_stride = padded_stride(scaled_per_thread)
+    buffers.scaled = <float *> malloc(n_threads * buffers.scaled_stride * sizeof(float))
+    buffers.tiles = <float **> malloc(n_threads * sizeof(float *))
     if (buffers.heap_scores == NULL or buffers.heap_indices == NULL or buffers.heap_sizes == NULL
-            or buffers.bad_rows == NULL or buffers.merged_scores == NULL
-            or buffers.merged_indices == NULL or buffers.dots == NULL or buffers.row_values == NULL):
-        free_buffers(buffers)
+            or buffers.bad_rows == NULL or buffers.merged_scores == NULL or buffers.merged_indices == NULL
+            or buffers.dots == NULL or buffers.row_values == NULL or buffers.scaled == NULL
+            or buffers.tiles == NULL):
+        free_buffers(buffers, 0)  # 0: no tile allocated yet (the tiles' slots are not even set)
         return False
     for j in range(n_threads * buffers.sizes_stride):
         buffers.heap_sizes[j] = 0
     for j in range(n_threads):
         buffers.bad_rows[j] = -1
+        buffers.tiles[j] = NULL
+    buffers.out_of_memory = False
     return True
 
 
-cdef void free_buffers(Buffers *buffers) noexcept nogil:
+cdef void free_buffers(Buffers *buffers, int n_threads) noexcept nogil:
     """Free every buffer (free(NULL) does nothing, so a half-failed allocation is fine)."""
+    cdef int t
+    if buffers.tiles != NULL:
+        for t in range(n_threads):
+            free(buffers.tiles[t])
+    free(buffers.tiles)
     free(buffers.heap_scores)
     free(buffers.heap_indices)
     free(buffers.heap_sizes)
@@ -280,6 +315,7 @@ cdef void free_buffers(Buffers *buffers) noexcept nogil:
     free(buffers.merged_indices)
     free(buffers.dots)
     free(buffers.row_values)
+    free(buffers.scaled)
 
 
 cdef Py_ssize_t merge_thread_heaps(const Buffers *buffers, int n_threads,
@@ -321,23 +357,25 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
     cdef Py_ssize_t n_chunks = (n_rows + SCAN_CHUNK_ROWS - 1) // SCAN_CHUNK_ROWS
     cdef Py_ssize_t chunk, row, row_end, q, bad_row = -1, group, r
     cdef int thread
-    cdef float row_inverse, score, dot
-    cdef bint finite
+    cdef float row_inverse, score
+    cdef bint in_range
     cdef const float *row_pointer
     cdef float *group_dots
     cdef float *group_squares
+    cdef float *scaled_row
     cdef float *heap_scores
     cdef int64_t *heap_indices
     cdef Py_ssize_t *heap_sizes
     cdef Buffers buffers
     # Per thread: the dots of a group of 4 rows with each query, (Q, 4), and the 4 rows' squares.
-    if not allocate_buffers(&buffers, n_threads, n_queries, k, SCAN_MAX_QUERIES * 4, 4):
+    if not allocate_buffers(&buffers, n_threads, n_queries, k, SCAN_MAX_QUERIES * 4, 4, dim):
         return -2
 
     with parallel(num_threads=n_threads):
         thread = threadid()
         group_dots = &buffers.dots[thread * buffers.dots_stride]  # (Q, 4) float32
         group_squares = &buffers.row_values[thread * buffers.row_values_stride]  # (4,) float32
+        scaled_row = &buffers.scaled[thread * buffers.scaled_stride]  # (D,) float32
         heap_scores = &buffers.heap_scores[thread * buffers.heap_stride]  # (Q, k): this thread's heaps
         heap_indices = &buffers.heap_indices[thread * buffers.heap_stride]  # (Q, k)
         heap_sizes = &buffers.heap_sizes[thread * buffers.sizes_stride]  # (Q,)
@@ -360,21 +398,19 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
                         group_squares[0] = minembed_squares(&table[row, 0], dim)
                 for r in range(group):
                     row_pointer = &table[row + r, 0]
-                    finite = True
                     if use_known_row_inverse:  # norms cached by the caller: dots only
                         row_inverse = known_row_inverse[row + r]
-                        if not isfinite(group_dots[r]):  # NaN/inf in the row, or float32 overflow
-                            inverse_norm(row_pointer, dim, NAN, &finite)  # NaN: the float64 check
+                        in_range = (row_inverse >= 1e-15 and row_inverse <= 1e15  # squares in [1e-30, 1e30]
+                                    and isfinite(group_dots[r]))  # NaN/inf in the row
                     else:
-                        row_inverse = inverse_norm(row_pointer, dim, group_squares[r], &finite)
-                    if not finite:
+                        row_inverse = inverse_norm(group_squares[r])
+                        in_range = squares_in_range(group_squares[r])  # also False for NaN/inf
+                    if not in_range and not rescaled_dots(row_pointer, dim, &queries[0, 0], n_queries, scaled_row,
+                                                          &group_dots[r], 4, &row_inverse, use_known_row_inverse):
                         keep_first_bad_row(&buffers.bad_rows[thread], row + r)
                         continue
                     for q in range(n_queries):
-                        dot = group_dots[4 * q + r]
-                        if not isfinite(dot):  # a finite row whose float32 dot overflowed
-                            dot = <float> minembed_dot_exact(row_pointer, &queries[q, 0], dim)
-                        score = (dot * row_inverse) * query_inverse[q]
+                        score = (group_dots[4 * q + r] * row_inverse) * query_inverse[q]
                         # Cheap rejection first: most rows lose to the heap's root.
                         if heap_sizes[q] == k and not ranks_below(
                                 heap_scores[q * k], heap_indices[q * k], score, row + r):
@@ -386,7 +422,7 @@ cdef Py_ssize_t scan(const float[:, ::1] table, const float[:, ::1] queries,
                 row = row + group
 
     bad_row = merge_thread_heaps(&buffers, n_threads, out_indices, out_scores)
-    free_buffers(&buffers)
+    free_buffers(&buffers, n_threads)
     return bad_row
 
 
@@ -412,18 +448,21 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
     cdef Py_ssize_t n_tiles = (n_rows + TILE_ROWS - 1) // TILE_ROWS
     cdef Py_ssize_t tile, tile_start, tile_rows, r, q, bad_row = -1
     cdef int thread, m, n, depth, lda, ldb, ldc
-    cdef float one = 1.0, zero = 0.0
+    cdef float one = 1.0, zero = 0.0, squares
     cdef char transpose = b'T', keep = b'N'
-    cdef bint finite
     cdef float *dots
     cdef float *row_inverse
+    cdef float *scaled_tile
+    cdef const float *tile_pointer
+    cdef bint any_outside
     cdef float *heap_scores
     cdef int64_t *heap_indices
     cdef Py_ssize_t *heap_sizes
     cdef Buffers buffers
     # Per thread: a (B, TILE_ROWS) float32 block of dots (row-major, so query
-    # q's dots are contiguous) and TILE_ROWS inverse norms.
-    if not allocate_buffers(&buffers, n_threads, n_queries, k, n_queries * TILE_ROWS, TILE_ROWS):
+    # q's dots are contiguous) and TILE_ROWS inverse norms; a (TILE_ROWS, D) copy
+    # only once the thread meets a tile that holds rows outside the safe range.
+    if not allocate_buffers(&buffers, n_threads, n_queries, k, n_queries * TILE_ROWS, TILE_ROWS, 0):
         return -2
 
     with parallel(num_threads=n_threads):
@@ -436,13 +475,32 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
         for tile in prange(n_tiles, schedule="dynamic"):
             tile_start = tile * TILE_ROWS
             tile_rows = min(TILE_ROWS, n_rows - tile_start)
+            any_outside = False
             for r in range(tile_rows):
-                finite = True
-                row_inverse[r] = inverse_norm(&table[tile_start + r, 0], dim,
-                                              minembed_squares(&table[tile_start + r, 0], dim),
-                                              &finite)
-                if not finite:
-                    keep_first_bad_row(&buffers.bad_rows[thread], tile_start + r)
+                squares = minembed_squares(&table[tile_start + r, 0], dim)
+                if squares_in_range(squares):
+                    row_inverse[r] = inverse_norm(squares)
+                else:
+                    row_inverse[r] = -1.0  # rescaled below
+                    any_outside = True
+            tile_pointer = &table[tile_start, 0]
+            if any_outside and buffers.tiles[thread] == NULL:
+                buffers.tiles[thread] = <float *> malloc(TILE_ROWS * dim * sizeof(float))
+                if buffers.tiles[thread] == NULL:
+                    buffers.out_of_memory = True
+                    any_outside = False  # scored unscaled; the call raises MemoryError at the end
+            scaled_tile = buffers.tiles[thread]  # (TILE_ROWS, D) float32
+            if any_outside:  # sgemm a copy with those rows scaled: the same call, so the others keep their bits
+                tile_pointer = scaled_tile
+                for r in range(tile_rows):
+                    if row_inverse[r] >= 0:
+                        memcpy(&scaled_tile[r * dim], &table[tile_start + r, 0], dim * sizeof(float))
+                    elif minembed_rescale(&table[tile_start + r, 0], dim, &scaled_tile[r * dim]):
+                        row_inverse[r] = inverse_norm(minembed_squares(&scaled_tile[r * dim], dim))
+                    else:  # NaN or inf: reported, and scored 0 meanwhile
+                        keep_first_bad_row(&buffers.bad_rows[thread], tile_start + r)
+                        memset(&scaled_tile[r * dim], 0, dim * sizeof(float))
+                        row_inverse[r] = 0.0
             # BLAS is column-major. Row-major dots (B, R) is column-major (R, B):
             #   dots_cm = tile_cm^T @ queries_cm, tile_cm (D, R), queries_cm (D, B).
             m = <int> tile_rows
@@ -451,7 +509,7 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
             lda = <int> dim
             ldb = <int> dim
             ldc = <int> tile_rows
-            sgemm(&transpose, &keep, &m, &n, &depth, &one, <float *> &table[tile_start, 0], &lda,
+            sgemm(&transpose, &keep, &m, &n, &depth, &one, <float *> tile_pointer, &lda,
                   <float *> &queries[0, 0], &ldb, &zero, dots, &ldc)
             for q in range(n_queries):
                 offer_tile(&dots[q * tile_rows], row_inverse, query_inverse[q], tile_rows, tile_start,
@@ -459,8 +517,8 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
                            &exclude_ids[exclude_offsets[first_query + q]],
                            exclude_offsets[first_query + q + 1] - exclude_offsets[first_query + q])
 
-    bad_row = merge_thread_heaps(&buffers, n_threads, out_indices, out_scores)
-    free_buffers(&buffers)
+    bad_row = -2 if buffers.out_of_memory else merge_thread_heaps(&buffers, n_threads, out_indices, out_scores)
+    free_buffers(&buffers, n_threads)
     return bad_row
 
 

@@ -1,9 +1,12 @@
-/* Small C helpers for csrc/topk.pyx: the vectorised reductions of the scan
-   and the OpenMP probe. Everything else, the loops included, is in the .pyx. */
+/* Small C helpers for csrc/topk.pyx: the vectorised reductions of the scan,
+   the rescaling of rows outside float32's safe range, and the OpenMP probe.
+   Everything else, the loops included, is in the .pyx. */
 #ifndef MINEMBED_TOPK_HELPERS_H
 #define MINEMBED_TOPK_HELPERS_H
 
 #include <Python.h>
+#include <float.h>
+#include <math.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -164,17 +167,30 @@ static inline int minembed_block_reaches(const float *dots, const float *row_inv
     return any;
 }
 #endif
-/* The careful sum of squares, for rows whose float32 sum left the safe
-   range (overflow to inf, NaN, or so small that squares lost bits). */
-static inline double minembed_sum_of_squares_exact(const float *a, Py_ssize_t n) {
+/* A row whose float32 sum of squares left the safe range (entries beyond about
+   1e15 or below about 1e-15: its dots would overflow to inf or underflow to 0)
+   is scored as scaled[i] = row[i] * 2^-e, with 2^e the power of two that brings
+   its largest |entry| into [0.5, 1): exact, since only exponents change, and a
+   cosine does not depend on length (the NumPy reference, power_of_two_scaled,
+   does the same). Returns 0 when the row holds NaN or inf. */
+/* The float64 sum of squares, in order: what a cached inverse norm (NumPy's
+   float64 sum, rounded once) is matched with for a rescaled row. */
+static inline double minembed_squares_double(const float *a, Py_ssize_t n) {
     double total = 0.0;
     for (Py_ssize_t i = 0; i < n; i++) total += (double)a[i] * (double)a[i];
     return total;
 }
-static inline double minembed_dot_exact(const float *a, const float *b, Py_ssize_t n) {
-    double total = 0.0;
-    for (Py_ssize_t i = 0; i < n; i++) total += (double)a[i] * (double)b[i];
-    return total;
+static inline int minembed_rescale(const float *row, Py_ssize_t n, float *scaled) {
+    float peak = 0.0f;
+    int exponent;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        float magnitude = fabsf(row[i]);
+        if (!(magnitude <= FLT_MAX)) return 0;  /* NaN or inf */
+        if (magnitude > peak) peak = magnitude;
+    }
+    frexpf(peak, &exponent);  /* peak = m 2^exponent, m in [0.5, 1); 0 for a zero row */
+    for (Py_ssize_t i = 0; i < n; i++) scaled[i] = ldexpf(row[i], -exponent);
+    return 1;
 }
 
 #endif

@@ -166,8 +166,11 @@ def test_bad_input_gets_clear_errors(backend):
         backend(np.empty((0, 3), dtype=np.float32), query, 1)
     with pytest.raises(ValueError, match="positive integer"):
         backend(table, query, 0)
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(TypeError, match="k must be a positive integer.*got 2.5"):  # a type error: not a number of rows
         backend(table, query, 2.5)
+    for not_a_count in (True, None, "3", np.float32(2)):  # True was taken as 1
+        with pytest.raises(TypeError, match="k must be a positive integer"):
+            backend(table, query, not_a_count)
     with pytest.raises(ValueError, match="dimension 2 but the table has dimension 3"):
         backend(table, np.ones(2, dtype=np.float32), 1)
     with pytest.raises(ValueError, match="dtype int64"):
@@ -199,6 +202,63 @@ def test_huge_finite_values_are_not_mistaken_for_inf():
         indices, scores = backend(table, np.array([1, 1], dtype=np.float32), 2)
         assert indices.tolist() == [[0, 1]]
         np.testing.assert_allclose(scores, [[1.0, np.sqrt(0.5)]], atol=1e-6)
+
+
+@pytest.mark.parametrize("backend", [topk_cosine, topk_cosine_numpy])
+@pytest.mark.parametrize("n_queries", [1, 5, 40])  # the scan with one and several queries, and sgemm tiles
+@pytest.mark.parametrize("cached", [False, True])
+def test_scaling_by_a_power_of_two_changes_no_bit(backend, n_queries, cached):
+    """Rows and queries far outside float32's comfortable range (sums of squares beyond
+    [1e-30, 1e30]: the dot overflowed to inf or underflowed to 0) are rescaled by a power of
+    two, which is exact. So a table whose rows are multiplied by 2^100, 2^-100 or mixed powers
+    must give the very bits of the unscaled table, ties and order included, in both backends."""
+    rng = np.random.default_rng(11)
+    table = planted(rng, 3000, 21)
+    queries = rng.standard_normal((n_queries, 21)).astype(np.float32)
+    queries[0] = table[3]  # rows 3, 10, 20 tie at the top
+    want = backend(table, queries, 8, row_inverse_norms=topk.inverse_norms(table) if cached else None)
+    row_scales = rng.choice([1.0, 2.0**100, 2.0**-100], size=3000).astype(np.float32)  # a mixed table
+    # 2^+-45: rows still inside the safe range, whose dots with the 2^+-110 queries overflow or underflow
+    # unless the queries are rescaled too
+    for scaled in [table * np.float32(2.0**100), table * np.float32(2.0**-100), table * row_scales[:, None],
+                   table * np.float32(2.0**45), table * np.float32(2.0**-45)]:
+        norms = topk.inverse_norms(scaled) if cached else None
+        for scaled_queries in (queries, queries * np.float32(2.0**110), queries * np.float32(2.0**-110)):
+            got = backend(scaled, scaled_queries, 8, row_inverse_norms=norms)
+            np.testing.assert_array_equal(got[0], want[0])
+            np.testing.assert_array_equal(got[1], want[1])
+
+
+@pytest.mark.parametrize("backend", [topk_cosine, topk_cosine_numpy])
+@pytest.mark.parametrize("n_queries", [1, 3, 20])
+@pytest.mark.parametrize("scale", [1e30, 1e-30, 1e36, 1e-39, "mixed"])
+def test_cosines_stay_right_across_float32s_range(backend, n_queries, scale):
+    """At 1e30 the float32 dot of a row with itself is inf, at 1e-30 it underflows to 0; the
+    cosines must still be the float64 ones (to 1e-6, float32 rounding of unit-length terms)
+    and the kernel must give the reference's indices."""
+    rng = np.random.default_rng(12)
+    base = rng.standard_normal((500, 19)).astype(np.float32)
+    scales = rng.choice([1e30, 1e-30, 1e20, 1e-25, 1.0, 1e36], size=500) if scale == "mixed" else np.full(500, scale)
+    table = (base * scales[:, None]).astype(np.float32)
+    queries = table[:n_queries]  # raw rows as queries, as Vectors.similarity passes them
+    indices, scores = backend(table, queries, 10)
+    truth = brute_force(table, queries, 10)
+    assert indices.tolist() == truth
+    exact = table.astype(np.float64)
+    unit = exact / np.linalg.norm(exact, axis=1)[:, None]
+    np.testing.assert_allclose(scores, np.take_along_axis(unit[:n_queries] @ unit.T, indices, axis=1), atol=1e-6)
+    np.testing.assert_array_equal(indices, topk_cosine_numpy(table, queries, 10)[0])
+
+
+def test_cosine_scores_and_unit_rows_stay_right_across_float32s_range():
+    rng = np.random.default_rng(13)
+    base = rng.standard_normal((6, 9)).astype(np.float32)
+    for scale in (1e30, 1e-30, 1e-40, 3e37):  # 1e-40: subnormal entries, so compare with the stored values
+        table = (base * np.float32(scale)).astype(np.float32)
+        exact = table.astype(np.float64) / np.linalg.norm(table.astype(np.float64), axis=1)[:, None]
+        np.testing.assert_allclose(topk.cosine_scores(table, table), exact @ exact.T, atol=1e-6)
+        np.testing.assert_allclose(topk.unit_rows(table), exact, atol=1e-6)
+    assert np.isfinite(topk.inverse_norms(np.array([[1e-45, 0]], dtype=np.float32))).all()  # clipped, not inf
 
 
 def test_missing_extension_warns_and_falls_back_to_numpy():

@@ -12,7 +12,7 @@ import math
 import numbers
 from dataclasses import fields
 
-__all__ = ["require", "require_int", "require_number", "require_memory", "settings_from"]
+__all__ = ["require", "require_int", "require_number", "require_memory", "whole_number", "settings_from"]
 
 
 def require(condition: bool, message: str) -> None:
@@ -61,6 +61,25 @@ def require_memory(needed_bytes: float, limit_gb: float, what: str, advice: str)
     if needed_bytes / 1e9 > limit_gb:
         raise ValueError(f"training needs about {needed_bytes / 1e9:.2f} GB for {what}, over memory_limit={limit_gb} "
                          f"GB: {advice}, or raise memory_limit")
+
+
+def whole_number(name: str, value, minimum: int, meaning: str) -> int:
+    """A function's count argument (`topn`, `k`, `batch_size`) as an int, checked before any work:
+    a TypeError unless it is a whole number (not a bool, a float or a str; as Python's own
+    range(2.5)), a ValueError below `minimum`; both name the argument. (A settings dataclass
+    checks its fields with `require_int`, which raises ValueError for both.)
+
+    >>> whole_number("topn", 2.5, 1, "how many words to return")
+    Traceback (most recent call last):
+    ...
+    TypeError: topn must be a positive integer (how many words to return), got 2.5 (float)
+    """
+    wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be {wanted} ({meaning}), got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be {wanted} ({meaning}), got {value}")
+    return int(value)
 
 
 def settings_from(settings_class, config, params: dict):

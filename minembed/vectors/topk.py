@@ -20,11 +20,18 @@ rounding elsewhere):
     score        = float32((dot(row, q) * inverse_norm(row)) * inverse_norm(q))
 
 The reference sums squares in float64; the kernel sums them in float32 while
-the row is in cache and redoes a row in float64 only when the float32 sum
-leaves [1e-30, 1e30] (overflow, underflow, NaN). The two sums can differ by a
-float32 rounding, never more.
+the row is in cache. The two sums can differ by a float32 rounding, never more.
 A zero vector therefore scores 0 against everything, never NaN. Ties are broken
 by the lower row index, so results are deterministic.
+
+float32's range: a row or query whose sum of squares leaves [1e-30, 1e30]
+(entries beyond about 1e15 or below about 1e-15) would overflow the float32 dot
+to inf or underflow it to 0. Both backends first multiply such a vector by the
+power of two that brings its largest entry into [0.5, 1)
+(:func:`power_of_two_scaled`). That is exact - only the exponents change - and
+a cosine does not depend on length, so the score is the one the formula above
+gives wherever float32 can hold the intermediate values, and stays right
+from the smallest subnormal to float32's largest number.
 
 ``BACKEND`` says which implementation :func:`topk_cosine` runs:
 ``"cython+openmp"``, ``"cython"`` (built without OpenMP) or ``"numpy"`` (the
@@ -38,7 +45,6 @@ here is exact; inner-product or Euclidean metrics.
 from __future__ import annotations
 
 import contextlib
-import operator
 import os
 import threading
 import warnings
@@ -47,11 +53,19 @@ from typing import Iterable, Sequence
 import numpy as np
 import threadpoolctl
 
+from minembed.vectors.topk_inputs import (
+    as_float32_matrix, checked_row_inverse, flatten_exclusions, non_finite_row_error, validate,
+)
+
 Exclusions = Sequence[Iterable[int]]  # for each query, the row ids it must not return
 
 __all__ = [
     "BACKEND", "topk_cosine", "topk_cosine_numpy", "inverse_norms", "select_topk", "cosine_scores",
+    "power_of_two_scaled", "unit_rows",
 ]
+
+SAFE_INVERSE = (1e-15, 1e15)  # 1/|v| for sums of squares in [1e-30, 1e30]: the float32 arithmetic stays exact
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 try:
     from minembed import _topk
@@ -81,7 +95,9 @@ def inverse_norms(matrix: np.ndarray) -> np.ndarray:
     """1 / L2 norm of each row, float32; 0 for a zero row (so it scores 0, not NaN).
 
     The sum of squares is taken in float64 (exact products, no overflow for any
-    finite float32), then rounded once to float32.
+    finite float32), then rounded once to float32. A row shorter than about
+    3e-39, whose 1/|row| float32 cannot hold, gets float32's largest number;
+    the top-k functions rescale such rows (see the module docstring).
 
     >>> inverse_norms(np.array([[3, 4], [0, 0]], dtype=np.float32))
     array([0.2, 0. ], dtype=float32)
@@ -89,7 +105,63 @@ def inverse_norms(matrix: np.ndarray) -> np.ndarray:
     sum_of_squares = np.einsum("ij,ij->i", matrix, matrix, dtype=np.float64)  # (N,) float64
     with np.errstate(divide="ignore"):
         inverse = np.where(sum_of_squares > 0, 1.0 / np.sqrt(sum_of_squares), 0.0)
-    return inverse.astype(np.float32)  # (N,) float32
+    return np.minimum(inverse, FLOAT32_MAX).astype(np.float32)  # (N,) float32
+
+
+def power_of_two_scaled(rows: np.ndarray) -> np.ndarray:
+    """Each row times the power of two that brings its largest |entry| into [0.5, 1), float32.
+
+    Exact for every entry that stays a normal float32 (only the exponent
+    changes), and the cosine of a row does not depend on its length: this is
+    how rows and queries outside [1e-30, 1e30] in sum of squares are scored.
+    A zero row stays zero.
+
+    >>> power_of_two_scaled(np.array([[3e30, -1e30], [0, 0]], dtype=np.float32))  # 3e30 = 0.5916 * 2**102
+    array([[ 0.5916...,  -0.1972...],
+           [ 0.        ,  0.        ]], dtype=float32)
+    """
+    rows = np.asarray(rows, dtype=np.float32)  # (R, D) float32
+    _, exponent = np.frexp(np.abs(rows).max(axis=1, initial=0.0))  # (R,): peak = m 2^e with m in [0.5, 1)
+    return np.ldexp(rows, -exponent[:, None]).astype(np.float32)  # (R, D) float32
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Each row divided by its length, (N, D) float32 (zero rows stay zero), exact to float32
+    rounding across float32's whole range (rows are rescaled by a power of two first).
+
+    >>> unit_rows(np.array([[3e-40, 4e-40], [0, 0]], dtype=np.float32))
+    array([[0.6, 0.8],
+           [0. , 0. ]], dtype=float32)
+    """
+    scaled = power_of_two_scaled(np.atleast_2d(matrix))  # (N, D) float32
+    return scaled * inverse_norms(scaled)[:, None]
+
+
+def _in_range(row_inverse: np.ndarray) -> np.ndarray:
+    """Rows whose 1/|row| lies in SAFE_INVERSE: their float32 dots and norms neither overflow nor underflow."""
+    return (row_inverse >= SAFE_INVERSE[0]) & (row_inverse <= SAFE_INVERSE[1])  # (N,) bool
+
+
+def _rescaled_table(table: np.ndarray, row_inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The table and its inverse norms with every row outside the safe range replaced by its
+    power-of-two rescaling (copies, made only when there is such a row). (N, D), (N,) float32."""
+    redo = np.flatnonzero(~_in_range(row_inverse))  # (R,) rows too long or too short for float32 dots
+    if redo.size == 0:
+        return table, row_inverse
+    table, row_inverse = table.copy(), row_inverse.copy()
+    table[redo] = power_of_two_scaled(table[redo])
+    row_inverse[redo] = inverse_norms(table[redo])
+    return table, row_inverse
+
+
+def _scaled_queries(queries: np.ndarray) -> np.ndarray:
+    """Queries outside the safe range rescaled by a power of two (a copy; the others untouched)."""
+    redo = np.flatnonzero(~_in_range(inverse_norms(queries)) & queries.any(axis=1))  # zero queries stay zero
+    if redo.size == 0:
+        return queries
+    queries = queries.copy()
+    queries[redo] = power_of_two_scaled(queries[redo])
+    return queries
 
 
 def topk_cosine_numpy(
@@ -108,17 +180,19 @@ def topk_cosine_numpy(
     >>> topk_cosine_numpy(table, np.array([1, 0], dtype=np.float32), k=3)[0]
     array([[0, 3, 2]])
     """
-    table, queries, k, exclude_lists = _validate(table, queries, k, exclude)
+    table, queries, k, exclude_lists = validate(table, queries, k, exclude)
+    queries = _scaled_queries(queries)  # queries beyond float32's safe range rescaled
     indices = np.full((len(queries), k), -1, dtype=np.int64)  # (Q, k) int64
     scores = np.full((len(queries), k), -np.inf, dtype=np.float32)  # (Q, k) float32
     if np.any(~np.isfinite(table)):
         bad = int(np.flatnonzero(~np.isfinite(table).all(axis=1))[0])
-        raise _non_finite_row_error(bad)
+        raise non_finite_row_error(bad)
     if row_inverse_norms is None:
         row_inverse = inverse_norms(table)  # (N,) float32
     else:
-        row_inverse = _checked_row_inverse(row_inverse_norms, len(table))
+        row_inverse = checked_row_inverse(row_inverse_norms, len(table))
     query_inverse = inverse_norms(queries)  # (Q,) float32
+    table, row_inverse = _rescaled_table(table, row_inverse)  # rows beyond float32's safe range rescaled
 
     for start in range(0, len(queries), 1024):  # blocks of queries bound memory
         block = slice(start, start + 1024)
@@ -164,10 +238,11 @@ def cosine_scores(
     """Every cosine, (Q, N) float32, in the kernel's arithmetic (for 3CosMul,
     which needs all of them rather than the top k). ``row_inverse`` may pass
     the table's cached :func:`inverse_norms`."""
-    table = _as_float32_matrix(table, "table", (2,))
-    queries = np.atleast_2d(_as_float32_matrix(queries, "queries", (1, 2)))  # (Q, D)
+    table = as_float32_matrix(table, "table", (2,))
+    queries = _scaled_queries(np.atleast_2d(as_float32_matrix(queries, "queries", (1, 2))))  # (Q, D)
     if row_inverse is None:
         row_inverse = inverse_norms(table)  # (N,) float32
+    table, row_inverse = _rescaled_table(table, row_inverse)  # (N, D), (N,) float32
     dots = queries @ table.T  # (Q, N) float32
     return (dots * row_inverse[None, :]) * inverse_norms(queries)[:, None]
 
@@ -195,12 +270,13 @@ def topk_cosine(
     """
     if BACKEND == "numpy":
         return topk_cosine_numpy(table, queries, k, exclude, row_inverse_norms=row_inverse_norms)
-    table, queries, k, exclude_lists = _validate(table, queries, k, exclude)
+    table, queries, k, exclude_lists = validate(table, queries, k, exclude)
+    queries = _scaled_queries(queries)  # queries beyond float32's safe range rescaled
     if row_inverse_norms is None:
         known_row_inverse = np.empty(0, dtype=np.float32)  # the kernel computes them
     else:
-        known_row_inverse = _checked_row_inverse(row_inverse_norms, len(table))
-    exclude_offsets, exclude_ids = _flatten(exclude_lists)
+        known_row_inverse = checked_row_inverse(row_inverse_norms, len(table))
+    exclude_offsets, exclude_ids = flatten_exclusions(exclude_lists)
     exclude_ids = np.append(exclude_ids, -1)  # never empty: the kernel takes &ids[0]
     query_inverse = inverse_norms(queries)  # (Q,) float32
     indices = np.empty((len(queries), k), dtype=np.int64)  # (Q, k) int64
@@ -211,7 +287,7 @@ def topk_cosine(
             exclude_offsets, exclude_ids, indices, scores,
         )
     if bad_row >= 0:
-        raise _non_finite_row_error(bad_row)
+        raise non_finite_row_error(bad_row)
     return indices, scores
 
 
@@ -248,110 +324,3 @@ _blas_controller = None
 _blas_limiter = None  # the limit in force while _blas_users > 0 batch calls run
 _blas_users = 0
 _blas_lock = threading.Lock()
-
-
-# --------------------------------------------------------------------------- #
-# Input checks shared by both backends.
-# --------------------------------------------------------------------------- #
-
-def _as_float32_matrix(array, name: str, ndim: tuple[int, ...]) -> np.ndarray:
-    array = np.asarray(array)
-    if array.dtype.kind != "f":
-        raise ValueError(
-            f"{name} has dtype {array.dtype}; topk_cosine needs floating-point "
-            f"vectors. Convert with np.asarray({name}, dtype=np.float32)."
-        )
-    if array.ndim not in ndim:
-        raise ValueError(
-            f"{name} must have {' or '.join(map(str, ndim))} dimensions, got shape "
-            f"{array.shape}. Pass a (rows, dimension) matrix."
-        )
-    return np.ascontiguousarray(array, dtype=np.float32)
-
-
-def _validate(table, queries, k, exclude):
-    table = _as_float32_matrix(table, "table", (2,))  # (N, D) float32
-    n_rows, dim = table.shape
-    if n_rows == 0 or dim == 0:
-        raise ValueError(
-            f"table has shape {table.shape}; it needs at least one row and one "
-            "column. Is the vocabulary empty?"
-        )
-    queries = _as_float32_matrix(queries, "queries", (1, 2))
-    single = queries.ndim == 1
-    if single:
-        queries = queries[None, :]  # (1, D)
-    if queries.shape[1] != dim:
-        raise ValueError(
-            f"queries have dimension {queries.shape[1]} but the table has "
-            f"dimension {dim}; both must come from the same embedding."
-        )
-    if not np.isfinite(queries).all():
-        bad = int(np.flatnonzero(~np.isfinite(queries).all(axis=1))[0])
-        raise ValueError(f"query {bad} contains NaN or inf; fix or drop that query.")
-    try:
-        k = operator.index(k)
-    except TypeError:
-        raise ValueError(f"k must be a positive integer, got {k!r}.") from None
-    if k <= 0 or isinstance(k, bool):
-        raise ValueError(f"k must be a positive integer (how many rows to return), got {k}.")
-    k = min(k, n_rows)
-
-    n_queries = len(queries)
-    if exclude is None:
-        exclude_lists = [np.empty(0, dtype=np.int64)] * n_queries
-    else:
-        exclude = list(exclude)
-        if single and (len(exclude) == 0 or np.ndim(exclude[0]) == 0):
-            exclude = [exclude]  # one flat list of ids for the one query
-        if len(exclude) != n_queries:
-            raise ValueError(
-                f"exclude has {len(exclude)} entries but there are {n_queries} "
-                "queries; give one list of row ids per query."
-            )
-        exclude_lists = []
-        for q, ids in enumerate(exclude):
-            ids = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
-            if ids.size and ids.dtype.kind not in "iu":
-                raise ValueError(f"exclude[{q}] must hold integer row ids, got {ids.dtype}.")
-            ids = ids.astype(np.int64).ravel()
-            if ids.size and (ids.min() < 0 or ids.max() >= n_rows):
-                raise ValueError(
-                    f"exclude[{q}] has row id {int(ids[(ids < 0) | (ids >= n_rows)][0])} "
-                    f"outside the table (0..{n_rows - 1})."
-                )
-            exclude_lists.append(ids)
-    return table, queries, k, exclude_lists
-
-
-def _checked_row_inverse(row_inverse_norms, n_rows: int) -> np.ndarray:
-    row_inverse = np.ascontiguousarray(row_inverse_norms, dtype=np.float32)  # (N,) float32
-    if row_inverse.shape != (n_rows,):
-        raise ValueError(
-            f"row_inverse_norms has shape {row_inverse.shape}; it must be ({n_rows},), "
-            "one value per table row: pass inverse_norms(table)."
-        )
-    if not (np.isfinite(row_inverse).all() and (row_inverse >= 0).all()):
-        raise ValueError("row_inverse_norms must be finite and >= 0: pass inverse_norms(table).")
-    return row_inverse
-
-
-def _flatten(exclude_lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Ragged per-query lists -> CSR form: ids of query q are ids[offsets[q]:offsets[q+1]].
-
-    >>> _flatten([np.array([4, 2]), np.array([], dtype=np.int64), np.array([7])])
-    (array([0, 2, 2, 3]), array([4, 2, 7]))
-    """
-    lengths = np.fromiter((len(ids) for ids in exclude_lists), dtype=np.int64, count=len(exclude_lists))
-    offsets = np.zeros(len(exclude_lists) + 1, dtype=np.int64)  # (Q + 1,) int64
-    np.cumsum(lengths, out=offsets[1:])
-    ids = np.concatenate(exclude_lists) if offsets[-1] else np.empty(0, dtype=np.int64)
-    return offsets, np.ascontiguousarray(ids, dtype=np.int64)
-
-
-def _non_finite_row_error(row: int) -> ValueError:
-    return ValueError(
-        f"table row {row} contains NaN or inf, so its cosine is undefined. "
-        "Find such rows with np.flatnonzero(~np.isfinite(table).all(axis=1)) "
-        "and fix or drop them (a diverged training run produces them)."
-    )
