@@ -186,3 +186,159 @@ def test_to_torch_is_an_embedding_lookup(torch):
     assert isinstance(embedding, torch.nn.Embedding)
     out = embedding(torch.tensor([2, 0])).numpy()
     np.testing.assert_array_equal(out, v.vectors[[2, 0]])
+
+
+# ----------------------------------------------------------------------------- arguments, as gensim reads them (issue 23)
+
+
+@pytest.fixture(scope="module")
+def small():
+    """12 random words in 7 dimensions, and gensim's KeyedVectors on the very same float32 rows."""
+    rng = np.random.default_rng(23)
+    words, vectors = [f"w{i}" for i in range(12)], rng.standard_normal((12, 7)).astype(np.float32)
+    return Vectors(words, vectors), words, vectors
+
+
+@pytest.fixture(scope="module")
+def small_gensim(small, gensim):
+    from gensim.models import KeyedVectors
+
+    keyed = KeyedVectors(7)
+    keyed.add_vectors(small[1], small[2])
+    return keyed
+
+
+def same_answers(ours, theirs):
+    """Same words in the same order, scores within SCORE_TOLERANCE (see the module docstring)."""
+    assert [w for w, _ in ours] == [w for w, _ in theirs]
+    np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], rtol=0, atol=SCORE_TOLERANCE)
+
+
+@pytest.mark.parametrize("method", ["most_similar", "most_similar_cosmul"])
+def test_topn_below_one_none_and_counts_as_gensim(small, small_gensim, method):
+    ours, theirs = getattr(small[0], method), getattr(small_gensim, method)
+    for topn in (0, -1, -10**9):
+        assert ours("w0", "w1", topn=topn) == theirs("w0", "w1", topn=topn) == []
+    for topn in (1, np.int64(3), 10**12):  # more than the table: every other word, as gensim
+        same_answers(ours("w0", "w1", topn=topn), theirs("w0", "w1", topn=min(topn, 10)))
+    everything = ours("w0", "w1", topn=None)  # every row's score, the inputs included, as gensim
+    assert isinstance(everything, np.ndarray) and everything.dtype == np.float32 and everything.shape == (12,)
+    np.testing.assert_allclose(everything, theirs("w0", "w1", topn=None), rtol=1e-6, atol=SCORE_TOLERANCE)
+
+
+def test_topn_none_with_restrict_vocab_as_gensim(small, small_gensim):
+    ours = small[0].most_similar(["w2", "w5"], topn=None, restrict_vocab=6)
+    np.testing.assert_allclose(ours, small_gensim.most_similar(["w2", "w5"], topn=None, restrict_vocab=6),
+                               atol=SCORE_TOLERANCE)
+    assert ours.shape == (6,)
+
+
+@pytest.mark.parametrize("positive, negative", [
+    ([("w1", 2.0), ("w2", 0.5)], None),
+    (["w1"], [("w3", 0.5)]),  # gensim's rule: a pair's weight replaces the -1, so this adds w3
+    ([("w1", 2.0)], [("w3", -0.25), "w4"]),
+    ([(np.arange(7, dtype=np.float32), 3.0), "w2"], ["w5"]),  # a raw vector with a weight
+    (np.eye(7, dtype=np.float32)[:3], None),  # a 2-D array: one query vector per row
+    ("w6", "w7"),
+])
+def test_weighted_and_array_inputs_as_gensim(small, small_gensim, positive, negative):
+    same_answers(small[0].most_similar(positive, negative, topn=5), small_gensim.most_similar(positive, negative, topn=5))
+
+
+def test_a_tuple_of_words_is_a_list_of_words(small):
+    assert small[0].most_similar(("w1", "w2"), topn=4) == small[0].most_similar(["w1", "w2"], topn=4)
+
+
+def test_restrict_vocab_counts_as_gensim(small, small_gensim):
+    for restrict_vocab in (1, 4, np.int64(7), 100):
+        same_answers(small[0].most_similar("w0", restrict_vocab=restrict_vocab),
+                     small_gensim.most_similar("w0", restrict_vocab=restrict_vocab))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda v: v.most_similar("w0", topn=2.5), TypeError, r"topn must be an integer.*2\.5"),
+    (lambda v: v.most_similar("w0", topn=True), TypeError, "topn must be an integer.*True"),
+    (lambda v: v.most_similar("w0", topn="3"), TypeError, "topn must be an integer"),
+    (lambda v: v.most_similar_cosmul("w0", topn=float("nan")), TypeError, "topn must be an integer"),
+    (lambda v: v.most_similar("w0", restrict_vocab=1.5), TypeError, "restrict_vocab must be a positive integer"),
+    (lambda v: v.most_similar("w0", restrict_vocab=True), TypeError, "restrict_vocab must be a positive integer"),
+    (lambda v: v.most_similar_cosmul("w0", restrict_vocab=0), ValueError, "restrict_vocab must be a positive"),
+    (lambda v: v.most_similar(5), TypeError, r"positive must be a word, a vector or a list.*got 5 \(int\)"),
+    (lambda v: v.most_similar("w0", negative=5.0), TypeError, "negative must be a word, a vector or a list"),
+    (lambda v: v.most_similar([["w0", "w1"]]), TypeError, r"positive\[0\] is \['w0', 'w1'\].*words themselves"),
+    (lambda v: v.most_similar(("w0", 2.0)), TypeError, r"pair goes inside a list: positive=\[\('word', 2.0\)\]"),
+    (lambda v: v.most_similar([("w0", "x")]), TypeError, r"weight of positive\[0\] must be a number"),
+    (lambda v: v.most_similar([("w0", float("nan"))]), ValueError, r"weight of positive\[0\] must be finite"),
+    (lambda v: v.most_similar([("w0", 1.0, 2.0)]), TypeError, r"positive\[0\] is \('w0', 1.0, 2.0\)"),
+    (lambda v: v.most_similar([("zz", 1.0)]), KeyError, "'zz' is not in the vocabulary"),
+    (lambda v: v.most_similar(), ValueError, "at least one word or vector"),
+    (lambda v: v.most_similar("w0", topn=0, negative="zz"), KeyError, "'zz'"),  # checked whatever topn
+    (lambda v: v.most_similar(np.ones(8, np.float32)), ValueError, r"positive\[0\].*shape \(8,\).*\(7,\)"),
+    (lambda v: v.most_similar(np.ones((2, 2, 7))), TypeError, "positive is an array of shape"),
+    (lambda v: v.most_similar(["w0"], ["w0"]), ValueError, "query vector is zero"),
+    (lambda v: v.most_similar([("w0", 0.0)]), ValueError, "query vector is zero"),
+    (lambda v: v.most_similar(np.full(7, np.nan, np.float32)), ValueError, r"positive\[0\] contains NaN"),
+    (lambda v: v.most_similar_cosmul(np.array([np.nan] * 7)), ValueError, r"positive\[0\] contains NaN"),
+    (lambda v: v.most_similar_cosmul(negative=[np.full(7, np.inf)]), ValueError, r"negative\[0\] contains NaN or inf"),
+    (lambda v: v.most_similar_cosmul([("w0", 2.0)]), TypeError, "without weights"),
+    (lambda v: v.most_similar_cosmul(negative=["w0"]), ValueError, "needs at least one word in positive="),
+    (lambda v: v.most_similar_cosmul([["w0"]]), TypeError, r"positive\[0\] is \['w0'\]"),
+    (lambda v: v.doesnt_match("w0w1"), TypeError, "a list of words, got the str 'w0w1'.*letter by letter"),
+    (lambda v: v.doesnt_match(["w0"]), ValueError, "at least 2 words"),
+    (lambda v: v.doesnt_match(["w0", 5]), TypeError, r"words\[1\] is 5 \(int\)"),
+    (lambda v: v.doesnt_match(5), TypeError, "a list of words"),
+    (lambda v: v.analogy("w0", "w1", 5), TypeError, r"c is 5 \(int\)"),
+    (lambda v: v.analogy("w0", "w1", "w2", topn=1.5), TypeError, "topn must be an integer"),
+    (lambda v: v.similarity("w0", 5), TypeError, r"5 \(int\) is not a word"),
+    (lambda v: v[5], TypeError, "a list of words"),
+    (lambda v: v[["w0", 5]], TypeError, r"the list\[1\] is 5"),
+])
+def test_bad_arguments_fail_first_in_the_callers_words(small, call, error, message):
+    with pytest.raises(error, match=message):
+        call(small[0])
+
+
+def test_cosmul_and_analogy_answer_as_gensim(small, small_gensim):
+    same_answers(small[0].most_similar_cosmul(["w1", "w2"], ["w3"], topn=4),
+                 small_gensim.most_similar_cosmul(["w1", "w2"], ["w3"], topn=4))
+    assert small[0].analogy("w1", "w2", "w3", topn=0) == []
+    assert small[0].analogy("w1", "w2", "w3") == small_gensim.most_similar(["w2", "w3"], ["w1"], topn=1)[0][0]
+    assert small[0].doesnt_match(["w0", "w1", "w2", "w3"]) == small_gensim.doesnt_match(["w0", "w1", "w2", "w3"])
+    with pytest.raises(ValueError, match="no word is left"):
+        Vectors(["a", "b", "c"], np.eye(3)).analogy("a", "b", "c")
+
+
+def test_constructor_checks_words_and_float32s_range():
+    with pytest.raises(TypeError, match="words must be a list of str.*letter by letter"):
+        Vectors("cat", np.ones((3, 2)))  # was read as the three words 'c', 'a', 't'
+    with pytest.raises(TypeError, match="words must be a list of str, got None"):
+        Vectors(None, np.ones((3, 2)))
+    with pytest.raises(TypeError, match=r"word 1 is 5 \(int\), not a str"):
+        Vectors(["a", 5], np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"'b' \(row 1\) holds 1e\+39, beyond float32's range") as caught:
+        Vectors(["a", "b"], np.array([[1.0, 2.0], [1e39, 0.0]]))  # finite in float64: not "NaN ... diverged"
+    assert "NaN" not in str(caught.value) and "diverged" not in str(caught.value)
+    assert Vectors(("a", "b"), np.array([[3e38, 1.0], [1.0, 1.0]])).vectors.dtype == np.float32  # in range: kept
+
+
+@pytest.mark.parametrize("scale", [1e20, 1e30, 1e36, 1e-25, 1e-30, 1e-40, "mixed"])
+def test_questions_stay_right_across_float32s_range(small, scale):
+    """At 1e20 a word's similarity with itself overflowed the float32 dot (inf), at 1e-25 it underflowed
+    (0), at 1e-40 it was NaN. Every answer must be the unscaled table's, to float32 rounding (1e-6)."""
+    table, words, vectors = small
+    factors = np.array([1e30, 1e-30, 1.0, 1e20, 1e-25, 1e36] * 2) if scale == "mixed" else np.full(12, scale)
+    scaled = Vectors(words, (vectors * factors[:, None]).astype(np.float32))
+    exact = scaled.vectors.astype(np.float64)  # at 1e-40 the stored rows are subnormal: compare with them
+    unit = exact / np.linalg.norm(exact, axis=1)[:, None]
+    assert abs(scaled.similarity("w0", "w1") - unit[0] @ unit[1]) < 1e-6
+    assert abs(scaled.similarity("w3", "w3") - 1.0) < 1e-6
+    got = scaled.most_similar("w0", topn=None)
+    np.testing.assert_allclose(got, unit @ unit[0], atol=1e-6)
+    order = [w for w, _ in scaled.most_similar(["w0", "w5"], ["w2"], topn=11)]
+    query = unit[0] + unit[5] - unit[2]
+    expected = [words[i] for i in np.argsort(-(unit @ query), kind="stable") if i not in (0, 5, 2)]
+    assert order == expected
+    assert [w for w, _ in scaled.most_similar_cosmul("w0", topn=5)] == [w for w, _ in table.most_similar_cosmul(
+        "w0", topn=5)] or scale == 1e-40
+    assert scaled.doesnt_match(["w0", "w1", "w2", "w3"]) == table.doesnt_match(["w0", "w1", "w2", "w3"])
+    np.testing.assert_allclose(np.linalg.norm(scaled.unit_vector("w4")), 1.0, atol=1e-6)

@@ -15,6 +15,9 @@ so results can be checked against it word for word:
   positive and -1 for negative words; the inputs themselves are excluded.
 * ``most_similar_cosmul`` (3CosMul, Levy & Goldberg 2014): each cosine is
   shifted to [0, 1], positives multiply, negatives divide (plus 1e-6).
+* Their arguments as gensim reads them (minembed/vectors/arguments.py):
+  (word, weight) pairs, ``topn`` below 1 gives [], ``topn=None`` every score.
+  Each is checked before any work, and an error names the argument.
 
 Leaves out: gensim's per-word attribute store, ``fill_norms``/``vectors_norm``
 state (unit vectors are recomputed inside the kernel), and incremental
@@ -25,15 +28,13 @@ from __future__ import annotations
 
 import difflib
 import os
-from typing import Iterable, Sequence, Union
+from typing import Iterable, Sequence
 
 import numpy as np
 
 from minembed.vectors import formats
-from minembed.vectors.topk import cosine_scores, inverse_norms, select_topk, topk_cosine
-
-WordOrVector = Union[str, np.ndarray]
-Inputs = Union[WordOrVector, Sequence[WordOrVector], None]  # gensim's positive= / negative=: one, a list, or none
+from minembed.vectors.arguments import Inputs, restrict_vocab_argument, topn_argument, weighted_items, word_list
+from minembed.vectors.topk import FLOAT32_MAX, cosine_scores, inverse_norms, select_topk, topk_cosine, unit_rows
 
 
 class Vectors:
@@ -45,6 +46,9 @@ class Vectors:
     """
 
     def __init__(self, words: Sequence[str], vectors: np.ndarray) -> None:
+        if isinstance(words, (str, bytes)) or not isinstance(words, Iterable):
+            raise TypeError(f"words must be a list of str, got {words!r:.60} ({type(words).__name__})"
+                            + (" (it would be read letter by letter)" if isinstance(words, (str, bytes)) else ""))
         words = list(words)
         vectors = np.asarray(vectors)
         if vectors.ndim != 2:
@@ -64,6 +68,18 @@ class Vectors:
             )
         if vectors.shape[1] == 0:
             raise ValueError("vectors have dimension 0; each word needs at least one number.")
+        for i, word in enumerate(words):
+            if not isinstance(word, str):
+                raise TypeError(f"word {i} is {word!r:.60} ({type(word).__name__}), not a str.")
+        with np.errstate(invalid="ignore"):
+            too_large = np.isfinite(vectors) & (np.abs(vectors) > FLOAT32_MAX)  # finite float64, no float32 for it
+        if too_large.any():
+            row = int(np.flatnonzero(too_large.any(axis=1))[0])
+            raise ValueError(
+                f"the vector of {words[row]!r} (row {row}) holds {vectors[row][too_large[row]][0]:.3g}, beyond "
+                f"float32's range (+-{FLOAT32_MAX:.3g}), where the table is stored; scale the vectors down "
+                "(cosines do not depend on length)."
+            )
         # A private, read-only copy: the cached norms below stay valid, and a
         # caller's array is never frozen or aliased.
         self.vectors = np.array(vectors, dtype=np.float32, order="C", copy=True)  # (V, D) float32
@@ -79,8 +95,6 @@ class Vectors:
         self.words = words
         self.index: dict[str, int] = {}
         for i, word in enumerate(words):
-            if not isinstance(word, str):
-                raise ValueError(f"word {i} is {word!r}, not a str.")
             if word in self.index:
                 raise ValueError(
                     f"the word {word!r} appears twice (rows {self.index[word]} and {i}); "
@@ -105,18 +119,18 @@ class Vectors:
 
     def get_index(self, word: str) -> int:
         """Row of ``word``; an unknown word raises KeyError naming close known words."""
+        if not isinstance(word, str):
+            raise TypeError(f"{word!r:.60} ({type(word).__name__}) is not a word (a str).")
         try:
             return self.index[word]
         except KeyError:
             raise KeyError(self._unknown_word_message(word)) from None
-        except TypeError:
-            raise KeyError(f"{word!r} is not a word (a str).") from None
 
     def __getitem__(self, word: str | Sequence[str]) -> np.ndarray:
         """The vector of a word, (D,) float32, or of a list of words, (n, D)."""
         if isinstance(word, str):
             return self.vectors[self.get_index(word)]
-        return self.vectors[[self.get_index(w) for w in word]]
+        return self.vectors[[self.get_index(w) for w in word_list(word, "the list", "Vectors[...]")]]
 
     def row_inverse_norms(self) -> np.ndarray:
         """1 / |v| for every row, (V,) float32 (0 for a zero row); computed once."""
@@ -126,8 +140,7 @@ class Vectors:
 
     def unit_vector(self, word: str) -> np.ndarray:
         """The word's vector scaled to length 1 (zeros stay zeros), (D,) float32."""
-        row = self.vectors[self.get_index(word)][None, :]  # (1, D)
-        return (row * inverse_norms(row)[:, None])[0]
+        return unit_rows(self.vectors[self.get_index(word)][None, :])[0]  # (D,) float32
 
     def _unknown_word_message(self, word: str) -> str:
         close = difflib.get_close_matches(str(word), self.words[:50_000], n=5)
@@ -142,94 +155,98 @@ class Vectors:
         _, scores = topk_cosine(table, self.vectors[self.get_index(word_a)], k=1)
         return float(scores[0, 0])
 
-    def _weighted_inputs(self, positive: Inputs, negative: Inputs) -> tuple[list, list[int]]:
-        """Normalise gensim-style arguments to [(vector or word, weight)], input ids."""
-        if isinstance(positive, (str, np.ndarray)):
-            positive = [positive]
-        if isinstance(negative, (str, np.ndarray)):
-            negative = [negative]
-        items = [(item, 1.0) for item in (positive or [])]
-        items += [(item, -1.0) for item in (negative or [])]
-        if not items:
-            raise ValueError("give at least one word in positive= or negative=.")
-        input_ids = [self.get_index(item) for item, _ in items if isinstance(item, str)]
-        return items, input_ids
+    def _query_vectors(self, items: list) -> np.ndarray:
+        """Each input's unit vector (a raw query vector is used as given, as gensim does), (n, D) float32."""
+        return np.stack([self.unit_vector(item) if isinstance(item, str) else item for item, _ in items])
 
-    def _as_unit(self, item: WordOrVector) -> np.ndarray:
-        """A word's unit vector; a raw vector is used as given (as gensim does)."""
-        if isinstance(item, str):
-            return self.unit_vector(item)
-        vector = np.asarray(item, dtype=np.float32)  # (D,) float32
-        if vector.shape != (self.vector_size,):
-            raise ValueError(
-                f"a query vector has shape {vector.shape}; the table needs ({self.vector_size},)."
-            )
-        return vector
+    def _input_ids(self, items: list, n_rows: int) -> list[int]:
+        """Rows of the input words among the first n_rows: the answer leaves them out."""
+        return [i for i in (self.index[item] for item, _ in items if isinstance(item, str)) if i < n_rows]
 
     def most_similar(
-        self, positive: Inputs = None, negative: Inputs = None, topn: int = 10, restrict_vocab: int | None = None
-    ) -> list[tuple[str, float]]:
+        self, positive: Inputs = None, negative: Inputs = None, topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]] | np.ndarray:
         """Words closest to mean(+unit(positive), -unit(negative)) (3CosAdd).
 
         Input words are excluded from the answer. ``restrict_vocab`` searches
         only the first N rows (the most frequent words, for models sorted by
-        frequency), as in gensim.
+        frequency), as in gensim; so are (word, weight) pairs, ``topn`` < 1
+        (gives []) and ``topn=None`` (every searched row's cosine, inputs
+        included, as a float32 array).
         """
-        items, input_ids = self._weighted_inputs(positive, negative)
-        query = np.mean([weight * self._as_unit(item) for item, weight in items], axis=0)  # (D,)
-        table = self._restricted(restrict_vocab)
-        excluded = [i for i in input_ids if i < len(table)]
-        indices, scores = topk_cosine(
-            table, query, k=topn, exclude=[excluded],
-            row_inverse_norms=self.row_inverse_norms()[: len(table)],
-        )
-        return [
-            (self.words[i], float(s)) for i, s in zip(indices[0], scores[0]) if i >= 0
-        ]
+        items = weighted_items(positive, negative, self.vector_size)
+        n_rows = restrict_vocab_argument(restrict_vocab, len(self))
+        topn = topn_argument(topn)
+        for item, _ in items:
+            if isinstance(item, str):
+                self.get_index(item)  # an unknown word fails here, whatever topn
+        weights = np.array([weight for _, weight in items], dtype=np.float32)  # (n,)
+        query = weights @ self._query_vectors(items) / len(items)  # (D,) float32: the weighted mean
+        if not query.any():
+            raise ValueError("the query vector is zero (the words cancel out, or the vector of a word is zero), so "
+                             "every cosine with it is 0; change positive= / negative=")
+        table, row_inverse = self.vectors[:n_rows], self.row_inverse_norms()[:n_rows]  # (R, D), (R,)
+        if topn is None:
+            return cosine_scores(table, query, row_inverse)[0]  # (R,) float32
+        if topn < 1:
+            return []
+        indices, scores = topk_cosine(table, query, k=topn, exclude=[self._input_ids(items, n_rows)],
+                                      row_inverse_norms=row_inverse)
+        return [(self.words[i], float(s)) for i, s in zip(indices[0], scores[0]) if i >= 0]
 
     def most_similar_cosmul(
-        self, positive: Inputs = None, negative: Inputs = None, topn: int = 10, restrict_vocab: int | None = None
-    ) -> list[tuple[str, float]]:
+        self, positive: Inputs = None, negative: Inputs = None, topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]] | np.ndarray:
         """3CosMul: prod((1 + cos(w, p)) / 2) / (prod((1 + cos(w, n)) / 2) + 1e-6).
 
         The cosines of every word against each input come from the kernel's
         arithmetic (:func:`minembed.vectors.topk.cosine_scores`); the top-n selection
-        is the same tie-by-lower-index rule.
+        is the same tie-by-lower-index rule. As in gensim, it needs a positive
+        input, takes no weights, and ``topn=None`` returns every row's value.
         """
-        items, input_ids = self._weighted_inputs(positive, negative)
-        table = self._restricted(restrict_vocab)
-        queries = np.stack([self._as_unit(item) for item, _ in items])  # (P + N, D) float32
-        row_inverse = self.row_inverse_norms()[: len(table)]  # (R,) float32
-        shifted = (1.0 + cosine_scores(table, queries, row_inverse)) / 2.0  # (P + N, R) float32
+        items = weighted_items(positive, negative, self.vector_size, allow_weights=False,
+                               method="most_similar_cosmul")
+        n_rows = restrict_vocab_argument(restrict_vocab, len(self))
+        topn = topn_argument(topn)
         weights = np.array([weight for _, weight in items])
-        numerator = np.prod(shifted[weights > 0], axis=0)  # (V,)
-        denominator = np.prod(shifted[weights < 0], axis=0) + 1e-6  # (V,); 1 + 1e-6 if none
-        combined = (numerator / denominator).astype(np.float32)  # (V,) float32
-        excluded = [i for i in input_ids if i < len(table)]
-        indices, scores = select_topk(combined, topn, excluded)
+        if not (weights > 0).any():
+            raise ValueError("most_similar_cosmul needs at least one word in positive= (3CosMul multiplies the "
+                             "positive cosines and divides by the negative ones)")
+        queries = self._query_vectors(items)  # (P + N, D) float32
+        table, row_inverse = self.vectors[:n_rows], self.row_inverse_norms()[:n_rows]  # (R, D), (R,)
+        shifted = (1.0 + cosine_scores(table, queries, row_inverse)) / 2.0  # (P + N, R) float32
+        numerator = np.prod(shifted[weights > 0], axis=0)  # (R,)
+        denominator = np.prod(shifted[weights < 0], axis=0) + 1e-6  # (R,); 1 + 1e-6 if none
+        combined = (numerator / denominator).astype(np.float32)  # (R,) float32
+        if topn is None:
+            return combined
+        if topn < 1:
+            return []
+        indices, scores = select_topk(combined, topn, self._input_ids(items, n_rows))
         return [(self.words[i], float(s)) for i, s in zip(indices, scores)]
 
     def doesnt_match(self, words: Sequence[str]) -> str:
         """The word furthest (by cosine) from the mean of the words' unit vectors."""
-        words = list(words)
-        if len(words) < 2:
-            raise ValueError("doesnt_match needs at least two words to compare.")
+        words = word_list(words, "words", "doesnt_match", at_least=2)
         units = np.stack([self.unit_vector(w) for w in words])  # (n, D) float32
         mean = units.mean(axis=0)  # (D,)
         indices, _ = topk_cosine(units, mean, k=len(words))
         return words[int(indices[0, -1])]  # ranked last: least similar to the mean
 
-    def analogy(self, a: str, b: str, c: str, topn: int = 1) -> str | list[tuple[str, float]]:
+    def analogy(self, a: str, b: str, c: str, topn: int | None = 1) -> str | list[tuple[str, float]]:
         """a is to b as c is to ? (3CosAdd: b - a + c). One word, or topn pairs."""
+        for name, word in (("a", a), ("b", b), ("c", c)):
+            if not isinstance(word, str):
+                raise TypeError(f"analogy(a, b, c) takes three words; {name} is {word!r:.60} ({type(word).__name__})")
         result = self.most_similar(positive=[b, c], negative=[a], topn=topn)
-        return result[0][0] if topn == 1 else result
-
-    def _restricted(self, restrict_vocab: int | None) -> np.ndarray:
-        if restrict_vocab is None:
-            return self.vectors
-        if restrict_vocab < 1:
-            raise ValueError(f"restrict_vocab must be >= 1, got {restrict_vocab}.")
-        return self.vectors[:restrict_vocab]  # (R, D), a view: rows are contiguous
+        if topn is None or topn != 1:
+            return result
+        if not result:
+            raise ValueError(f"no word is left to answer with: the table has only {len(self)} words, a, b and c among "
+                             "them")
+        return result[0][0]
 
     # ------------------------------------------------------------------ files
 
