@@ -125,3 +125,9 @@ def test_steps_in_the_wrong_order_say_what_to_do():
 )
 def test_split_sentences_on_worked_examples(text, expected):
     assert split_sentences(text) == expected
+
+
+def test_min_length_must_be_a_whole_number():
+    for not_a_count in (2.5, True, None, "3"):  # 2.5 used to keep words of 3 letters or more, silently
+        with pytest.raises(TypeError, match="min_length must be a whole number >= 1"):
+            remove_short_words(["ab", "abc"], min_length=not_a_count)

@@ -190,3 +190,28 @@ def test_other_errors_say_what_to_do():
         Vocabulary(["a", "b"], [3])
     with pytest.raises(ValueError, match="integers >= 1"):
         Vocabulary(["a", "b"], [3, 0])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: Vocabulary("abc", [1, 1, 1]), TypeError, "words must be a list of str.*letter by letter"),  # was 3 words
+    (lambda: Vocabulary(["a", 5], [1, 1]), TypeError, r"word 1 is 5 \(int\), not a str"),  # was accepted
+    (lambda: Vocabulary.build([["a", "b"]], min_count=2.5), TypeError, "min_count must be a whole number >= 1"),
+    (lambda: Vocabulary.build([["a", "b"]], min_count=None), TypeError, "min_count must be a whole number"),
+    (lambda: Vocabulary.build([["a", "b"]], min_count=True), TypeError, "min_count must be a whole number"),
+    (lambda: Vocabulary.build([["a", "b"]], max_size=2.5), TypeError, "max_size must be a whole number"),
+    (lambda: Vocabulary.build("the cat"), TypeError, "sentences must be a list of token lists, got a str"),
+    (lambda: Vocabulary.build([["a", "b"], [1, 2]]), TypeError, r"token 1 \(int\) in sentence 1 is not a str"),
+    (lambda: Vocabulary.build([["a", None]]), TypeError, r"token None \(NoneType\) in sentence 0 is not a str"),
+    (lambda: Vocabulary.build(iter([["a"], [2.5]])), TypeError, r"token 2.5 \(float\) is not a str"),
+    (lambda: Vocabulary.build([["a"], 5]), TypeError, "sentence 1 is 5; each sentence must be a list of str"),
+    (lambda: Vocabulary.build([["a", ["b"]]]), TypeError, "sentence 0 is .*each sentence must be a list of str"),
+    (lambda: Vocabulary(["a"], [1]).keep_probabilities(None), TypeError, r"sample must be a number in \[0, 1\)"),
+    (lambda: Vocabulary(["a"], [1]).keep_probabilities(float("nan")), ValueError, r"sample must be in \[0, 1\)"),
+    (lambda: Vocabulary(["a"], [1]).noise_distribution("x"), TypeError, "power must be a finite number"),
+    (lambda: Vocabulary(["a"], [1]).noise_distribution(True), TypeError, "power must be a finite number"),
+])
+def test_types_are_checked_before_counting(call, error, message):
+    """Tokens that are not str used to count and train to the end, failing only in Vectors();
+    2.5 for min_count compared silently; None gave Python's '<' not supported."""
+    with pytest.raises(error, match=message):
+        call()

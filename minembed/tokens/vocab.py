@@ -30,6 +30,8 @@ save/load, and no cumulative table for drawing noise words (use
 from __future__ import annotations
 
 import difflib
+import math
+import numbers
 from collections import Counter
 from typing import Iterable, Literal, Sequence
 
@@ -51,7 +53,13 @@ class Vocabulary:
     """
 
     def __init__(self, words: Sequence[str], counts: Sequence[int] | np.ndarray) -> None:
+        if isinstance(words, (str, bytes)):
+            raise TypeError(f"words must be a list of str, got the {type(words).__name__} {words!r:.60} (it would "
+                            "be read letter by letter)")
         words = list(words)
+        for i, word in enumerate(words):
+            if not isinstance(word, str):
+                raise TypeError(f"word {i} is {word!r:.60} ({type(word).__name__}), not a str")
         counts = np.asarray(counts)
         if counts.ndim != 1 or len(words) != len(counts):
             raise ValueError(
@@ -101,21 +109,32 @@ class Vocabulary:
         >>> Vocabulary.build([["b", "a", "c", "a", "b"]], min_count=2).words
         ['b', 'a']
         """
-        if min_count < 1:
-            raise ValueError(f"min_count must be >= 1 (1 keeps every word), got {min_count}")
-        if max_size is not None and max_size < 1:
-            raise ValueError(f"max_size must be >= 1, or None for no limit, got {max_size}")
+        _require_count("min_count", min_count, " (1 keeps every word)")
+        if max_size is not None:
+            _require_count("max_size", max_size, ", or None for no limit")
         if ties not in TIE_ORDERS:
             raise ValueError(f"ties must be one of {TIE_ORDERS}, got {ties!r}")
+        if isinstance(sentences, (str, bytes)):
+            raise TypeError("sentences must be a list of token lists, got a str (it would be counted letter by "
+                            "letter); tokenize first, e.g. [tokenize(s) for s in texts]")
 
         counter: Counter[str] = Counter()  # a dict: keys stay in order of first appearance
-        for sentence in sentences:
+        for number, sentence in enumerate(sentences):
             if isinstance(sentence, str):
                 raise TypeError(
-                    "each sentence must be a list of tokens, got a str (it would be counted "
-                    "letter by letter); tokenize first, e.g. [tokenize(s) for s in texts]"
+                    f"each sentence must be a list of tokens, got a str (sentence {number}: {sentence!r:.40}; it "
+                    "would be counted letter by letter); tokenize first, e.g. [tokenize(s) for s in texts]"
                 )
-            counter.update(sentence)
+            try:
+                counter.update(sentence)
+            except TypeError:  # not iterable, or an unhashable token such as a nested list
+                raise TypeError(f"sentence {number} is {sentence!r:.60}; each sentence must be a list of str "
+                                "tokens") from None
+        not_str = [token for token in counter if not isinstance(token, str)][:1]
+        if not_str:  # found before training, not when the vectors are built
+            not_str = not_str[0]
+            raise TypeError(f"the token {not_str!r:.40} ({type(not_str).__name__}){_sentence_of(sentences, not_str)} "
+                            "is not a str; tokens must be str (map(str, ...) them, or tokenize the text)")
         if not counter:
             raise ValueError(
                 "the corpus has no tokens; pass a list of token lists such as "
@@ -236,6 +255,9 @@ class Vocabulary:
         >>> Vocabulary(["the", "cat"], [990, 10]).keep_probabilities(sample=0.01).round(4).tolist()
         [0.1106, 1.0]
         """
+        if isinstance(sample, bool) or not isinstance(sample, numbers.Real):
+            raise TypeError(f"sample must be a number in [0, 1) such as 1e-3 (0 turns subsampling off), got "
+                            f"{sample!r:.40} ({type(sample).__name__})")
         if not 0 <= sample < 1:
             raise ValueError(
                 f"sample must be in [0, 1), a fraction of the corpus such as 1e-3 (word2vec's "
@@ -257,7 +279,26 @@ class Vocabulary:
         >>> Vocabulary(["the", "cat"], [16, 1]).noise_distribution().tolist()  # 16**0.75 = 8
         [0.8888888888888888, 0.1111111111111111]
         """
-        if not np.isfinite(power):
+        if isinstance(power, bool) or not isinstance(power, numbers.Real):
+            raise TypeError(f"power must be a finite number such as 0.75, got {power!r:.40} ({type(power).__name__})")
+        if not math.isfinite(power):
             raise ValueError(f"power must be a finite number such as 0.75, got {power}")
         weights = self.counts.astype(np.float64) ** power  # (V,) float64
         return weights / weights.sum()
+
+
+def _sentence_of(sentences: Iterable[Sequence], token: object) -> str:
+    """' in sentence i' for the first sentence holding a token of the type of `token`, if the
+    sentences can be read again (a list can; a spent generator gives '')."""
+    for number, sentence in enumerate(sentences):
+        if any(type(t) is type(token) for t in sentence):
+            return f" in sentence {number}"
+    return ""
+
+
+def _require_count(name: str, value, hint: str) -> None:
+    """A whole number >= 1: TypeError for 2.5, True or None (2.5 would compare silently), ValueError below 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number >= 1{hint}, got {value!r:.40} ({type(value).__name__})")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1{hint}, got {value}")
