@@ -5,6 +5,10 @@ vocabulary answers with its trained vector h_w; any other word with the mean of
 the n-gram rows it shares with the training words, as fastText and gensim do
 (except that n-gram rows no training word used are not kept, so they are not
 averaged in; a word none of whose n-grams is known raises KeyError).
+
+Saved as one .npz (words, vectors, ngram_vectors, buckets, ngram_parameters); loading
+checks every member's dtype, shape and size against the others and the file's size
+before reading any data (minembed.vectors.archives), so a damaged file is a ValueError.
 """
 
 from __future__ import annotations
@@ -16,8 +20,28 @@ import numpy as np
 
 from minembed.predicting.ngrams import check_ngram_parameters, ngram_hashes
 from minembed.vectors import Vectors, formats
+from minembed.vectors.archives import Layout, Problem, read_npz
 
 __all__ = ["SubwordVectors"]
+
+NPZ_LAYOUTS = {  # what SubwordVectors.save writes: Vectors.save's two arrays and three more
+    **formats.NPZ_TABLE,
+    "ngram_vectors": Layout("<f4", 2),  # (R, D) float32, the n-gram rows
+    "buckets": Layout("<i8", 1),  # (R,) int64, each row's bucket id, sorted
+    "ngram_parameters": Layout("<i8", 1),  # (3,) int64: min_n, max_n, bucket
+}
+
+
+def _check_shapes(shapes: dict[str, tuple[int, ...]]) -> None:
+    """Every member's shape against the others', before any data is read."""
+    formats.check_table_shapes(shapes)
+    dim, (rows, ngram_dim), (count,) = shapes["vectors"][1], shapes["ngram_vectors"], shapes["buckets"]
+    if (rows, ngram_dim) != (count, dim):
+        raise Problem(f"ngram_vectors has shape {(rows, ngram_dim)}; with {count} buckets and dimension {dim} "
+                      f"it must be ({count}, {dim})")  # the words of __init__'s check
+    if shapes["ngram_parameters"] != (3,):
+        raise Problem(f"'ngram_parameters' has shape {shapes['ngram_parameters']}; expected three integers "
+                      "(min_n, max_n, bucket)")
 
 
 class SubwordVectors(Vectors):
@@ -47,22 +71,15 @@ class SubwordVectors(Vectors):
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> SubwordVectors:
-        """Read what `save` wrote. (`Vectors.load` reads the same file as plain vectors.)"""
-        words, vectors = formats.load_npz(path)
+        """Read what `save` wrote, every member checked before any data is read (a damaged file
+        raises ValueError). `Vectors.load` reads the same file as plain vectors."""
+        arrays = read_npz(path, NPZ_LAYOUTS, _check_shapes, missing_hint=(
+            "; an archive with words and vectors but no n-gram rows was written by Vectors.save, not "
+            "SubwordVectors.save: load it with Vectors.load"))
+        words, vectors = formats.checked_npz_table(path, arrays)
         path = os.fspath(path)
-        with np.load(path, allow_pickle=False) as archive:
-            missing = {"ngram_vectors", "buckets", "ngram_parameters"} - set(archive.files)
-            if missing:
-                raise ValueError(f"{path} holds no n-gram rows ({', '.join(sorted(missing))} missing): it was "
-                                 "written by Vectors.save, not SubwordVectors.save; load it with Vectors.load")
-            ngram_vectors, buckets, parameters = archive["ngram_vectors"], archive["buckets"], archive["ngram_parameters"]
-        if parameters.shape != (3,) or parameters.dtype.kind not in "iu":
-            raise ValueError(f"{path}: 'ngram_parameters' must be three integers (min_n, max_n, bucket), "
-                             f"got {parameters.dtype} of shape {parameters.shape}")
-        min_n, max_n, bucket = (int(x) for x in parameters)
-        if ngram_vectors.dtype.kind != "f" or buckets.dtype.kind not in "iu" or buckets.ndim != 1:
-            raise ValueError(f"{path}: 'ngram_vectors' must be floats and 'buckets' a 1-D integer array, got "
-                             f"{ngram_vectors.dtype} and {buckets.dtype} of shape {buckets.shape}")
+        buckets, ngram_vectors = arrays["buckets"], arrays["ngram_vectors"]  # (R,) int64, (R, D) float32
+        min_n, max_n, bucket = (int(x) for x in arrays["ngram_parameters"])
         if len(buckets) and (np.any(np.diff(buckets) <= 0) or buckets[0] < 0 or buckets[-1] >= bucket):
             raise ValueError(f"{path}: 'buckets' must be distinct bucket ids in [0, {bucket}), sorted")
         if not np.isfinite(ngram_vectors).all():

@@ -13,9 +13,11 @@ Words are UTF-8. A number in the text formats is written the way NumPy prints a
 float32 (`str(np.float32(x))`: the shortest decimal that reads back as the same
 float32), so tables survive a round trip bit for bit and the files minembed writes
 are byte-for-byte the files gensim writes. Every save is atomic: a temporary file
-beside the target is written, fsync'ed, then renamed over it. This file writes the
-tables and opens the files to read; the rows are parsed, with an error that names
-the line or byte, in minembed.vectors.parsing.
+beside the target is written, fsync'ed, then renamed over it. This file writes the tables and opens the files to read; the rows are parsed, with an
+error that names the line or byte, in minembed.vectors.parsing, and .npz archives are
+read member by member, every size checked before any allocation, by
+minembed.vectors.archives. Whatever is wrong with a file's contents is a ValueError that
+names the file and the line, byte or member; only a missing file is a FileNotFoundError.
 
 But: no compressed files (.gz, .bz2), no word-count file (gensim's `fvocab`), no
 encodings other than UTF-8, always float32 (no float16/float64 storage), no
@@ -23,7 +25,9 @@ memory-mapping. Stricter than gensim: duplicate words, nan/inf values and data
 after the V rows the header declares are errors (gensim keeps the first duplicate,
 accepts nan, ignores extra data). Words holding whitespace cannot be saved in the
 text or binary formats (only .npz stores them); on reading, a word may hold any
-character but a plain space or a newline, as in gensim.
+character but a plain space or a newline, as in gensim. An .npz must hold exactly
+the dtypes save_npz writes (words '<U', vectors '<f4', C order): another dtype or byte
+order is refused, not converted.
 """
 
 from __future__ import annotations
@@ -33,12 +37,12 @@ import itertools
 import os
 import stat
 import tempfile
-import zipfile
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
 import numpy as np
 
+from minembed.vectors.archives import Layout, Problem, read_npz
 from minembed.vectors.parsing import (
     check_no_more_lines,
     decoded_lines,
@@ -50,6 +54,7 @@ from minembed.vectors.parsing import (
 
 PathLike = str | os.PathLike
 ROWS_PER_BLOCK = 10_000  # rows formatted per batch when writing (bounds memory, not results)
+NPZ_TABLE = {"words": Layout("<U", 1), "vectors": Layout("<f4", 2)}  # what save_npz writes (and load_npz reads)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -84,8 +89,13 @@ def save_npz(path: PathLike, words: Sequence[str], vectors: np.ndarray, **arrays
             raise ValueError(
                 f"array {name!r} must be numeric (it is saved without pickle), got {np.asarray(array).dtype}"
             )
+    little_endian = {  # C order and little-endian whatever the machine, as the loaders require
+        name: np.ascontiguousarray(array, dtype=np.asarray(array).dtype.newbyteorder("<"))
+        for name, array in arrays.items()
+    }
     with atomic_open(path) as file:  # a file object, so np.savez adds no ".npz" suffix
-        np.savez(file, words=np.array(words, dtype=np.str_), vectors=vectors, **arrays)
+        np.savez(file, words=np.array(words, dtype="<U"), vectors=np.ascontiguousarray(vectors, dtype="<f4"),
+                 **little_endian)
 
 
 def _format_text_line(word: str, row: np.ndarray) -> str:
@@ -244,30 +254,31 @@ def load_glove_text(
 
 
 def load_npz(path: PathLike) -> tuple[list[str], np.ndarray]:
-    """Read an archive written by save_npz; return its words and (V, D) float32 vectors."""
-    path = os.fspath(path)
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            words, vectors = archive["words"], archive["vectors"]
-    except (ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(
-            f"{path}: expected an .npz archive holding a unicode array 'words' and a float "
-            f"array 'vectors', as save_npz writes (pickled data is never loaded): {error}"
-        ) from None
-    if words.dtype.kind != "U" or words.ndim != 1:
-        raise ValueError(
-            f"{path}: 'words' must be a 1-D unicode array, got {words.dtype} of shape {words.shape}"
+    """Read an archive written by save_npz; return its words and (V, D) float32 vectors.
+
+    Every member is checked before any data is read (minembed.vectors.archives);
+    pickled data is never loaded.
+    """
+    arrays = read_npz(path, NPZ_TABLE, check_table_shapes,
+                      missing_hint="; expected 'words' and 'vectors' as save_npz (Vectors.save) writes")
+    return checked_npz_table(path, arrays)
+
+
+def check_table_shapes(shapes: dict[str, tuple[int, ...]]) -> None:
+    """words (V,) and vectors (V, D), V and D at least 1: before any data is read."""
+    (count,), (rows, dim) = shapes["words"], shapes["vectors"]
+    if count == 0 or dim == 0 or rows != count:
+        raise Problem(
+            f"'vectors' has shape {(rows, dim)} for {count} words; expected one row of at least one number per word"
         )
-    if vectors.dtype.kind != "f" or vectors.ndim != 2 or vectors.shape[0] != len(words):
-        raise ValueError(
-            f"{path}: 'vectors' must be a float array of shape ({len(words)}, D), "
-            f"got {vectors.dtype} of shape {vectors.shape}"
-        )
+
+
+def checked_npz_table(path: PathLike, arrays: dict[str, np.ndarray]) -> tuple[list[str], np.ndarray]:
+    """The words and (V, D) float32 vectors of arrays read from an .npz, checked as a table to save would be."""
     try:
-        words, vectors = _checked_table(words.tolist(), vectors, allow_whitespace=True)
+        return _checked_table(arrays["words"].tolist(), arrays["vectors"], allow_whitespace=True)
     except ValueError as error:
-        raise ValueError(f"{path}: {error}") from None
-    return words, vectors
+        raise ValueError(f"{os.fspath(path)}: {error}") from None
 
 
 def _check_limit(limit: int | None) -> None:
