@@ -5,7 +5,8 @@ header, the other members and the file's size before reading any data; each test
 below builds the archive one check exists for (a header claiming (10**9, 50), a shrunk
 shape, Fortran order, a big-endian or pickled array, an encrypted or bzip2 member, ...)
 and asserts the ValueError that names the file, the member and the problem, so that
-removing the check fails its test. The same holds for SubwordVectors.load.
+removing the check fails its test. The same holds for SubwordVectors.load, the corpus
+cache and the text formats' words.
 """
 
 import io
@@ -17,6 +18,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from minembed.data import datasets
 from minembed.predicting.subword_vectors import SubwordVectors
 from minembed.vectors import Vectors
 from minembed.vectors.formats import (
@@ -183,6 +185,20 @@ def test_a_missing_file_stays_file_not_found(tmp_path):
     for load in (load_npz, Vectors.load, SubwordVectors.load, load_word2vec_format, load_glove_text):
         with pytest.raises(FileNotFoundError):
             load(tmp_path / "no-such-file")
+
+
+def test_a_damaged_corpus_cache_says_to_delete_it(tmp_path, monkeypatch):
+    sentences = [["the", "cat"], ["sat", "on", "the", "mat"]]
+    monkeypatch.setitem(datasets.CORPORA, "tiny", lambda: sentences)
+    assert datasets.cached_corpus("tiny", tmp_path) == sentences  # builds tiny.npz
+    assert datasets.cached_corpus("tiny", tmp_path) == sentences  # reads it
+    cache = tmp_path / "tiny.npz"
+    np.savez(cache, words=np.array(["the", "cat"]), ids=np.array([0, 5], np.int32), offsets=np.array([0, 2]))
+    with pytest.raises(ValueError, match=rf"tiny.npz: ids must lie in \[0, 2\).*; delete {cache} and it is built"):
+        datasets.cached_corpus("tiny", tmp_path)
+    cache.write_bytes(cache.read_bytes()[:-30])
+    with pytest.raises(ValueError, match=r"tiny.npz: the archive cannot be read \(BadZipFile.*; delete"):
+        datasets.cached_corpus("tiny", tmp_path)
 
 
 def test_subword_archives_are_checked_member_against_member_before_any_data(tmp_path):

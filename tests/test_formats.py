@@ -1,6 +1,7 @@
 """Tests for minembed.vectors.formats, checked against gensim 4.4's KeyedVectors word2vec I/O.
 
-(Damaged files and the .npz reader's checks: test_damaged_files.py.)
+(Damaged files and the .npz reader's checks: test_damaged_files.py; saving - the checks
+before writing, atomic writes, Corpus.save: test_saving.py.)
 
 Tolerance everywhere is zero: a float32 must come back with the same bits (even -0.0),
 because the text formats print the shortest decimal that reads back as that float32.
@@ -13,14 +14,13 @@ conftest.py), and every test of minembed's own reading and writing still runs.
 import doctest
 import functools
 import os
-import re
-import stat
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
 import minembed.vectors.archives
+import minembed.vectors.atomic
 import minembed.vectors.formats
 import minembed.vectors.parsing
 from minembed.vectors.formats import (
@@ -83,9 +83,9 @@ def glove_table(glove_6b_50d_package) -> tuple[list[str], np.ndarray]:
 
 
 def test_docstring_examples():
-    modules = (minembed.vectors.formats, minembed.vectors.parsing, minembed.vectors.archives)
+    modules = (minembed.vectors.formats, minembed.vectors.parsing, minembed.vectors.atomic, minembed.vectors.archives)
     results = [doctest.testmod(module) for module in modules]
-    assert sum(result.attempted for result in results) >= 6
+    assert sum(result.attempted for result in results) >= 7
     assert sum(result.failed for result in results) == 0
 
 
@@ -332,113 +332,3 @@ def test_a_malformed_file_names_the_path_and_the_line_or_byte(tmp_path, content,
     with pytest.raises(ValueError, match=message) as error:
         load(path)
     assert str(error.value).startswith(f"{path}: ")
-
-
-# ----------------------------------------------------------------------------- checks before writing
-
-SAVERS = {
-    "word2vec text": lambda path, w, v: save_word2vec_format(path, w, v),
-    "word2vec binary": lambda path, w, v: save_word2vec_format(path, w, v, binary=True),
-    "glove text": save_glove_text,
-}
-
-
-@pytest.mark.parametrize("saver", SAVERS)
-@pytest.mark.parametrize("word", ["new york", "tab\there", "nbsp\xa0", "line\nbreak", "\u2003em", "end "])
-def test_words_with_whitespace_are_refused_before_writing(tmp_path, saver, word):
-    with pytest.raises(ValueError, match=f"word 1 {re.escape(repr(word))} contains whitespace.*save_npz"):
-        SAVERS[saver](tmp_path / "v", ["ok", word], np.ones((2, 3)))
-    assert os.listdir(tmp_path) == []
-
-
-@pytest.mark.parametrize(
-    "words, vectors, message",
-    [
-        (["a", ""], np.ones((2, 3)), r"word 1 is '': words must be non-empty strings"),
-        (["a", 7], np.ones((2, 3)), r"word 1 is 7: words must be non-empty strings"),
-        (["a", "b", "a"], np.ones((3, 3)), r"word 'a' appears twice \(rows 0 and 2\)"),
-        (["a", "b"], np.ones((3, 3)), r"got 2 words for 3 vectors"),
-        (["a"], np.ones(3), r"vectors must be a non-empty 2-D \(V, D\) array, got shape \(3,\)"),
-        ([], np.ones((0, 3)), r"got shape \(0, 3\)"),
-        (["a", "b"], np.array([[1, 2], [3, np.inf]]), r"vectors\[1\] \(word 'b'\) holds nan, inf"),
-        (["a", "b"], np.array([[1, 2], [3, 1e39]]), r"vectors\[1\] \(word 'b'\) .*beyond float32's range"),
-    ],
-)
-@pytest.mark.parametrize("saver", [*SAVERS, "npz"])
-def test_bad_tables_are_refused_before_writing(tmp_path, saver, words, vectors, message):
-    save = save_npz if saver == "npz" else SAVERS[saver]
-    with pytest.raises(ValueError, match=message):
-        save(tmp_path / "v", words, vectors)
-    assert os.listdir(tmp_path) == []
-
-
-# ----------------------------------------------------------------------------- atomic writes
-
-OLD_CONTENT = b"1 1\nold 1.0\n"
-
-
-@pytest.mark.parametrize("exception", [RuntimeError, KeyboardInterrupt])
-def test_failure_midway_leaves_old_file_and_no_temp(tmp_path, monkeypatch, small_table, exception):
-    target = tmp_path / "vectors.txt"
-    target.write_bytes(OLD_CONTENT)
-    monkeypatch.setattr(minembed.vectors.formats, "ROWS_PER_BLOCK", 4)
-    real_format = minembed.vectors.formats._format_text_line
-    temp_names = []
-
-    def failing_format(word, row):
-        if word == small_table[0][10]:  # rows 0-7 have gone to the temporary file in two blocks
-            temp_names.extend(name for name in os.listdir(tmp_path) if name != target.name)
-            raise exception("disk on fire")
-        return real_format(word, row)
-
-    monkeypatch.setattr(minembed.vectors.formats, "_format_text_line", failing_format)
-    with pytest.raises(exception, match="disk on fire"):
-        save_word2vec_format(target, *small_table)
-    assert len(temp_names) == 1 and temp_names[0].startswith(".vectors.txt.")  # a temp file existed...
-    assert os.listdir(tmp_path) == [target.name]  # ...and is gone
-    assert target.read_bytes() == OLD_CONTENT
-
-
-def test_failed_rename_leaves_old_file_and_no_temp(tmp_path, monkeypatch, small_table):
-    target = tmp_path / "vectors.bin"
-    target.write_bytes(OLD_CONTENT)
-
-    def failing_replace(source, destination):
-        raise OSError("rename refused")
-
-    monkeypatch.setattr(minembed.vectors.formats.os, "replace", failing_replace)
-    with pytest.raises(OSError, match="rename refused"):
-        save_word2vec_format(target, *small_table, binary=True)
-    assert os.listdir(tmp_path) == [target.name]
-    assert target.read_bytes() == OLD_CONTENT
-
-
-@pytest.mark.parametrize("saver", [*SAVERS, "npz"])
-def test_refused_table_leaves_old_file(tmp_path, saver):
-    target = tmp_path / "vectors"
-    target.write_bytes(OLD_CONTENT)
-    save = save_npz if saver == "npz" else SAVERS[saver]
-    with pytest.raises(ValueError, match=r"vectors\[1\] \(word 'b'\) holds nan"):
-        save(target, ["a", "b"], np.array([[1.0, 2.0], [np.nan, 0.0]]))
-    assert os.listdir(tmp_path) == [target.name]
-    assert target.read_bytes() == OLD_CONTENT
-
-
-def test_overwrite_keeps_permissions_and_new_files_follow_umask(tmp_path, small_table):
-    target = tmp_path / "vectors.txt"
-    target.write_bytes(OLD_CONTENT)
-    os.chmod(target, 0o640)
-    save_word2vec_format(target, *small_table)
-    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
-    assert load_word2vec_format(target)[0] == small_table[0]
-    umask = os.umask(0o022)
-    try:
-        save_glove_text(tmp_path / "new.txt", *small_table)
-    finally:
-        os.umask(umask)
-    assert stat.S_IMODE(os.stat(tmp_path / "new.txt").st_mode) == 0o644  # not tempfile's 0o600
-
-
-def test_missing_directory_is_reported(tmp_path, small_table):
-    with pytest.raises(FileNotFoundError, match="does not exist; create it first"):
-        save_word2vec_format(tmp_path / "no" / "such" / "v.txt", *small_table)

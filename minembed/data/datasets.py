@@ -166,16 +166,32 @@ def cached_corpus(name: str, cache_dir: str | Path) -> list[list[str]]:
     """A corpus from CORPORA, cached in `cache_dir` as ``NAME.npz`` (no pickle).
 
     The cache holds the distinct words as a unicode array, every token as an
-    int32 id and each sentence's start offset; it is read back with
-    ``allow_pickle=False``. Parsing WikiCorpus takes ~10 s, the cache ~1 s.
+    int32 id and each sentence's start offset. It is written atomically and read
+    back with every member checked (minembed.vectors.archives): a damaged cache is a
+    ValueError that says to delete it. Parsing WikiCorpus takes ~10 s, the cache ~1 s.
     """
+    from minembed.vectors.archives import Layout, Problem, read_npz
+    from minembed.vectors.atomic import atomic_open
+
     if name not in CORPORA:
         raise ValueError(f"unknown corpus {name!r}; choose one of {', '.join(CORPORA)}")
     cache = Path(cache_dir) / f"{name}.npz"
     if cache.exists():
-        with np.load(cache, allow_pickle=False) as stored:
-            words = stored["words"].tolist()
-            ids, offsets = stored["ids"], stored["offsets"]
+        layouts = {"words": Layout("<U", 1), "ids": Layout("<i4", 1), "offsets": Layout("<i8", 1)}
+
+        def check_shapes(shapes: dict[str, tuple[int, ...]]) -> None:
+            if shapes["offsets"][0] == 0:
+                raise Problem("'offsets' is empty; it needs at least the 0 that starts the first sentence")
+
+        try:
+            stored = read_npz(cache, layouts, check_shapes)
+            words, ids, offsets = stored["words"].tolist(), stored["ids"], stored["offsets"]
+            if offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
+                raise ValueError(f"{cache}: the offsets must rise from 0 to {len(ids)}, the number of ids")
+            if len(ids) and (ids.min() < 0 or ids.max() >= len(words)):
+                raise ValueError(f"{cache}: ids must lie in [0, {len(words)}), one per distinct word")
+        except ValueError as error:
+            raise ValueError(f"{error}; delete {cache} and it is built again from the corpus") from None
         return [[words[i] for i in ids[start:stop]] for start, stop in zip(offsets[:-1], offsets[1:])]
     sentences = CORPORA[name]()
     index: dict[str, int] = {}
@@ -183,8 +199,6 @@ def cached_corpus(name: str, cache_dir: str | Path) -> list[list[str]]:
     offsets = np.zeros(len(sentences) + 1, dtype=np.int64)  # (S + 1,) int64
     np.cumsum([len(s) for s in sentences], out=offsets[1:])
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    from minembed.vectors.formats import atomic_open
-
     with atomic_open(cache) as file:
-        np.savez(file, words=np.array(list(index), dtype=str), ids=ids, offsets=offsets)
+        np.savez(file, words=np.array(list(index), dtype="<U"), ids=ids.astype("<i4"), offsets=offsets.astype("<i8"))
     return sentences

@@ -4,6 +4,7 @@ Shared by minembed.predicting.word2vec and minembed.predicting.subword; follows 
 (`TrainModelThread`) and gensim 4 (`word2vec_inner.pyx`):
 
     Corpus              ids (N,) int32 + sentence offsets (S + 1,) int64, a memory-mappable .npy pair
+                        (saved atomically as a pair; loaded with headers checked against sizes)
     sentence_chunks     runs of whole sentences of ~chunk_words tokens: one is read at a time
     subsample           drop frequent words at random, before any window is drawn (sample=1e-3)
     subsampled_chunks   one epoch's chunks, subsampled: what both word2vec loops walk over
@@ -25,6 +26,8 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from minembed.tokens.vocab import Vocabulary
+from minembed.vectors.archives import Layout, read_npy
+from minembed.vectors.atomic import atomic_files
 
 __all__ = [
     "Corpus", "sentence_chunks", "subsample", "subsampled_chunks", "learning_rate", "shuffled_positions",
@@ -75,14 +78,31 @@ class Corpus:
         return cls(ids, np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]))
 
     def save(self, prefix: str | Path) -> None:
-        """Write `<prefix>.ids.npy` and `<prefix>.offsets.npy`."""
-        np.save(f"{prefix}.ids.npy", self.ids)
-        np.save(f"{prefix}.offsets.npy", self.offsets)
+        """Write `<prefix>.ids.npy` and `<prefix>.offsets.npy`, atomically as a pair.
+
+        Both are written to temporary files first; the old offsets file goes before
+        the renames and the new one comes last, so a save killed midway leaves the
+        offsets missing (load refuses) and never new ids beside old offsets.
+        """
+        with atomic_files([f"{prefix}.ids.npy", f"{prefix}.offsets.npy"]) as (ids_file, offsets_file):
+            np.save(ids_file, np.ascontiguousarray(self.ids, dtype="<i4"))  # (N,) int32
+            np.save(offsets_file, np.ascontiguousarray(self.offsets, dtype="<i8"))  # (S + 1,) int64
 
     @classmethod
     def load(cls, prefix: str | Path, mmap_mode: str | None = "r") -> Corpus:
-        """Read a saved corpus; by default the ids stay on disk (memory-mapped)."""
-        return cls(np.load(f"{prefix}.ids.npy", mmap_mode=mmap_mode), np.load(f"{prefix}.offsets.npy"))
+        """Read a saved corpus; by default the ids stay on disk (memory-mapped).
+
+        Each file's header is checked against its size before anything is read or mapped."""
+        offsets_path = f"{prefix}.offsets.npy"
+        if not Path(offsets_path).exists():
+            raise FileNotFoundError(f"{offsets_path} not found: no corpus was saved at {prefix}, or its "
+                                    "Corpus.save was interrupted; save it again")
+        ids = read_npy(f"{prefix}.ids.npy", Layout("<i4", 1), mmap_mode=mmap_mode)  # (N,) int32
+        offsets = read_npy(offsets_path, Layout("<i8", 1))  # (S + 1,) int64
+        if len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
+            raise ValueError(f"{offsets_path}: the offsets must rise from 0 to {len(ids)}, the number of ids in "
+                             f"{prefix}.ids.npy; the two files do not belong together: save the corpus again")
+        return cls(ids, offsets)
 
     def __len__(self) -> int:
         return len(self.ids)

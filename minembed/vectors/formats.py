@@ -12,8 +12,9 @@ of Stanford GloVe's text vectors (`glove.6B.50d.txt`):
 Words are UTF-8. A number in the text formats is written the way NumPy prints a
 float32 (`str(np.float32(x))`: the shortest decimal that reads back as the same
 float32), so tables survive a round trip bit for bit and the files minembed writes
-are byte-for-byte the files gensim writes. Every save is atomic: a temporary file
-beside the target is written, fsync'ed, then renamed over it. This file writes the tables and opens the files to read; the rows are parsed, with an
+are byte-for-byte the files gensim writes. Every save is atomic (minembed.vectors.atomic:
+a temporary file beside the target, fsync'ed, renamed over it, the directory fsync'ed).
+This file writes the tables and opens the files to read; the rows are parsed, with an
 error that names the line or byte, in minembed.vectors.parsing, and .npz archives are
 read member by member, every size checked before any allocation, by
 minembed.vectors.archives. Whatever is wrong with a file's contents is a ValueError that
@@ -32,17 +33,15 @@ order is refused, not converted.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
-import stat
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import BinaryIO
 
 import numpy as np
 
 from minembed.vectors.archives import Layout, Problem, read_npz
+from minembed.vectors.atomic import atomic_open  # also what figures/plots.py imports from here
 from minembed.vectors.parsing import (
     check_no_more_lines,
     decoded_lines,
@@ -160,43 +159,6 @@ def _checked_table(
             "range (+-3.4e38); fix or drop that row before saving"
         )
     return words, vectors
-
-
-@contextlib.contextmanager
-def atomic_open(path: PathLike) -> Iterator[BinaryIO]:
-    """Yield a temporary file beside `path`; on success fsync it and rename it onto `path`.
-
-    On any error the temporary file is removed and an existing `path` is left untouched.
-    """
-    path = os.path.abspath(os.fspath(path))
-    directory, name = os.path.split(path)
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot save {path}: directory {directory} does not exist; create it first")
-    mode = _mode_for(path)
-    temporary = tempfile.NamedTemporaryFile(
-        mode="wb", dir=directory, prefix=f".{name}.", suffix=".tmp", delete=False
-    )
-    try:
-        yield temporary
-        temporary.flush()
-        os.fsync(temporary.fileno())
-        temporary.close()
-        os.chmod(temporary.name, mode)  # tempfile creates 0o600; give what open() would
-        os.replace(temporary.name, path)
-    except BaseException:
-        temporary.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary.name)
-        raise
-
-
-def _mode_for(path: str) -> int:
-    """Permission bits for `path`: those of the file it replaces, else 0o666 minus the umask."""
-    with contextlib.suppress(FileNotFoundError):
-        return stat.S_IMODE(os.stat(path).st_mode)
-    umask = os.umask(0)  # reading the umask means setting it; put it straight back
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 # ----------------------------------------------------------------------------- reading
