@@ -1,7 +1,8 @@
-"""Tests for minembed.vectors.formats, checked against gensim 4.4's KeyedVectors word2vec I/O.
+"""Tests for minembed.vectors.formats' readers and writers, checked against gensim 4.4's KeyedVectors I/O.
 
-(Damaged files and the .npz reader's checks: test_damaged_files.py; saving - the checks
-before writing, atomic writes, Corpus.save: test_saving.py.)
+(Damaged files and the .npz reader's checks: test_damaged_files.py; property-based tests:
+test_fuzz_formats.py; saving - the checks before writing, atomic writes, Corpus.save:
+test_saving.py.)
 
 Tolerance everywhere is zero: a float32 must come back with the same bits (even -0.0),
 because the text formats print the shortest decimal that reads back as that float32.
@@ -85,7 +86,7 @@ def glove_table(glove_6b_50d_package) -> tuple[list[str], np.ndarray]:
 def test_docstring_examples():
     modules = (minembed.vectors.formats, minembed.vectors.parsing, minembed.vectors.atomic, minembed.vectors.archives)
     results = [doctest.testmod(module) for module in modules]
-    assert sum(result.attempted for result in results) >= 7
+    assert sum(result.attempted for result in results) >= 8
     assert sum(result.failed for result in results) == 0
 
 
@@ -154,7 +155,6 @@ def test_npz_stores_any_memory_order_as_the_loader_wants_it(tmp_path, small_tabl
     words, vectors = small_table
     save_npz(tmp_path / "v.npz", words, np.asfortranarray(vectors.astype(">f4")))  # (40, 9) big-endian, F order
     assert_same_table(*load_npz(tmp_path / "v.npz"), words, vectors)
-
 
 
 # ----------------------------------------------------------------------------- gensim interop
@@ -243,7 +243,7 @@ def test_unicode_errors_replace(tmp_path):
 
 # ----------------------------------------------------------------------------- malformed files
 
-GOOD_TEXT = "3 2\na 1 2\nb 3 4\nc 5 6\n"
+GOOD_TEXT = "3 2\na 1.25 2.5\nb 3 4\nc 5 6\n"  # a few bytes over the least 3 rows of 2 take
 
 BAD_TEXT = {
     "empty file": (b"", r"line 1: expected a header of two positive integers 'V D'.*found ''"),
@@ -262,10 +262,14 @@ BAD_TEXT = {
     "nan": (GOOD_TEXT.replace("c 5 6", "c nan 6"), r"line 4: value 'nan' is not a finite float32"),
     "inf": (GOOD_TEXT.replace("c 5 6", "c 5 -inf"), r"line 4: value '-inf' is not a finite float32"),
     "overflow": (GOOD_TEXT.replace("c 5 6", "c 5 1e39"), r"line 4: value '1e39' is not a finite float32"),
-    "truncated": ("3 2\na 1 2\nb 3 4\n", r"line 4: the file ends after 2 of the 3 words its header declares"),
+    "truncated": ("3 2\nalpha 1.5 2.5\nbeta 3.5 4.5\n", r"line 4: the file ends after 2 of the 3 words its header"),
+    "too short for V": ("3 2\na 1 2\nb 3 4\n", r"line 1: the header declares 3 words of 2 numbers, at least 17 bytes "
+                        r"as text, but 12 bytes follow it; the file is cut short or the header is wrong"),
+    "1e9 words": (GOOD_TEXT.replace("3 2", "1000000000 50"), r"line 1: the header declares 1000000000 words of 50 "),
+    "1e30 dimensions": (GOOD_TEXT.replace("3 2", f"3 {10**30}"), rf"line 1: the header declares 3 words of {10**30} "),
     "extra line": (GOOD_TEXT + "d 7 8\n", r"line 5: unexpected data after the 3 words the header declares"),
     "duplicate": (GOOD_TEXT.replace("c 5 6", "a 5 6"), r"line 4: duplicate word 'a' \(first on line 2\)"),
-    "bad utf-8": (GOOD_TEXT.encode().replace(b"b 3 4", b"b\xff 3 4"), r"line 3: invalid UTF-8 at byte 11 "),
+    "bad utf-8": (GOOD_TEXT.encode().replace(b"b 3 4", b"b\xff 3 4"), r"line 3: invalid UTF-8 at byte 16 "),
 }
 
 
@@ -276,12 +280,18 @@ def test_trailing_blank_lines_are_fine(tmp_path):
 
 # Header (4 bytes), then 3 records of 11 bytes: word at 4, 15, 26; vectors at 7, 18, 29; end at 37.
 GOOD_BINARY = b"3 2\n" + b"ab " + f32(1, 2) + b"cd " + f32(3, 4) + b"ef " + f32(5, 6)
+# Longer words, so that cuts pass the header's size check (3 * 10 bytes): 3 records of 16 bytes,
+# words at 4, 20, 36; vectors at 12, 28, 44; end at 52.
+LONG_BINARY = b"3 2\n" + b"wordone " + f32(1, 2) + b"wordtwo " + f32(3, 4) + b"wordsix " + f32(5, 6)
 
 BAD_BINARY = {
     "bad header": (b"3\n" + GOOD_BINARY[4:], r"line 1: expected a header of two positive integers"),
-    "cut in a vector": (GOOD_BINARY[:33], r"truncated at byte 33: expected 8 bytes of vector for word 3 'ef'"),
-    "cut before a word": (GOOD_BINARY[:26], r"truncated at byte 26: expected word 3 of 3 followed by a space"),
-    "cut in a word": (GOOD_BINARY[:28], r"truncated at byte 28: expected word 3 of 3 followed by a space"),
+    "cut in a vector": (LONG_BINARY[:48], r"truncated at byte 48: expected 8 bytes of vector for word 3 'wordsix'"),
+    "cut before a word": (LONG_BINARY[:36], r"truncated at byte 36: expected word 3 of 3 followed by a space"),
+    "cut in a word": (LONG_BINARY[:40], r"truncated at byte 40: expected word 3 of 3 followed by a space"),
+    "too short for V": (GOOD_BINARY[:33], r"line 1: the header declares 3 words of 2 numbers, at least 30 bytes as "
+                        r"binary, but 29 bytes follow it"),
+    "too short for D": (b"3 3\n" + GOOD_BINARY[4:], r"line 1: the header declares 3 words of 3 numbers, at least 42"),
     "bad utf-8": (GOOD_BINARY.replace(b"cd ", b"c\xff "), r"word 2: invalid UTF-8 at byte 16;"),
     "nan": (GOOD_BINARY.replace(f32(3, 4), f32(3, np.nan)), r"byte 18: the vector of word 2 'cd' holds nan or inf"),
     "duplicate": (GOOD_BINARY.replace(b"ef ", b"ab "), r"byte 26: word 3 'ab' duplicates word 1"),
@@ -289,8 +299,13 @@ BAD_BINARY = {
     "extra record": (b"2 2\n" + GOOD_BINARY[4:], r"byte 26: unexpected data after the 2 words"),
     "newline in word": (GOOD_BINARY.replace(b"cd ", b"c\nd "), r"byte 15: word 2 is 'c\\nd', not a word"),
     "text file": (
-        (GOOD_TEXT + "d 7 8\ne 9 10\n").encode(), r"word 2 is '4\\nc', not a word; .*text file \(binary=False\)"
+        (GOOD_TEXT + "d 7 8\ne 9 10\n").encode(),
+        r"line 2 is 'a 1.25 2.5', a text row of 1 word \+ 2 numbers: this is a word2vec text file; .* binary=False"
     ),
+    # Rows of exactly 4 * D = 8 bytes after the word: byte for byte a binary file's layout, so the
+    # binary reader took "1.5 2.5\n" for two float32 (issue 23). The first row now reads as text.
+    "text with 8-byte rows": (b"2 2\na 1.5 2.5\nb 3.5 4.5\n", r"line 2 is 'a 1.5 2.5', a text row of 1 word"),
+    "... and a damaged first row": (b"3 2\na 1.5\x002.5\nb 3.5 4.5\nc 5.5 6.5\n", r"line 3 is 'b 3.5 4.5', a text row"),
 }
 
 
@@ -300,9 +315,35 @@ def test_binary_with_trailing_newlines_is_fine(tmp_path):
 
 
 def test_binary_with_wrong_dimension_fails(tmp_path):
-    (tmp_path / "v.bin").write_bytes(b"3 3\n" + GOOD_BINARY[4:])
+    (tmp_path / "v.bin").write_bytes(b"3 3\n" + LONG_BINARY[4:])  # fits 3 x 3 float32 by size, not by layout
     with pytest.raises(ValueError, match=r"byte \d+"):
         load_word2vec_format(tmp_path / "v.bin", binary=True)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_byte_order_mark_is_skipped(tmp_path, binary):
+    """Editors put U+FEFF (b"\\xef\\xbb\\xbf") at the start of UTF-8 files; it is no part of the first word."""
+    save_word2vec_format(tmp_path / "v", ["a", "b"], np.eye(2), binary=binary)
+    (tmp_path / "v").write_bytes(b"\xef\xbb\xbf" + (tmp_path / "v").read_bytes())
+    assert load_word2vec_format(tmp_path / "v", binary=binary)[0] == ["a", "b"]
+    save_glove_text(tmp_path / "g", ["a", "b"], np.eye(2))
+    (tmp_path / "g").write_bytes(b"\xef\xbb\xbf" + (tmp_path / "g").read_bytes())
+    assert load_glove_text(tmp_path / "g")[0] == ["a", "b"]
+
+
+def test_a_glove_file_cannot_start_with_a_byte_order_mark(tmp_path):
+    with pytest.raises(ValueError, match=r"word 0 '\\ufeffa' starts with U\+FEFF, which .* reads as a byte-order mark"):
+        save_glove_text(tmp_path / "g", ["\ufeffa", "b"], np.eye(2))
+    save_glove_text(tmp_path / "g", ["b", "\ufeffa"], np.eye(2))  # anywhere else it is a character like any
+    assert load_glove_text(tmp_path / "g")[0] == ["b", "\ufeffa"]
+
+
+def test_limit_checks_only_the_rows_it_reads(tmp_path):
+    (tmp_path / "v.txt").write_text("1000 2\na 1 2\nb 3 4\n")  # cut short, but the first 2 rows are whole
+    assert load_word2vec_format(tmp_path / "v.txt", limit=2)[0] == ["a", "b"]
+    expected = r"declares 1000 words of 2 numbers, at least 17 bytes as text for the first 3, but 12 bytes follow"
+    with pytest.raises(ValueError, match=expected):
+        load_word2vec_format(tmp_path / "v.txt", limit=3)
 
 
 BAD_GLOVE = {

@@ -20,13 +20,19 @@ read member by member, every size checked before any allocation, by
 minembed.vectors.archives. Whatever is wrong with a file's contents is a ValueError that
 names the file and the line, byte or member; only a missing file is a FileNotFoundError.
 
+Text or binary is the caller's choice (binary=), as in gensim, but a file one of whose
+first rows reads as a text row of D numbers is refused in binary mode, so a text file
+whose rows happen to take 4 * D bytes after the word no longer loads as nonsense; a
+UTF-8 byte-order mark at the start of a text file is skipped.
+
 But: no compressed files (.gz, .bz2), no word-count file (gensim's `fvocab`), no
 encodings other than UTF-8, always float32 (no float16/float64 storage), no
 memory-mapping. Stricter than gensim: duplicate words, nan/inf values and data
 after the V rows the header declares are errors (gensim keeps the first duplicate,
 accepts nan, ignores extra data). Words holding whitespace cannot be saved in the
-text or binary formats (only .npz stores them); on reading, a word may hold any
-character but a plain space or a newline, as in gensim. An .npz must hold exactly
+text or binary formats (only .npz stores them), nor can a GloVe file start with a word
+beginning with U+FEFF (it would read as a byte-order mark); on reading, a word may hold
+any character but a plain space or a newline, as in gensim. An .npz must hold exactly
 the dtypes save_npz writes (words '<U', vectors '<f4', C order): another dtype or byte
 order is refused, not converted.
 """
@@ -43,12 +49,15 @@ import numpy as np
 from minembed.vectors.archives import Layout, Problem, read_npz
 from minembed.vectors.atomic import atomic_open  # also what figures/plots.py imports from here
 from minembed.vectors.parsing import (
+    BYTE_ORDER_MARK,
+    check_header_fits,
     check_no_more_lines,
     decoded_lines,
     first_nonfinite_row,
     parse_header,
     parse_text_rows,
     read_binary_rows,
+    refuse_text_in_binary_mode,
 )
 
 PathLike = str | os.PathLike
@@ -75,6 +84,11 @@ def save_word2vec_format(
 def save_glove_text(path: PathLike, words: Sequence[str], vectors: np.ndarray) -> None:
     """Write `words` and `vectors` (V, D) as GloVe does: word2vec text without the header."""
     words, vectors = _checked_table(words, vectors, allow_whitespace=False)
+    if words[0].startswith(BYTE_ORDER_MARK):
+        raise ValueError(
+            f"word 0 {words[0]!r} starts with U+FEFF, which at the start of a GloVe file reads as a byte-order "
+            "mark and would be dropped; put another word first or remove the character"
+        )
     with atomic_open(path) as file:
         _write_text_rows(file, words, vectors)
 
@@ -176,9 +190,11 @@ def load_word2vec_format(
     _check_limit(limit)
     with open(path, "rb") as file:
         header = file.readline(1024)  # b"400000 50\n"; a longer first line is no header
-        count, dim = parse_header(header, path, binary)
+        count, dim = parse_header(header.removeprefix(BYTE_ORDER_MARK.encode()), path, binary)
         wanted = count if limit is None else min(count, limit)
+        check_header_fits(path, count, dim, wanted, os.fstat(file.fileno()).st_size - len(header), binary)
         if binary:
+            refuse_text_in_binary_mode(file, path, dim)
             return read_binary_rows(file, path, count, wanted, dim, len(header), unicode_errors)
         lines = decoded_lines(file, path, 2, len(header), unicode_errors)
         words, vectors = parse_text_rows(lines, path, dim, wanted)
@@ -203,6 +219,7 @@ def load_glove_text(
         first = next(lines, None)
         if first is None:
             raise ValueError(f"{path}: the file is empty; expected lines of 'word v1 v2 ... vD'")
+        first = (1, first[1].removeprefix(BYTE_ORDER_MARK))  # a BOM is no part of the first word
         fields = first[1].rstrip().split(" ")
         if len(fields) == 2 and all(field.isascii() and field.isdigit() for field in fields):
             raise ValueError(

@@ -7,6 +7,14 @@ file goes wrong:
     text (word2vec, GloVe)  b"word v1 v2 ... vD\\n" per line; errors name the line
     word2vec binary         b"word " + D little-endian float32 per word; errors name the byte
 
+Before any row is read, the header's V and D are checked against the file's size
+(V rows of D numbers take at least V * (2D + 2) - 1 bytes as text, V * (4D + 2) as
+binary), so a header claiming 10**9 rows or dimensions fails at once. In binary mode
+the first row is looked at as text: if it reads as 1 word + D decimal numbers ending
+in a newline, the file is text (binary float32 values would have to spell decimals
+byte by byte, which real vectors never do) and binary mode refuses it; the next two
+lines are looked at too, so a damaged first row does not let a text file through.
+
 Numbers are parsed as gensim parses them (each decimal rounded through float64
 to float32), in blocks of ROWS_PER_BLOCK lines by np.loadtxt's C parser, with a
 one-line-at-a-time reference beside it (_parse_numbers_one_by_one) that the
@@ -20,6 +28,7 @@ are refused rather than kept.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
@@ -28,6 +37,10 @@ import numpy as np
 ROWS_PER_BLOCK = 10_000  # text rows parsed per batch (bounds memory, not results)
 BINARY_CHUNK_BYTES = 1 << 20  # binary files are read 1 MiB at a time
 MAX_WORD_BYTES = 10_000  # a binary "word" longer than this means the file is not what its header says
+MAX_NUMBER_BYTES = 64  # a decimal in a text row is at most this long, for the text-or-binary look
+TEXT_ROWS_LOOKED_AT = 3  # binary mode refuses a file if one of its first 3 lines reads as a text row
+BYTE_ORDER_MARK = "\ufeff"  # what some editors put at the start of a UTF-8 file; not part of any word
+_DECIMAL = re.compile(rb"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)", re.IGNORECASE)
 
 
 def first_nonfinite_row(vectors: np.ndarray) -> int | None:
@@ -55,6 +68,55 @@ def parse_header(header: bytes, path: str, binary: bool) -> tuple[int, int]:
         f"{path}: line 1: expected a header of two positive integers 'V D' "
         f"(word count, dimensions), found {shown!r}{hint}"
     )
+
+
+def check_header_fits(path: str, count: int, dim: int, wanted: int, body_bytes: int, binary: bool) -> None:
+    """The header's V and D against the bytes after it, before any row is read.
+
+    Fewest bytes per row: a 1-byte word, a space and D float32 (binary), or a 1-byte
+    word and D one-digit numbers with their spaces and a newline (text; the last line
+    may lack the newline).
+
+    >>> check_header_fits("v.bin", 2, 50, 2, 300, binary=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: v.bin: line 1: the header declares 2 words of 50 numbers, at least 404 bytes as binary, ...
+    """
+    row_bytes = 4 * dim + 2 if binary else 2 * dim + 2
+    needed = wanted * row_bytes - (0 if binary else 1)
+    if needed > body_bytes:
+        layout = "binary" if binary else "text"
+        raise ValueError(
+            f"{path}: line 1: the header declares {count} words of {dim} numbers, at least {needed} bytes as "
+            f"{layout}{'' if wanted == count else f' for the first {wanted}'}, but {body_bytes} bytes follow it; "
+            "the file is cut short or the header is wrong"
+        )
+
+
+def refuse_text_in_binary_mode(file: BinaryIO, path: str, dim: int) -> None:
+    """Raise if one of the first TEXT_ROWS_LOOKED_AT lines after the header reads as a
+    text row of 1 word + `dim` decimal numbers; then put the file back where it was.
+
+    (Looking past the first line also catches a text file whose first row is damaged.)
+
+    >>> import io
+    >>> refuse_text_in_binary_mode(io.BytesIO(b"a 1.5 2.5\\nb 3.5 4.5\\n"), "v.bin", dim=2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: v.bin: line 2 is 'a 1.5 2.5', a text row of 1 word + 2 numbers: this is a word2vec text file; ...
+    """
+    start, wanted = file.tell(), TEXT_ROWS_LOOKED_AT * (MAX_WORD_BYTES + MAX_NUMBER_BYTES * dim)
+    sample = file.read(wanted)
+    file.seek(start)
+    lines = sample.split(b"\n")[:TEXT_ROWS_LOOKED_AT + 1]
+    if len(sample) == wanted:
+        lines = lines[:-1]  # the last piece may be cut by the sample's end: only whole lines count
+    for line_number, line in enumerate(lines[:TEXT_ROWS_LOOKED_AT], start=2):
+        fields = line.rstrip(b"\r").rstrip(b" ").split(b" ")  # word2vec.c ends a row with "vD \n"
+        if len(fields) == dim + 1 and fields[0] and all(_DECIMAL.fullmatch(field) for field in fields[1:]):
+            shown = line.decode("utf-8", "replace").rstrip()
+            raise ValueError(
+                f"{path}: line {line_number} is {shown[:80]!r}, a text row of 1 word + {dim} numbers: this is a "
+                "word2vec text file; load it with binary=False"
+            )
 
 
 # ----------------------------------------------------------------------------- text rows

@@ -251,11 +251,12 @@ class Vectors:
     # ------------------------------------------------------------------ files
 
     def save(self, path: str | os.PathLike) -> None:
-        """Save as ``.npz`` (words + float32 matrix; loads without pickle)."""
+        """Save as ``.npz`` (words + float32 matrix; loads without pickle), atomically."""
         formats.save_npz(path, self.words, self.vectors)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Vectors":
+        """Read what ``save`` wrote; a damaged or foreign file raises ValueError naming the member at fault."""
         return cls(*formats.load_npz(path))
 
     def save_word2vec_format(self, path: str | os.PathLike, binary: bool = False) -> None:
@@ -266,6 +267,7 @@ class Vectors:
     def load_word2vec_format(
         cls, path: str | os.PathLike, binary: bool = False, limit: int | None = None
     ) -> "Vectors":
+        """Read the word2vec C tool's format; errors name the file and the line (text) or byte (binary)."""
         return cls(*formats.load_word2vec_format(path, binary=binary, limit=limit))
 
     def save_glove_text(self, path: str | os.PathLike) -> None:
@@ -274,6 +276,7 @@ class Vectors:
 
     @classmethod
     def load_glove_text(cls, path: str | os.PathLike, limit: int | None = None) -> "Vectors":
+        """Read GloVe's text format (a leading byte-order mark is skipped); errors name the file and line."""
         return cls(*formats.load_glove_text(path, limit=limit))
 
     # ------------------------------------------------------------------ torch
