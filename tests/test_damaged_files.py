@@ -25,6 +25,9 @@ from minembed.vectors.formats import (
     load_glove_text,
     load_npz,
     load_word2vec_format,
+    save_glove_text,
+    save_npz,
+    save_word2vec_format,
 )
 
 
@@ -199,6 +202,17 @@ def test_a_damaged_corpus_cache_says_to_delete_it(tmp_path, monkeypatch):
     cache.write_bytes(cache.read_bytes()[:-30])
     with pytest.raises(ValueError, match=r"tiny.npz: the archive cannot be read \(BadZipFile.*; delete"):
         datasets.cached_corpus("tiny", tmp_path)
+
+
+SAVERS = {"word2vec text": save_word2vec_format, "glove text": save_glove_text, "npz": save_npz,
+          "word2vec binary": lambda path, w, v: save_word2vec_format(path, w, v, binary=True)}
+
+
+def test_words_without_unicode_text_are_refused(tmp_path):
+    for name, save in SAVERS.items():
+        with pytest.raises(ValueError, match=r"word 1 'b\\ud800' holds a lone surrogate"):
+            save(tmp_path / name, ["a", "b\ud800"], np.ones((2, 2)))
+    assert os.listdir(tmp_path) == []
 
 
 def test_subword_archives_are_checked_member_against_member_before_any_data(tmp_path):

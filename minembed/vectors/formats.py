@@ -29,7 +29,8 @@ But: no compressed files (.gz, .bz2), no word-count file (gensim's `fvocab`), no
 encodings other than UTF-8, always float32 (no float16/float64 storage), no
 memory-mapping. Stricter than gensim: duplicate words, nan/inf values and data
 after the V rows the header declares are errors (gensim keeps the first duplicate,
-accepts nan, ignores extra data). Words holding whitespace cannot be saved in the
+accepts nan, ignores extra data). Words must be non-empty Unicode text without NUL (no
+lone surrogates, which have no UTF-8 form). Words holding whitespace cannot be saved in the
 text or binary formats (only .npz stores them), nor can a GloVe file start with a word
 beginning with U+FEFF (it would read as a byte-order mark); on reading, a word may hold
 any character but a plain space or a newline, as in gensim. An .npz must hold exactly
@@ -152,6 +153,14 @@ def _checked_table(
     for row, word in enumerate(words):
         if not isinstance(word, str) or not word or "\0" in word:
             raise ValueError(f"word {row} is {word!r}: words must be non-empty strings without NUL")
+        if not word.isascii():
+            try:
+                word.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(
+                    f"word {row} {word!r} holds a lone surrogate, which is not Unicode text and has no UTF-8 "
+                    "form; decode the words with errors='replace' or drop it"
+                ) from None
         if not allow_whitespace and word.split() != [word]:
             raise ValueError(
                 f"word {row} {word!r} contains whitespace, which these text formats use as a "
