@@ -9,9 +9,10 @@ definition lists with their alignment lost, and ``|x|`` an undefined substitutio
 :func:`plain_to_rst` is the autodoc hook that closes that gap without touching the library:
 
     an indented block under a sentence       -> a literal block, as laid out (``::`` added)
+    an aligned table (``name   what it is``)  -> a literal block too, its wrapped cells with it
     an indented block of list items          -> a list (a blank line added before it)
     an indented doctest (``>>>``)             -> a doctest block of its own, unindented
-    a list item right after its sentence     -> a blank line added before it
+    a list item, a doctest right after text  -> a blank line added before it
     ``|`` in prose, outside backticks          -> ``\\|``, a literal bar (and ``p_.`` -> ``p\\_.``)
 
     >>> plain_to_rst(["Settings:", "    window   5", "    negative 5", "Then |v|."])
@@ -24,6 +25,8 @@ import re
 
 LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d+\.)\s+")  # "- x", "* x", "1. x"; group 0 ends where the text starts
 INLINE_LITERAL = re.compile(r"(``.+?``|`[^`]+`)")  # ``code`` and `role text` spans keep their bars
+COLUMN_GAP = re.compile(r"\S {2,}\S")  # "min_count  words seen ...": two spaces or more between columns
+LABEL = re.compile(r"^[A-Za-z_][\w.]*:\s+\S")  # "queries: (Q, D) ...": a table row named by its label
 TRAILING_UNDERSCORE = re.compile(r"(?<=\w)_(?!\w)")  # "p_" before a non-word character: a reference in rST
 
 
@@ -102,38 +105,96 @@ def _runs(lines: list[str]) -> list[tuple[bool, list[str]]]:
     return runs
 
 
+def _table_start(paragraph: list[str]) -> int | None:
+    """Where an aligned table starts in a paragraph, or None. Its rows run to the paragraph's end,
+    each with a column gap (two spaces or more inside it), a `name:` label, or indented (a wrapped
+    cell), and at least one row has a gap or is indented."""
+    if any(line.lstrip().startswith((">>>", "...")) for line in paragraph):
+        return None
+
+    def is_row(line: str) -> bool:
+        return _indent(line) > 0 or bool(COLUMN_GAP.search(line) or LABEL.match(line))
+
+    for start in range(len(paragraph) - 1):  # two rows at least
+        rows = paragraph[start:]
+        first = rows[0]
+        if _indent(first) == 0 and not LIST_ITEM.match(first) and (COLUMN_GAP.search(first) or LABEL.match(first)) \
+                and all(map(is_row, rows)) and any(_indent(row) > 0 or COLUMN_GAP.search(row) for row in rows):
+            return start
+    return None
+
+
+def _tables_as_literal_blocks(lines: list[str]) -> list[str]:
+    """Each unindented aligned table (`name    what it is` rows, wrapped cells indented) becomes a
+    literal block, so its columns stay aligned instead of flowing into one paragraph."""
+    out: list[str] = []
+    start = 0
+    while start < len(lines):
+        end = start
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        paragraph = lines[start:end] or [lines[start]]
+        table = _table_start(paragraph) if lines[start].strip() else None
+        if table is None:
+            out.extend(paragraph)
+        else:
+            out.extend(paragraph[:table])
+            if out and out[-1].strip():
+                out.append("")
+            out.extend(["::", "", *("    " + row for row in paragraph[table:])])
+        start += len(paragraph)
+    return out
+
+
+def _first_paragraph(run: list[str]) -> tuple[list[str], list[str]]:
+    """(the lines before the run's first blank line, the lines after it)."""
+    blank = next((index for index, line in enumerate(run) if not line.strip()), len(run))
+    return run[:blank], run[blank + 1:]
+
+
 def plain_to_rst(lines: list[str]) -> list[str]:
     """The docstring's lines (autodoc has removed the common indentation) as reStructuredText."""
     out: list[str] = []
-    previous_base: str | None = None  # the last unindented non-blank line
+    previous_base = ""  # the last unindented non-blank line
     in_list = False  # the last unindented lines are a list's items (and their wrapped text)
-    for indented, run in _runs(lines):
+    in_doctest = False  # the last unindented lines are a doctest (>>> and its output), up to a blank line
+    for indented, run in _runs(_tables_as_literal_blocks(lines)):
         if not indented:
             for line in run:
-                is_item = bool(LIST_ITEM.match(line))
-                if line.strip() and out and out[-1].strip() and is_item != in_list:
+                if not line.strip():
+                    in_list = in_doctest = False
+                elif line.startswith(">>>") and not in_doctest:
+                    if out and out[-1].strip():
+                        out.append("")  # a doctest after its sentence is a block of its own
+                    in_doctest = True
+                elif not in_doctest and out and out[-1].strip() and bool(LIST_ITEM.match(line)) != in_list:
                     out.append("")  # a list needs a blank line after its sentence, and before the next one
-                out.append(_escape_markup(line))
+                if line.strip() and not in_doctest:
+                    in_list = bool(LIST_ITEM.match(line))
+                out.append(line if in_doctest else _escape_markup(line))
                 if line.strip():
-                    previous_base, in_list = line, is_item
-                else:
-                    in_list = False
+                    previous_base = line
             continue
-        if in_list and _continues_item(previous_base, run):
-            out.extend(_escape_markup(line) for line in run)
-            continue
-        in_list = False
+        first, rest = _first_paragraph(run)
+        already_literal = previous_base.rstrip().endswith("::")
+        if in_doctest or (in_list and _continues_item(previous_base, first)):
+            # the doctest's output wrapped deeper (an array's rows), or a list item's wrapped text
+            out.extend(first if in_doctest else [_escape_markup(line) for line in first])
+            run, already_literal = rest, False
+            if not run:
+                continue
+        in_list = in_doctest = False
         if out and out[-1].strip():
             out.append("")
         if _is_list(run):
             out.extend(_escape_markup(line) for line in run)
-        elif (previous_base or "").rstrip().endswith("::"):
-            out.extend(run)  # already a literal block
         else:
-            for is_doctest, block in _doctests_apart(run):
+            for number, (is_doctest, block) in enumerate(_doctests_apart(run)):
                 if is_doctest:  # unindented, so that it cannot continue a literal block above it
                     margin = min(_indent(line) for line in block)
                     out.extend(line[margin:] for line in block)
+                elif number == 0 and already_literal:
+                    out.extend(block)
                 else:
                     out.extend(["::", "", *block])
                 out.append("")

@@ -79,5 +79,13 @@ def test_plain_docstring_layouts_become_rst():
     # a list straight after its sentence, wrapped at its text column: a list, with a blank line before
     assert plain_to_rst(["Why:", "1. first", "   wrapped", "2. second", "Done."]) == [
         "Why:", "", "1. first", "   wrapped", "2. second", "", "Done."]
+    # an unindented aligned table with a wrapped cell: one literal block, columns kept
+    assert plain_to_rst(["Fit:", "", "min_count  words seen fewer times", "max_size   keep only the",
+                         "           most frequent"]) == [
+        "Fit:", "", "::", "", "    min_count  words seen fewer times", "    max_size   keep only the",
+        "               most frequent", ""]
+    # a doctest's output wrapped deeper stays in the doctest
+    assert plain_to_rst([">>> eye(2)", "array([[1., 0.],", "       [0., 1.]])"]) == [
+        ">>> eye(2)", "array([[1., 0.],", "       [0., 1.]])"]
     # backslashes, bars and trailing underscores in prose are text; ``literals`` are left alone
     assert plain_to_rst([r"except \t, p_.|i, ``a|b\n``"]) == [r"except \\t, p\_.\|i, ``a|b\n``"]
