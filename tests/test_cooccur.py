@@ -347,3 +347,24 @@ def test_ppmi_svd_recovers_planted_analogies():
     assert found / len(corpus.analogies) >= 0.9
     with pytest.raises(ValueError, match="lower vector_size"):
         ppmi.train(corpus.sentences, vector_size=10_000, min_count=1)
+
+
+SMALL = [["the", "cat", "sat", "on", "a", "mat"], ["a", "dog", "sat", "on", "the", "log"]] * 10
+
+
+def test_ppmi_refuses_corpora_and_settings_with_nothing_to_factorise():
+    with pytest.raises(ValueError, match=r"no sentence has two known words or more \(the longest has 1\)"):
+        ppmi.train([["cat"], ["dog"], ["cat"], ["mouse"]] * 5, min_count=1, vector_size=2)
+    with pytest.raises(TypeError, match=r"token 3 \(int\) in sentence 0 is not a str"):
+        ppmi.train([[3, 1, 4, 1, 5]] * 4, min_count=1, vector_size=2)
+    with pytest.raises(ValueError, match=r"no pair of words has PMI above log\(shift\).*lower shift"):
+        ppmi.train(SMALL, min_count=1, vector_size=2, shift=1e9)  # used to return all-zero vectors
+
+
+def test_ppmi_refuses_an_svd_too_large_before_counting(monkeypatch):
+    words = [f"w{i}" for i in range(60_000)]  # the SVD's six (60,000, 50,010) float64 arrays: 144 GB
+    monkeypatch.setattr(cooccur, "count", lambda *args, **kwargs: pytest.fail("counted before the size check"))
+    with pytest.raises(ValueError, match=r"needs about [\d.]+ GB for the SVD of 60,000 words x 50,000 dimensions"):
+        ppmi.train([words[i:i + 10] for i in range(0, 60_000, 5)], min_count=1, vector_size=50_000)
+    with pytest.raises(ValueError, match=r"memory_limit must be in \(0, inf\)"):
+        ppmi.train(SMALL, min_count=1, vector_size=2, memory_limit=0)

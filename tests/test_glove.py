@@ -327,3 +327,22 @@ def test_x_max_is_scaled_to_the_corpus_unless_given():
     auto = GloVe(**settings).fit_counts(rows, cols, values, ["a", "b", "c"])
     given = GloVe(**settings, x_max=10).fit_counts(rows, cols, values, ["a", "b", "c"])
     assert auto.x_max == 10.0 and auto.wv.vectors.tobytes() == given.wv.vectors.tobytes()
+
+
+
+ONE_WORD = [["cat"], ["dog"], ["cat"], ["mouse"]] * 5
+SMALL = [["the", "cat", "sat", "on", "a", "mat"], ["a", "dog", "sat", "on", "the", "log"]] * 10
+
+
+def test_corpora_with_nothing_to_learn_are_refused_before_counting():
+    with pytest.raises(ValueError, match=r"no sentence has two known words or more \(the longest has 1\)"):
+        GloVe(min_count=1).fit(ONE_WORD)
+    with pytest.raises(TypeError, match=r"token 3 \(int\) in sentence 0 is not a str"):
+        GloVe(min_count=1).fit([[3, 1, 4, 1, 5]] * 4)  # used to train on them and fail only in Vectors()
+    with pytest.raises(ValueError, match=r"no sentence has two known words.*after subsampling with sample=1e-12"):
+        GloVe(min_count=1, sample=1e-12).fit(SMALL)  # was cooccur's "the corpus is empty: no sentence has a word id"
+
+
+def test_fit_counts_refuses_a_str_vocabulary():
+    with pytest.raises(TypeError, match="vocab must be a Vocabulary or a list of words, got the str 'ab'"):
+        GloVe(epochs=1).fit_counts(np.array([0, 1]), np.array([1, 0]), np.array([1.0, 1.0]), "ab")

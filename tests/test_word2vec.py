@@ -119,8 +119,12 @@ def test_skipgram_step_is_every_pairs_gradient_from_the_same_start_summed():
 
 
 def test_no_examples_is_an_error_not_untrained_vectors():
+    with pytest.raises(ValueError, match="no sentence has two known words or more.*two words or more"):
+        Word2Vec(min_count=1).fit([["alone"], ["again"], ["alone"]])  # refused before training now
+    # two frequent words kept with probability ~0.05 each: about 5 of the 102 words are kept, so the front
+    # check lets it through, but their one shared sentence almost never keeps both (seed 0 does not)
     with pytest.raises(ValueError, match="no training examples in epoch 1.*longer sentences"):
-        Word2Vec(min_count=1).fit([["alone"], ["again"], ["alone"]])
+        Word2Vec(min_count=1, sample=1e-3, seed=0).fit([["a", "b"]] + [["a"]] * 50 + [["b"]] * 50)
     corpus, vocab, config = encoded([["a", "b"]] * 5, min_count=1, sample=0)
     train_plain(corpus, vocab, config)  # the plain loop trains on the same pairs
 
@@ -251,3 +255,66 @@ def test_divergence_stops_with_epoch_and_learning_rate(planted):
     assert model.W is None and model.C is None  # no NaN vectors are left to return
     with pytest.raises(RuntimeError, match="not trained"):
         model.wv
+
+
+# ----------------------------------------------------------------------------- refusing to hand back untrained vectors
+
+
+def fasttext_model(**params):
+    from minembed.predicting.subword import FastText  # fastText is Word2Vec with n-gram rows: the same checks
+
+    return FastText(**params)
+
+
+MODELS = [Word2Vec, fasttext_model]
+SMALL = [["the", "cat", "sat", "on", "a", "mat"], ["a", "dog", "sat", "on", "the", "log"]] * 10  # 120 words
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_corpora_with_nothing_to_learn_are_refused_before_training(model):
+    with pytest.raises(ValueError, match=r"no sentence has two known words or more \(the longest has 1\)"):
+        model(min_count=1).fit([["cat"], ["dog"], ["cat"], ["mouse"]] * 5)
+    with pytest.raises(ValueError, match=r"no sentence has two known words or more.*lower min_count"):
+        model(min_count=2).fit([["cat", "rare1"], ["dog", "rare2"], ["cat"], ["dog"]])  # min_count leaves one each
+    with pytest.raises(ValueError, match=r"sample=1e-12 would keep about 0.00\d+ of the corpus's 120 words.*sample=0"):
+        model(min_count=1, sample=1e-12).fit(SMALL)  # every word subsampled away: it used to "train" with loss 0
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_tokens_that_are_not_str_are_refused_before_training(model):
+    """They used to train to the end and fail only when the vectors were built (Vectors())."""
+    with pytest.raises(TypeError, match=r"token 3 \(int\) in sentence 0 is not a str"):
+        model(min_count=1, sample=0).fit([[3, 1, 4, 1, 5]] * 4)
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("params, message", [
+    (dict(seed=-1), "seed must be >= 0 and a whole number, got -1"),
+    (dict(seed=None), "seed must be >= 0 and a whole number, got None"),
+    (dict(vector_size=2.5), "vector_size must be >= 1 and a whole number.*got 2.5"),
+    (dict(min_count=2.5), "min_count must be >= 1 and a whole number"),
+    (dict(memory_limit=0), r"memory_limit must be in \(0, inf\)"),
+    (dict(memory_limit=float("nan")), r"memory_limit must be in \(0, inf\)"),
+])
+def test_settings_are_checked_in_their_own_words(model, params, message):
+    with pytest.raises(ValueError, match=message):
+        model(**params)
+
+
+def test_a_table_too_large_is_refused_before_it_is_allocated():
+    """5 words x 1e8 dimensions used to allocate W and C (4 GB) and write a 2 GB file; the guard refuses it
+    before a byte of them exists (peak traced allocation under 10 MB)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"needs about [\d,.]+ GB for 5 words x 100,000,000 dimensions .*"
+                                             r"over memory_limit=4.0 GB: lower vector_size or batch_size"):
+            Word2Vec(min_count=1, sample=0, vector_size=10**8).fit([["a", "b", "c", "d", "e"]] * 4)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10e6
+    with pytest.raises(ValueError, match=r"and up to [\d,]+ n-gram rows x 300 dimensions"):  # fastText counts N too
+        fasttext_model(min_count=1, sample=0, vector_size=300, memory_limit=0.01).fit(SMALL)
+    Word2Vec(min_count=1, sample=0, vector_size=8, epochs=1, memory_limit=0.1).fit(SMALL)  # small enough: trains

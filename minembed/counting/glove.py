@@ -54,7 +54,7 @@ from minembed.counting import cooccur
 from minembed.tokens.vocab import Vocabulary
 from minembed.training.lifecycle import TrainedModel, TrainingDiverged
 from minembed.training.scatter import sum_by_row
-from minembed.training.settings import require, require_int, require_memory, require_number
+from minembed.training.settings import require, require_int, require_memory, require_neighbours, require_number
 from minembed.vectors import Vectors
 
 __all__ = ["GloVeConfig", "GloVe", "GloVeDiverged", "Parameters", "Gradients", "initial_parameters", "weighting",
@@ -290,10 +290,12 @@ class GloVe(TrainedModel):
         self._check_memory(len(vocab), nonzeros=0)
         started = time.perf_counter()
         encoded = [vocab.encode(s) for s in sentences]  # [(n_s,) int32]
+        require_neighbours(map(len, encoded), "give sentences of two words or more, or lower min_count")
         if cfg.sample > 0:  # as word2vec, before the windows, so they reach over the dropped words
             keep = vocab.keep_probabilities(cfg.sample)  # (V,) float64
             rng = np.random.default_rng(cfg.seed + 1)  # seed + 1: seed's own stream starts the parameters
             encoded = [ids[rng.random(len(ids)) < keep[ids]] for ids in encoded]
+            require_neighbours(map(len, encoded), f"after subsampling with sample={cfg.sample}; raise it or set 0")
         counts = cooccur.count(encoded, window=cfg.window, symmetric=cfg.symmetric,
                                distance_weighting=cfg.distance_weighting, vocab_size=len(vocab),
                                chunk_tokens=cfg.chunk_tokens)
@@ -311,6 +313,8 @@ class GloVe(TrainedModel):
         leave it None (100 from 1e9 tokens up, else 10; 10 when tokens is not given).
         """
         cfg = self.config
+        if isinstance(vocab, (str, bytes)):
+            raise TypeError(f"vocab must be a Vocabulary or a list of words, got the str {vocab!r:.40}")
         vocab = vocab if isinstance(vocab, Vocabulary) else Vocabulary(list(vocab), np.ones(len(vocab), np.int64))
         values = np.asarray(values, dtype=np.float64)  # (K,) float64
         if len(values) == 0:

@@ -42,7 +42,7 @@ import numpy as np
 import scipy.sparse
 
 from minembed.counting import cooccur
-from minembed.training.settings import require_int, require_number
+from minembed.training.settings import require, require_int, require_memory, require_neighbours, require_number
 from minembed.vectors import Vectors
 from minembed.tokens.vocab import Vocabulary
 
@@ -53,7 +53,8 @@ __all__ = ["PPMIConfig", "ppmi", "randomized_svd", "svd_embeddings", "train"]
 class PPMIConfig:
     vector_size: int = 100          # SVD dimensions d (Levy et al. 2015: 500; 100 matches word2vec's default)
     window: int = 5                 # context words each side (Levy et al. 2015: 2, 5, 10; word2vec's default 5)
-    distance_weighting: bool | str = "linear"  # word2vec's shrunk window ("dyn" in Levy et al. 2015); True = GloVe's 1/d
+    distance_weighting: bool | str = "linear"  # word2vec's shrunk window ("dyn" in Levy et al. 2015);
+                                    # True = GloVe's 1/d
     min_count: int = 5              # drop rarer words (word2vec's default)
     max_vocab_size: int | None = None  # keep only the most frequent words (None: all)
     context_smoothing: float = 0.75  # P_a(c) exponent ("cds", Levy et al. 2015; word2vec's noise exponent); 1 = none
@@ -63,6 +64,7 @@ class PPMIConfig:
     power_iterations: int = 5       # power iterations (scikit-learn's randomized_svd uses 4-7)
     seed: int = 0                   # seeds the Gaussian sketch
     chunk_tokens: int = 1 << 18     # corpus positions counted at a time (minembed.counting.cooccur.count)
+    memory_limit: float = 4.0       # GB for the SVD's dense (V, d + oversamples) float64 arrays, checked first
 
     def validate(self) -> None:
         require_int("vector_size", self.vector_size, 1, "100 is usual")
@@ -76,6 +78,15 @@ class PPMIConfig:
         require_int("power_iterations", self.power_iterations, 0, "5 is usual")
         require_int("seed", self.seed, 0)
         require_int("chunk_tokens", self.chunk_tokens, 1)
+        require_number("memory_limit", self.memory_limit, 0, low_open=True, usual="in GB; 4.0 as GloVe's")
+
+    def check_size(self, vocab_size: int) -> None:
+        """Refuse, before counting, an SVD whose six dense (V, d + oversamples) float64 arrays (the sketch,
+        Q, the power iterations' Z, B and U) would pass memory_limit GB."""
+        sketch = min(self.vector_size + self.oversamples, vocab_size)
+        require_memory(6 * 8 * vocab_size * sketch, self.memory_limit, f"the SVD of {vocab_size:,} words x "
+                       f"{self.vector_size:,} dimensions (float64)", "lower vector_size, or keep fewer words (raise "
+                       "min_count or set max_vocab_size)")
 
 
 def ppmi(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, vocab_size: int, *,
@@ -169,9 +180,11 @@ def train(sentences: Iterable[Sequence[str]], *, vector_size: int = 100, window:
     if config.vector_size > len(vocab):
         raise ValueError(f"vector_size={config.vector_size} is more than the {len(vocab)} words kept; "
                          "lower vector_size or min_count")
-    rows, cols, values = cooccur.count([vocab.encode(s) for s in sentences], window=config.window,
-                                       distance_weighting=config.distance_weighting, vocab_size=len(vocab),
-                                       chunk_tokens=config.chunk_tokens)
+    config.check_size(len(vocab))
+    encoded = [vocab.encode(s) for s in sentences]  # [(n_s,) int32]
+    require_neighbours(map(len, encoded), "give sentences of two words or more, or lower min_count")
+    rows, cols, values = cooccur.count(encoded, window=config.window, distance_weighting=config.distance_weighting,
+                                       vocab_size=len(vocab), chunk_tokens=config.chunk_tokens)
     return vectors_from_counts(rows, cols, values, vocab.words, config)
 
 
@@ -184,7 +197,10 @@ def vectors_from_counts(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, 
     counting ones (window, distance_weighting) were the counter's to apply.
     """
     config.validate()
+    config.check_size(len(words))
     matrix = ppmi(rows, cols, values, len(words), context_smoothing=config.context_smoothing, shift=config.shift)
+    require(matrix.nnz > 0, f"no pair of words has PMI above log(shift) = {np.log(config.shift):.3g}, so every vector "
+                            "would be zero: lower shift (1 is plain PPMI) or give more text")
     W, _ = svd_embeddings(matrix, config.vector_size, eigenvalue_weight=config.eigenvalue_weight,
                           oversamples=config.oversamples, power_iterations=config.power_iterations,
                           rng=np.random.default_rng(config.seed))

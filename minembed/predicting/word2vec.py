@@ -61,7 +61,8 @@ from minembed.predicting.walk import walked_output_update
 from minembed.tokens.vocab import Vocabulary
 from minembed.training.lifecycle import TrainedModel, TrainingDiverged
 from minembed.training.scatter import add_to_rows, add_to_rows_plain, mix_rows
-from minembed.training.settings import require, require_int, require_number
+from minembed.training.settings import (
+    require, require_int, require_kept, require_neighbours, require_number, require_word2vec_memory)
 from minembed.vectors import Vectors
 
 __all__ = ["Word2VecConfig", "train_plain", "initial_vectors", "WordRows", "Word2Vec", "TrainingDiverged", "train"]
@@ -91,6 +92,7 @@ class Word2VecConfig:
                                 # does (minembed/predicting/walk.py); False: one summed update per minibatch
     shared_negatives: bool = False  # skip-gram only: True = the pairs of one centre share its noise words
     chunk_words: int = 1 << 18  # corpus tokens subsampled (and shuffled) at a time: bounds the working memory
+    memory_limit: float = 4.0   # GB for W, C and a minibatch, checked before allocating (as GloVe's, demo.sh's 4.0)
 
     def __post_init__(self) -> None:
         if self.batch_size is None:
@@ -114,6 +116,7 @@ class Word2VecConfig:
         require_int("batch_size", self.batch_size, 1, "centre words per minibatch")
         require_int("shuffle_block", self.shuffle_block, 1)
         require_int("chunk_words", self.chunk_words, 1)
+        require_number("memory_limit", self.memory_limit, 0, low_open=True, usual="in GB; 4.0 as GloVe's")
         for name in ("shuffle", "c_tool_order", "shared_negatives"):
             require(isinstance(getattr(self, name), bool), f"{name} must be True or False, got {getattr(self, name)!r}")
 
@@ -247,16 +250,13 @@ class Word2Vec(TrainedModel):
         Each callback is called as callback(model, epoch) after every epoch
         (epoch counts from 1); model.losses[-1] is that epoch's loss.
         """
-        if len(corpus) == 0:
-            raise ValueError("the corpus has no words left after dropping unknown and rare ones; "
-                             "give more text or lower min_count")
-        if len(vocab) < 2:
-            raise ValueError(f"the vocabulary has only {vocab.words}; negative sampling needs at least two "
-                             "words: give more text or lower min_count")
-        if int(corpus.ids.max()) >= len(vocab) or int(corpus.ids.min()) < 0:
-            raise ValueError(f"the corpus holds ids from {int(corpus.ids.min())} to {int(corpus.ids.max())} but the "
-                             f"vocabulary has {len(vocab)} words: encode it with this vocabulary "
-                             "(Corpus.from_sentences(sentences, vocab))")
+        require(len(corpus) > 0 and len(vocab) >= 2, f"the corpus has {len(corpus)} known words and the vocabulary "
+                f"{vocab.words[:5]}; negative sampling needs at least two words: give more text or lower min_count")
+        require(0 <= corpus.ids.min() and corpus.ids.max() < len(vocab), f"corpus ids {corpus.ids.min()}.."
+                f"{corpus.ids.max()} for {len(vocab)} words: encode it with this vocabulary (Corpus.from_sentences)")
+        require_neighbours(np.diff(corpus.offsets), "give sentences of two words or more, or lower min_count")
+        require_kept(vocab.keep_probabilities(self.config.sample)[corpus.ids].sum(), len(corpus), self.config.sample)
+        require_word2vec_memory(self.config, vocab.words)  # before W and C exist
         rng = np.random.default_rng(self.config.seed)
         self.initialise(vocab, rng)
         keep = vocab.keep_probabilities(self.config.sample)  # (V,) float64

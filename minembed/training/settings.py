@@ -11,8 +11,12 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import fields
+from typing import Iterable, Sequence
 
-__all__ = ["require", "require_int", "require_number", "require_memory", "whole_number", "settings_from"]
+import numpy as np
+
+__all__ = ["require", "require_int", "require_number", "require_memory", "whole_number", "require_neighbours",
+           "require_kept", "require_word2vec_memory", "settings_from"]
 
 
 def require(condition: bool, message: str) -> None:
@@ -80,6 +84,54 @@ def whole_number(name: str, value, minimum: int, meaning: str) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be {wanted} ({meaning}), got {value}")
     return int(value)
+
+
+def require_neighbours(sentence_lengths: Iterable[int], advice: str) -> None:
+    """Some sentence must hold two words or more: alone in its sentence a word has no neighbour to
+    learn from, and a model would hand back its random starting vectors (with loss 0).
+
+    >>> require_neighbours([1, 1, 0], "give sentences of two words or more, or lower min_count")
+    Traceback (most recent call last):
+    ...
+    ValueError: no sentence has two known words or more (the longest has 1), so no word has a neighbour ...
+    """
+    longest = max(sentence_lengths, default=0)
+    require(longest >= 2, f"no sentence has two known words or more (the longest has {longest}), so no word has a "
+                          f"neighbour to learn from and training would return its random start: {advice}")
+
+
+def require_kept(expected: float, total: int, sample: float) -> None:
+    """Subsampling must leave words to train on: in expectation two or more of the corpus's `total`.
+
+    >>> require_kept(0.003, 240, 1e-12)
+    Traceback (most recent call last):
+    ...
+    ValueError: sample=1e-12 would keep about 0.003 of the corpus's 240 words, nothing to train on: raise sample ...
+    """
+    require(expected >= 2, f"sample={sample:g} would keep about {expected:.2g} of the corpus's {total:,} words, "
+                           "nothing to train on: raise sample (1e-3 is usual) or set sample=0 (no subsampling)")
+
+
+def require_word2vec_memory(config, words: Sequence[str]) -> None:
+    """word2vec's (and fastText's) size guard, before anything is allocated: about
+
+        4 D (V + R + V)                          W, fastText's R n-gram rows, C (float32)
+      + 4 D 3 batch_size 2 window (1 + negative)  a minibatch's output rows, gradients and products
+
+    bytes, where R <= bucket and <= the words' n-grams of min_n..max_n characters (fastText's settings,
+    when the config has them). Refused over config.memory_limit GB, saying what to lower.
+    """
+    dimension, rows = config.vector_size, 0
+    if hasattr(config, "bucket"):  # fastText: "<word>" has len + 2 - n + 1 n-grams of n characters
+        lengths = np.fromiter((len(word) + 3 for word in words), dtype=np.int64, count=len(words))  # (V,)
+        grams = sum(np.maximum(lengths - n, 0).sum() for n in range(config.min_n, config.max_n + 1))
+        rows = min(config.bucket, int(grams))
+    batch_rows = 3 * config.batch_size * 2 * config.window * (1 + config.negative)
+    needed = 4.0 * dimension * (2 * len(words) + rows + batch_rows)
+    what = f"{len(words):,} words{f' and up to {rows:,} n-gram rows' if rows else ''} x {dimension:,} dimensions"
+    require_memory(needed, config.memory_limit, f"{what} (W, C and a minibatch of batch_size={config.batch_size}, "
+                   "float32)", "lower vector_size or batch_size, or keep fewer words (raise min_count or set "
+                   "max_vocab_size)")
 
 
 def settings_from(settings_class, config, params: dict):
