@@ -15,7 +15,9 @@
     minembed info                 which top-k backend is running
 
 V is a vectors file (.npz, word2vec .txt/.bin) or "glove" (pretrained GloVe
-6B 50d, the default). Errors print one line and exit with status 1.
+6B 50d, the default). Errors print one line and exit with status 1 (status 2
+for a flag the parser refuses), naming the flag to change; the output file or
+folder is checked before any training starts.
 
 Leaves out: the models' rarer hyperparameters (use the modules), resuming
 training, and corpora other than plain text.
@@ -24,7 +26,9 @@ training, and corpora other than plain text.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -81,6 +85,7 @@ def _scores(name: str, vectors) -> None:
 def demo(args: argparse.Namespace) -> int:
     from minembed.figures import plots as figures
 
+    check_output_folder(args.out)
     print(f"top-k backend: {topk.BACKEND}")
     model = _train_on_wikipedia(args)
     trained = model.wv
@@ -111,6 +116,74 @@ def neighbours(args: argparse.Namespace) -> int:
     return 0
 
 
+FORMATS = (".npz", ".txt", ".vec", ".bin")
+FLAGS = {"vector_size": "--vector-size", "window": "--window", "negative": "--negative", "min_count": "--min-count",
+         "epochs": "--epochs", "seed": "--seed", "memory_limit": "--memory-limit"}  # the models' settings -> flags
+
+
+def count(minimum: int):
+    """An argparse type: a whole number >= minimum, refused by the parser with the flag's name."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+    return parse
+
+
+def gigabytes(text: str) -> float:
+    """An argparse type: a positive number of GB."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of GB, got {text!r}")
+    return value
+
+
+def _in_flags(message: str) -> str:
+    """A model's error in the command's words: min_count -> --min-count, and so on."""
+    return re.sub(r"\b(" + "|".join(FLAGS) + r")\b(=?)", lambda m: FLAGS[m.group(1)] + " " * len(m.group(2)), message)
+
+
+def _writable_folder(folder: Path, flag: str, out: str) -> None:
+    """Create and delete a file in `folder`: the only test that holds for every file system and user."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise OSError(f"{flag} {out}: cannot write in {folder} ({error.strerror or error}); choose another "
+                      "place") from None
+
+
+def check_output_file(out: str, flag: str = "--out") -> None:
+    """Before training: the file's format is known, its folder exists and takes a new file."""
+    path = Path(out)
+    if path.suffix not in FORMATS:
+        raise ValueError(f"{flag} {out}: cannot tell the format of {out!r}: end it in .npz, .txt or .bin")
+    if path.is_dir():
+        raise ValueError(f"{flag} {out} is a folder; give a file name in it, such as {path / 'vectors.npz'}")
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise OSError(f"{flag} {out}: {folder} is a file, not a folder; choose another place")
+    if not folder.is_dir():
+        raise OSError(f"{flag} {out}: the folder {folder} does not exist; create it first (mkdir -p {folder})")
+    _writable_folder(folder, flag, out)
+
+
+def check_output_folder(out: str, flag: str = "--out") -> None:
+    """Before training: the folder exists or can be made (its nearest existing parent takes a new file)."""
+    path = Path(out).absolute()
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise OSError(f"{flag} {out}: {existing} is a file, not a folder; choose another folder")
+    _writable_folder(existing, flag, out)
+
+
 def _read_corpus(name: str) -> list[list[str]]:
     from minembed.data import datasets
     from minembed.tokens import text
@@ -125,9 +198,21 @@ def _read_corpus(name: str) -> list[list[str]]:
             f"no corpus {name!r}: give 'wikipedia', 'lee' or the path of a text file "
             "with one sentence per line"
         )
-    with open(path, encoding="utf8") as lines:
-        sentences = [text.tokenize(line.lower()) for line in lines]
-    return [s for s in sentences if s]
+    sentences = []
+    with open(path, "rb") as lines:
+        for number, raw in enumerate(lines, 1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")  # a byte-order mark may open the file
+            except UnicodeDecodeError as error:
+                raise ValueError(f"{name}, line {number}: byte {raw[error.start]:#04x} at column {error.start + 1} "
+                                 "is not UTF-8; convert the file (e.g. iconv -f latin1 -t utf-8)") from None
+            sentence = text.tokenize(line.lower())
+            if sentence:
+                sentences.append(sentence)
+    if not sentences:
+        raise ValueError(f"{name} has no words (after lowercasing and tokenizing each line); give a text file with "
+                         "one sentence per line")
+    return sentences
 
 
 def _load_vectors(name: str):
@@ -154,11 +239,18 @@ def _save_vectors(vectors, out: str) -> None:
 
 
 def train(args: argparse.Namespace) -> int:
-    if Path(args.out).suffix not in (".npz", ".txt", ".vec", ".bin"):
-        raise ValueError(f"cannot tell the format of {args.out!r}: end it in .npz, .txt or .bin")
+    check_output_file(args.out)
     sentences = _read_corpus(args.corpus)
     print(f"{args.corpus}: {len(sentences):,} sentences, {sum(map(len, sentences)):,} tokens")
-    shared = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count, seed=args.seed)
+    try:
+        return _train(args, sentences)
+    except ValueError as error:  # the model's words -> the flags typed
+        raise ValueError(_in_flags(str(error))) from None
+
+
+def _train(args: argparse.Namespace, sentences: list[list[str]]) -> int:
+    shared = dict(vector_size=args.vector_size, window=args.window, min_count=args.min_count, seed=args.seed,
+                  memory_limit=args.memory_limit)
     if args.model in ("skipgram", "cbow", "fasttext"):
         from minembed.predicting.subword import FastText
         from minembed.predicting.word2vec import Word2Vec
@@ -219,6 +311,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
 def plot(args: argparse.Namespace) -> int:
     from minembed.figures import plots as figures
 
+    check_output_folder(args.out)
     written = figures.demo_figures(_load_vectors(args.vectors), Path(args.out))
     for name, path in written.items():
         print(f"{name:>10}: {path}")
@@ -235,9 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("demo", help="the main job: train, neighbours, analogies, figures")
     p.add_argument("--out", default="minembed-demo", help="folder for the figures (default: %(default)s)")
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--vector-size", type=int, default=100)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=count(1), default=5)
+    p.add_argument("--vector-size", type=count(1), default=100)
+    p.add_argument("--seed", type=count(0), default=0)
     p.set_defaults(run=demo)
     p = commands.add_parser("train", help="train skip-gram, CBOW, fastText, GloVe or PPMI + SVD and write the vectors")
     p.add_argument("corpus", help="wikipedia, lee, or a text file with one sentence per line")
@@ -245,29 +338,31 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", choices=["skipgram", "cbow", "fasttext", "glove", "ppmi"], default="skipgram",
                    help="fasttext: skip-gram with character 3..6-grams; glove: GloVe (window 10 is its paper's); "
                         "ppmi: PPMI + SVD (default: %(default)s)")
-    p.add_argument("--vector-size", type=int, default=100)
-    p.add_argument("--window", type=int, default=5)
-    p.add_argument("--negative", type=int, default=5)
-    p.add_argument("--min-count", type=int, default=5)
-    p.add_argument("--epochs", type=int, default=None, help="passes (default: 5; GloVe 25; PPMI has none)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--vector-size", type=count(1), default=100)
+    p.add_argument("--window", type=count(1), default=5)
+    p.add_argument("--negative", type=count(1), default=5)
+    p.add_argument("--min-count", type=count(1), default=5)
+    p.add_argument("--epochs", type=count(1), default=None, help="passes (default: 5; GloVe 25; PPMI has none)")
+    p.add_argument("--seed", type=count(0), default=0)
+    p.add_argument("--memory-limit", type=gigabytes, default=4.0,
+                   help="GB the model may take; a larger one is refused before training (default: %(default)s)")
     p.set_defaults(run=train)
     vectors_help = "a .npz / word2vec .txt / .bin file, or 'glove' (default)"
     p = commands.add_parser("similar", help="nearest words")
     p.add_argument("words", nargs="+")
     p.add_argument("--vectors", default="glove", help=vectors_help)
-    p.add_argument("--topn", type=int, default=10)
+    p.add_argument("--topn", type=count(1), default=10)
     p.set_defaults(run=similar)
     p = commands.add_parser("analogy", help="a is to b as c is to ?")
     p.add_argument("a")
     p.add_argument("b")
     p.add_argument("c")
     p.add_argument("--vectors", default="glove", help=vectors_help)
-    p.add_argument("--topn", type=int, default=3)
+    p.add_argument("--topn", type=count(1), default=3)
     p.set_defaults(run=analogy)
     p = commands.add_parser("evaluate", help="WordSim353, SimLex-999 and Google analogies")
     p.add_argument("--vectors", default="glove", help=vectors_help)
-    p.add_argument("--restrict-vocab", type=int, default=30_000)
+    p.add_argument("--restrict-vocab", type=count(1), default=30_000)
     p.set_defaults(run=evaluate_command)
     p = commands.add_parser("plot", help="write PCA scatter, heatmap and analogy figures as PNG")
     p.add_argument("--out", required=True, help="folder for the PNG files")
@@ -275,8 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=plot)
     p = commands.add_parser("neighbours", help="nearest words in GloVe 6B 50d")
     p.add_argument("words", nargs="+")
-    p.add_argument("--topn", type=int, default=10)
-    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--topn", type=count(1), default=10)
+    p.add_argument("--limit", type=count(1), default=None)
     p.set_defaults(run=neighbours)
     p = commands.add_parser("info", help="which top-k backend runs")
     p.set_defaults(run=info)
@@ -286,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyError, ValueError, OSError, ImportError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("error: out of memory; lower --vector-size or keep fewer words (raise --min-count)", file=sys.stderr)
         return 1
 
 

@@ -118,3 +118,78 @@ def test_every_command_has_help(command):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
     assert exit_info.value.code == 0
+
+
+def small_corpus(tmp_path, name="corpus.txt", lines=None):
+    corpus = tmp_path / name
+    rng = __import__("numpy").random.default_rng(2)
+    words = ["cat", "dog", "mouse", "king", "queen", "man", "woman", "city"]
+    lines = [" ".join(rng.choice(words, size=10)) for _ in range(100)] if lines is None else lines
+    corpus.write_text("\n".join(lines))
+    return str(corpus)
+
+
+TRAINED = ("loss per epoch", "cost per epoch", "written to")
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--out", "missing/dir/x.npz"], "error: --out missing/dir/x.npz: the folder missing/dir does not exist; create"),
+    (["--out", "/proc/x.npz"], r"error: --out /proc/x.npz: cannot write in /proc"),
+    (["--out", "corpus.txt/x.npz"], "error: --out corpus.txt/x.npz: corpus.txt is a file, not a folder"),
+    (["--out", "."], r"error: --out .: cannot tell the format of '.'"),
+    (["--out", "x.npz", "--min-count", "0"], "argument --min-count: must be >= 1, got 0"),
+    (["--out", "x.npz", "--vector-size", "2.5"], "argument --vector-size: must be a whole number >= 1, got '2.5'"),
+    (["--out", "x.npz", "--epochs", "0"], "argument --epochs: must be >= 1, got 0"),
+    (["--out", "x.npz", "--window", "-3"], "argument --window: must be >= 1, got -3"),
+    (["--out", "x.npz", "--negative", "0"], "argument --negative: must be >= 1, got 0"),
+    (["--out", "x.npz", "--seed", "-1"], "argument --seed: must be >= 0, got -1"),
+    (["--out", "x.npz", "--memory-limit", "0"], "argument --memory-limit: must be a positive number of GB"),
+    (["--out", "x.npz", "--vector-size", "100000000"],
+     r"error: training needs about [\d.]+ GB for 8 words x 100,000,000 dimensions .* over --memory-limit 4.0 GB: "
+     r"lower --vector-size"),
+    (["--out", "x.npz", "--model", "ppmi", "--vector-size", "50"],
+     "error: --vector-size 50 is more than the 8 words kept; lower --vector-size or --min-count"),
+    (["--out", "x.npz", "--model", "glove", "--min-count", "1000"], "lower --min-count"),
+])
+def test_train_refuses_bad_flags_and_outputs_before_training(tmp_path, flags, message):
+    """Errors name the flag typed (--min-count, not min_count) and come before any training: the output
+    path used to be checked only when the trained vectors were saved."""
+    small_corpus(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "minembed", "train", "corpus.txt", "--epochs", "1", "--min-count",
+                           "1", *flags], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode in (1, 2) and "Traceback" not in done.stderr
+    assert __import__("re").search(message, done.stderr), done.stderr
+    assert not any(mark in done.stdout + done.stderr for mark in TRAINED)
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_train_names_the_file_and_line_that_is_not_utf8_or_empty(tmp_path):
+    (tmp_path / "latin1.txt").write_bytes("the cat sat\n".encode() * 3 + "un caf\xe9 noir\n".encode("latin-1"))
+    done = run("train", str(tmp_path / "latin1.txt"), "--out", str(tmp_path / "x.npz"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"error: {tmp_path / 'latin1.txt'}, line 4: byte 0xe9 at column 7 is not UTF-8" in done.stderr
+    (tmp_path / "bom.txt").write_bytes("\ufeffthe cat sat\nthe dog sat\n".encode() * 20)  # a byte-order mark is fine
+    done = run("train", str(tmp_path / "bom.txt"), "--out", str(tmp_path / "x.npz"), "--min-count", "1",
+               "--epochs", "1", "--vector-size", "4")
+    assert done.returncode == 0 and "4 words x 4 written" in done.stdout
+    done = run("train", small_corpus(tmp_path, "empty.txt", ["", "  ", "..."]), "--out", str(tmp_path / "x.npz"))
+    assert done.returncode == 1 and f"error: {tmp_path / 'empty.txt'} has no words" in done.stderr
+    done = run("train", small_corpus(tmp_path, "one.txt", ["cat", "dog"] * 20), "--out", str(tmp_path / "x.npz"),
+               "--min-count", "1")
+    assert done.returncode == 1 and "no sentence has two known words" in done.stderr and "--min-count" in done.stderr
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["similar", "cat", "--topn", "0"], "argument --topn: must be >= 1, got 0"),
+    (["analogy", "a", "b", "c", "--topn", "-2"], "argument --topn: must be >= 1, got -2"),
+    (["evaluate", "--restrict-vocab", "0"], "argument --restrict-vocab: must be >= 1, got 0"),
+    (["neighbours", "frog", "--limit", "0"], "argument --limit: must be >= 1, got 0"),
+    (["plot", "--out", "/proc/figures"], "error: --out /proc/figures: cannot write in /proc"),
+    (["demo", "--out", "/proc/demo"], "error: --out /proc/demo: cannot write in /proc"),  # before training
+    (["demo", "--epochs", "0"], "argument --epochs: must be >= 1, got 0"),
+])
+def test_other_commands_check_their_flags_first(arguments, message, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "minembed", *arguments], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=60)
+    assert done.returncode in (1, 2) and message in done.stderr and "Traceback" not in done.stderr
+    assert "training skip-gram" not in done.stdout and "loaded GloVe" not in done.stdout
