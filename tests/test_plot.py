@@ -20,6 +20,7 @@ conftest.py) and is skipped without it; the other PCA and t-SNE tests still run.
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -383,3 +384,183 @@ def test_demo_figures_writes_pngs(figures, table, tmp_path):
     (tmp_path / "a_file").write_text("")
     with pytest.raises(OSError, match="cannot create the output folder"):
         figures.demo_figures(table, tmp_path / "a_file" / "out")
+
+
+# ------------------------------------------------------- what the figures say (minembed.figures.labels)
+
+def caption_of(figure) -> str:
+    """The caption under the axes (the figure's bottom label), with its line breaks joined."""
+    return " ".join(" ".join(t.get_text() for t in figure.texts).split())
+
+
+def test_titles_name_the_method_model_and_corpus(figures, table):
+    named = dict(model="skip-gram", corpus="a toy corpus")
+    points, _ = clusters(n_per_cluster=5, n_clusters=2)
+    cases = {
+        "PCA of 6 words in 3 groups": figures.word_scatter(
+            table, {"royal": ["king", "queen"], "people": ["man", "woman"], "fruit": ["apple", "orange"]}, **named),
+        "t-SNE of 10 words": figures.word_scatter(points, [f"w{i}" for i in range(10)], method="tsne", **named),
+        "cosine similarity of 8 words": figures.similarity_heatmap(table, WORDS, **named),
+        "training loss": figures.loss_curves([3.0, 2.0], **named),
+        "man -> woman, king -> queen": figures.analogy_arrows(table, **named),
+    }
+    for what, figure in cases.items():
+        assert figure.axes[0].get_title() == f"{what}\nskip-gram, trained on a toy corpus"
+    # the old call forms still work, and say nothing about vectors they were not told of
+    assert figures.word_scatter(table, WORDS).axes[0].get_title() == "PCA of 8 words"
+    assert figures.word_scatter(table, WORDS, title="mine", model="GloVe").axes[0].get_title() == "mine\nGloVe"
+    assert figures.loss_curves([1.0], corpus="Lee").axes[0].get_title() == "training loss\ntrained on Lee"
+
+
+def test_demo_figures_pass_the_model_and_corpus_to_every_title(figures, table, tmp_path, monkeypatch):
+    titles = {}
+
+    def keep_title(figure, path):
+        titles[path.stem] = figure.axes[0].get_title()
+        return path
+
+    monkeypatch.setattr(figures, "save_figure", keep_title)
+    figures.demo_figures(table, tmp_path, losses=[2.0, 1.5], model="skip-gram", corpus="toy")
+    assert sorted(titles) == ["analogy", "heatmap", "loss", "pca"]
+    assert all("skip-gram, trained on toy" in title for title in titles.values()), titles
+
+
+def test_default_captions_say_how_to_read_the_projection(figures, table):
+    points, _ = clusters(n_per_cluster=5, n_clusters=2)
+    pca = figures.word_scatter(table, WORDS)
+    share = np.sum(fit_pca(table[WORDS], 2).explained_variance_ratio)
+    assert caption_of(pca).startswith(f"The plane keeps {100 * share:.0f}% of the variance of these 8 words in 16")
+    assert "not distances" in caption_of(figures.word_scatter(points, [f"w{i}" for i in range(10)], method="tsne"))
+    assert caption_of(figures.word_scatter(table, WORDS, caption="")) == ""
+    assert caption_of(figures.word_scatter(table, WORDS, caption="my words")) == "my words"
+
+
+def test_analogy_caption_names_what_3cosadd_answers(figures, table):
+    planted = caption_of(figures.analogy_arrows(table))
+    assert planted.endswith("3CosAdd (the nearest word by cosine, inputs excluded) answers 'queen' "
+                            f"({table.most_similar(positive=['woman', 'king'], negative=['man'], topn=1)[0][1]:.2f}).")
+    # a pair that the offset does not predict: the caption names the real answer and the expected word's rank
+    pairs = [("man", "woman"), ("apple", "orange")]
+    answers = [w for w, _ in table.most_similar(positive=["woman", "apple"], negative=["man"], topn=len(table))]
+    assert answers[0] != "orange"
+    caption = caption_of(figures.analogy_arrows(table, pairs))
+    assert f"answers {answers[0]!r}" in caption and f"'orange' is at rank {answers.index('orange') + 1}." in caption
+
+
+def test_heatmap_colours_are_fixed_and_diverging_around_zero(figures, table):
+    from matplotlib.image import AxesImage
+
+    figure = figures.similarity_heatmap(table, WORDS)
+    image = [a for a in figure.axes[0].get_children() if isinstance(a, AxesImage)][0]
+    assert image.get_clim() == (-1.0, 1.0)  # the same scale whatever the values: heatmaps compare by eye
+    assert image.get_cmap().name == "RdBu_r"
+    white = np.asarray(image.get_cmap()(image.norm(0.0))[:3])
+    assert_allclose(white, 1.0, atol=0.06)  # cosine 0 is (nearly) white
+    colourbar = figure.axes[1]
+    assert_allclose(colourbar.get_yticks(), [-1, -0.5, 0, 0.5, 1])
+
+
+def shared_direction_table(shift: float, n_words: int = 400, dim: int = 20, seed: int = 3) -> Vectors:
+    """Random vectors plus ``shift`` times one common unit direction (skip-gram's vectors look like this)."""
+    rng = np.random.default_rng(seed)
+    common = rng.normal(size=dim)
+    vectors = rng.normal(size=(n_words, dim)) + shift * np.sqrt(dim) * common / np.linalg.norm(common)
+    return Vectors([f"w{i}" for i in range(n_words)], vectors)
+
+
+def test_heatmap_caption_blames_a_shared_direction_only_when_it_is_there(figures):
+    words = [f"w{i}" for i in range(12)]
+    shared = shared_direction_table(shift=1.5)
+    cosines = shared.vectors[:12] / np.linalg.norm(shared.vectors[:12], axis=1, keepdims=True)
+    cosines = cosines @ cosines.T
+    mean = (cosines.sum() - 12) / (12 * 11)
+    centred = shared.vectors[:12] - shared.vectors.mean(axis=0)
+    centred /= np.linalg.norm(centred, axis=1, keepdims=True)
+    after = ((centred @ centred.T).sum() - 12) / (12 * 11)
+    assert mean > 0.5 and abs(after) < 0.1  # the planted direction, measured independently of the caption
+    caption = caption_of(figures.similarity_heatmap(shared, words))
+    assert caption.startswith("Red: the two vectors point the same way (cosine 1)")
+    assert (f"Mean cosine of these 66 pairs: {mean:.2f}. Most of it is one direction that all vectors share: "
+            f"subtracting the mean of all 400 vectors leaves {after:.2f}.") in caption
+    isotropic = caption_of(figures.similarity_heatmap(shared_direction_table(shift=0.0), words))
+    assert "Mean cosine of these 66 pairs" in isotropic and "share" not in isotropic
+
+
+# Non-overlapping labels: the text boxes of the drawn figure, measured with the Agg renderer.
+
+def label_boxes(figure, dpi: float | None = None):
+    """(text boxes of the axes' labels, the axes) in display pixels, after drawing at ``dpi``."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    canvas = FigureCanvasAgg(figure)
+    if dpi is not None:
+        figure.set_dpi(dpi)
+    canvas.draw()
+    ax = figure.axes[0]
+    # Text's own extent: an Annotation's would include its leader line
+    return [Text.get_window_extent(label, canvas.get_renderer()) for label in ax.texts], ax
+
+
+def overlapping_pairs(boxes, words) -> list[tuple[str, str]]:
+    return [(words[i], words[j]) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+            if boxes[i].overlaps(boxes[j])]
+
+
+def crowded_points(seed: int = 0):
+    """30 words in 2-D: three tight clumps of 8 (as PCA draws the numbers two to seven) and 6 loners."""
+    rng = np.random.default_rng(seed)
+    clumps = [rng.normal(centre, 0.01, size=(8, 2)) for centre in ([0, 0], [1, 0.2], [0.4, 1])]
+    points = np.vstack(clumps + [rng.uniform(-0.5, 1.5, size=(6, 2))])  # (30, 2)
+    words = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "uncle", "father", "mother", "aunt",
+             "brother", "sister", "cousin", "son", "red", "green", "blue", "yellow", "black", "white", "brown",
+             "purple", "france", "germany", "italy", "spain", "china", "japan"]
+    return points, words
+
+
+@pytest.fixture(params=["adjustText", "without adjustText"])
+def placement(request, monkeypatch):
+    """Run a test with adjustText and again as if it were not installed (the repair step alone)."""
+    if request.param == "adjustText":
+        pytest.importorskip("adjustText", reason="needs adjustText: pip install -e '.[test]'")
+    else:
+        monkeypatch.setitem(sys.modules, "adjustText", None)  # import adjustText now raises ImportError
+    return request.param
+
+
+def test_scatter_labels_do_not_overlap_each_other_or_the_points(figures, placement):
+    from matplotlib.figure import Figure
+
+    from minembed.figures.labels import place_labels
+
+    points, words = crowded_points()
+    figure = figures.word_scatter(points, words, method="none")
+    boxes, ax = label_boxes(figure)
+    assert [t.get_text() for t in ax.texts] == words
+    assert_allclose([t.xy for t in ax.texts], points)  # each label still points at its own point
+    assert overlapping_pairs(boxes, words) == []
+    dots = ax.transData.transform(points)  # (30, 2) pixels
+    assert not any(box.contains(x, y) for box in boxes for x, y in dots)
+    frame = ax.get_window_extent()
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes)
+    # the placement holds when saved at another resolution (demo PNGs are 150 dpi)
+    assert overlapping_pairs(label_boxes(figure, dpi=150)[0], words) == []
+    # and it was needed: at the old fixed offset the clumps' labels pile up
+    plain = Figure(figsize=(8.5, 6.5), layout="constrained")
+    plain_ax = plain.subplots()
+    plain_ax.scatter(points[:, 0], points[:, 1])
+    place_labels(plain_ax, points, words, spread=False)
+    assert len(overlapping_pairs(label_boxes(plain)[0], words)) > 20
+
+
+def test_analogy_labels_do_not_overlap(figures, table, placement):
+    figure = figures.analogy_arrows(table, [("man", "woman"), ("king", "queen"), ("apple", "orange")])
+    boxes, ax = label_boxes(figure)
+    assert overlapping_pairs(boxes, texts_of(ax)) == []
+
+
+def test_label_placement_is_deterministic(figures):
+    points, words = crowded_points()
+    first, second = (figures.word_scatter(points, words, method="none") for _ in range(2))
+    assert_array_equal([t.get_position() for t in first.axes[0].texts],
+                       [t.get_position() for t in second.axes[0].texts])

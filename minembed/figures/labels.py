@@ -126,7 +126,10 @@ def _spread_with_adjusttext(ax: Axes, points: np.ndarray, obstacles: np.ndarray,
     renderer = ax.get_figure().canvas.get_renderer()
     texts = [ax.text(x, y, word, fontsize=fontsize) for (x, y), word in zip(points, words)]  # left, baseline
     try:
-        from adjustText import adjust_text
+        import adjustText
+
+        major = int(adjustText.__version__.split(".")[0])
+        adjust_text = adjustText.adjust_text if major >= 1 else None  # 0.x has no iter_lim: the repair step alone
     except ImportError:
         adjust_text = None
     if adjust_text is not None:
