@@ -21,6 +21,7 @@ from minembed.figures.projection import TSNEConfig, calibrate_precisions, fit_pc
 from minembed.data.pretrained import glove_6b_50d
 
 glove = glove_6b_50d(limit=50_000)
+source = dict(model="GloVe 6B 50d (pretrained)", corpus="Wikipedia 2014 + Gigaword 5, 6B tokens")  # for the titles
 groups = {
     "animals": ["dog", "cat", "horse", "cow", "bird", "fish", "lion", "tiger", "sheep", "wolf", "bear", "rabbit"],
     "countries": ["france", "germany", "italy", "spain", "china", "japan", "india", "brazil", "egypt", "canada",
@@ -52,23 +53,35 @@ print(f"the first two components keep {variance_share[:2].round(3)} of the varia
 
 model = fit_pca(X, 2)  # the same, with each component's sign fixed as scikit-learn fixes it
 assert np.allclose(np.abs(model.transform(X)), np.abs(by_hand), atol=1e-4)
-figures.word_scatter(glove, groups, method="pca", title="GloVe 6B 50d, PCA")
+figures.word_scatter(glove, groups, method="pca", **source)
 
 # %% [markdown]
+# Each figure's caption says how to read it; here, that two components keep
+# only about a third of the variance, so two words close on the page can be
+# far apart in 50 dimensions. Labels that had to move away from a crowded
+# point are joined to it by a thin line.
+#
 # PCA keeps offsets: the arrows man -> woman and king -> queen are nearly
-# parallel and equally long, and king - man + woman (the x) lands near queen.
+# parallel and of similar length. The x marks king - man + woman, and the
+# caption says which word 3CosAdd actually answers: the x is drawn in a plane
+# fitted to four words, while the answer is found in all 50 dimensions.
 
 # %%
-figures.analogy_arrows(glove, [("man", "woman"), ("king", "queen")])
+figures.analogy_arrows(glove, [("man", "woman"), ("king", "queen")], **source)
 
 # %% [markdown]
 # ## A heatmap of cosine similarities
 #
-# Twenty words in pairs; the diagonal is 1, the bright 2 x 2 blocks are the
-# pairs (dog/cat, car/bicycle, king/queen, ...).
+# Twenty words in pairs; the diagonal is 1, the dark 2 x 2 blocks are the
+# pairs (dog/cat, car/bicycle, king/queen, ...). The colour scale is fixed:
+# white is a cosine of 0, so a table of unrelated random vectors would be
+# white off the diagonal. These frequent words are pale red nearly everywhere
+# (the caption gives their mean cosine): compare the cells with each other,
+# not with white. Word vectors trained with skip-gram go further: there all
+# vectors share one direction and every cell is red (`minembed demo` shows it).
 
 # %%
-figures.similarity_heatmap(glove)  # the default 20 words
+figures.similarity_heatmap(glove, **source)  # the default 20 words
 
 # %% [markdown]
 # ## t-SNE, step 1: a neighbourhood of the right size for every word
@@ -101,10 +114,13 @@ result = tsne(X, config)
 print(f"KL(P || Q) = {result.kl_divergence:.4f} after {result.n_iter} steps")
 steps, kl = zip(*result.kl_history)
 figures.loss_curves(list(kl), steps=list(steps), xlabel="gradient step (exaggeration ends at 250)",
-                    ylabel="KL(P || Q)", title="t-SNE objective")
+                    ylabel="KL(P || Q)", title="t-SNE objective on 72 words", **source,
+                    caption="Until step 250 the map is fitted to the exaggerated 12 P, so the KL to the real P "
+                            "stays high; once the exaggeration ends the clusters spread out and it drops within 50 "
+                            "steps. That drop is the switch, not a sudden leap of the descent.")
 
 # %%
-figures.word_scatter(result.embedding, groups, method="none", title="GloVe 6B 50d, t-SNE (perplexity 10)")
+figures.word_scatter(glove, groups, method="tsne", tsne_config=config, **source)  # runs it again: the same map
 
 # %% [markdown]
 # Two rules of thumb for reading t-SNE maps: sizes of clusters and gaps

@@ -183,7 +183,8 @@ def word_scatter(
     ax.set_xlabel(axis_names[0])
     ax.set_ylabel(axis_names[1])
     if method == "tsne":
-        ax.tick_params(labelbottom=False, labelleft=False)  # t-SNE coordinates carry no meaning
+        ax.set_xticks([])  # t-SNE coordinates carry no meaning
+        ax.set_yticks([])
     shown_as = {"pca": "PCA of", "tsne": "t-SNE of", "none": "2-D points of"}[method]
     what = f"{shown_as} {len(labels)} words" + (f" in {len(groups)} groups" if group_of else "")
     ax.set_title(headline(title or what, model, corpus, dropped))
@@ -219,7 +220,7 @@ def similarity_heatmap(
     cosines = cosine_scores(matrix, matrix)  # (n, n) float32
     n = len(labels)
     size = max(4.0, 0.4 * n + 2.0)
-    figure = Figure(figsize=(size + 1.2, size + 0.8), layout="constrained")
+    figure = Figure(figsize=(size + 1.2, size + 0.5), layout="constrained")  # + room for the caption
     ax = figure.subplots()
     image = ax.imshow(cosines, cmap="RdBu_r", vmin=-1.0, vmax=1.0)  # diverging around 0
     ax.set_xticks(range(n), labels, rotation=60, ha="right", rotation_mode="anchor")
