@@ -201,3 +201,20 @@ def test_bad_input(glove):
     with pytest.raises(ValueError, match="non-empty"):
         semantic_search(corpus[:1], corpus[:0])
     assert semantic_search(np.empty((0, 3)), corpus) == []
+
+
+def test_arguments_are_checked_in_their_own_words():
+    for a in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="a must be > 0 and finite"):
+            sif_weights({"cat": 1}, a=a)  # gave NaN weights
+    with pytest.raises(TypeError, match="a must be a number > 0"):
+        sif_weights({"cat": 1}, a="0.001")
+    with pytest.raises(ValueError, match="the count of 'dog' is -1; counts must be >= 0"):
+        sif_weights({"cat": 3, "dog": -1})  # gave a negative weight
+    corpus = np.ones((4, 3), dtype=np.float32)
+    for k in (True, 1.5, None):
+        with pytest.raises(TypeError, match="k must be a positive integer"):
+            semantic_search(corpus[:1], corpus, k=k)  # True answered as k=1
+    corpus[2, 1] = np.nan
+    with pytest.raises(ValueError, match="corpus row 2 contains NaN or inf"):
+        semantic_search(corpus[:1], corpus)

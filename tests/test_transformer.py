@@ -396,3 +396,18 @@ def test_bad_input(encoder):
     too_long = encoder.tokenizer.pad([[101] + [2773] * 600 + [102]])
     with pytest.raises(ValueError, match="602 tokens long but the model has 512 positions"):
         encoder.forward(too_long)
+
+
+def test_batches_of_the_wrong_type_are_refused_before_the_forward_pass(encoder):
+    from minembed.contextual.wordpiece import Batch
+
+    good = encoder.tokenizer.encode_batch(["a short text"])
+    with pytest.raises(TypeError, match="input_ids must hold integers .* got dtype float64"):
+        encoder.forward(Batch(good.input_ids.astype(float), good.attention_mask, good.token_type_ids))  # IndexError
+    with pytest.raises(TypeError, match="attention_mask must hold integers"):
+        encoder.forward(Batch(good.input_ids, good.attention_mask * 0.5, good.token_type_ids))
+    with pytest.raises(ValueError, match=r"attention_mask must hold 0 \(padding\) and 1"):
+        encoder.forward(Batch(good.input_ids, good.attention_mask * 2, good.token_type_ids))
+    for batch_size in (2.5, True, None):
+        with pytest.raises(TypeError, match="batch_size must be a whole number >= 1"):
+            encoder.encode(["fine"], batch_size=batch_size)

@@ -188,7 +188,7 @@ def test_to_torch_is_an_embedding_lookup(torch):
     np.testing.assert_array_equal(out, v.vectors[[2, 0]])
 
 
-# ----------------------------------------------------------------------------- arguments, as gensim reads them (issue 23)
+# ------------------------------------------------------------------ arguments, as gensim reads them (issue 23)
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +242,8 @@ def test_topn_none_with_restrict_vocab_as_gensim(small, small_gensim):
     ("w6", "w7"),
 ])
 def test_weighted_and_array_inputs_as_gensim(small, small_gensim, positive, negative):
-    same_answers(small[0].most_similar(positive, negative, topn=5), small_gensim.most_similar(positive, negative, topn=5))
+    same_answers(small[0].most_similar(positive, negative, topn=5),
+                 small_gensim.most_similar(positive, negative, topn=5))
 
 
 def test_a_tuple_of_words_is_a_list_of_words(small):

@@ -266,3 +266,16 @@ def test_bad_input_errors(ours, tmp_path):
         WordPiece(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "cat", "cat"])
     with pytest.raises(ValueError, match=r"has no \[CLS\]"):
         WordPiece(["[PAD]", "[UNK]", "[SEP]", "cat"])
+
+
+def test_lengths_and_ids_of_the_wrong_type_are_refused(ours):
+    with pytest.raises(TypeError, match=r"max_length must be a whole number of ids \(>= 2\) or None, got 2.5"):
+        ours.encode("hello there", max_length=2.5)  # was Python's "slice indices must be integers"
+    with pytest.raises(TypeError, match=r"ids\[1\] is 0.5 \(float\); ids must be integers"):
+        ours.decode([101, 0.5])
+    last = len(ours) - 1
+    with pytest.raises(ValueError, match=rf"ids\[0\] = 1000000000 is outside the vocabulary \(ids 0..{last}\)"):
+        ours.decode([10**9])  # was an IndexError from the list
+    with pytest.raises(ValueError, match=r"ids\[0\] = -1 is outside"):
+        ours.convert_ids_to_tokens([-1])  # was the last piece, silently
+    assert ours.convert_ids_to_tokens(np.array([101, 102])) == ["[CLS]", "[SEP]"]

@@ -31,6 +31,8 @@ approximate (ANN) search.
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Callable, Mapping, Sequence, Union
 
 import numpy as np
@@ -100,8 +102,13 @@ def sif_weights(word_counts: Mapping[str, int], a: float = 1e-3) -> dict[str, fl
     >>> sif_weights({"the": 3, "cat": 1}, a=0.25)
     {'the': 0.25, 'cat': 0.5}
     """
-    if a <= 0:
-        raise ValueError(f"a must be > 0 (the paper uses 1e-3), got {a}.")
+    if isinstance(a, bool) or not isinstance(a, numbers.Real):
+        raise TypeError(f"a must be a number > 0 (the paper uses 1e-3), got {a!r:.40} ({type(a).__name__}).")
+    if not (a > 0 and math.isfinite(a)):  # NaN used to give NaN weights
+        raise ValueError(f"a must be > 0 and finite (the paper uses 1e-3), got {a}.")
+    negative = [word for word, count in word_counts.items() if not count >= 0]
+    if negative:
+        raise ValueError(f"the count of {negative[0]!r} is {word_counts[negative[0]]}; counts must be >= 0.")
     total = sum(word_counts.values())
     if total <= 0:
         raise ValueError("word_counts is empty or all zero; count the words of a corpus first.")
@@ -190,6 +197,9 @@ def semantic_search(
         raise ValueError(f"corpus must be a non-empty (N, D) matrix of vectors, got shape {corpus.shape}.")
     if queries.size == 0:
         return []
+    if corpus.dtype.kind in "fc" and not np.isfinite(corpus).all():
+        bad = int(np.flatnonzero(~np.isfinite(corpus).all(axis=1))[0])
+        raise ValueError(f"corpus row {bad} contains NaN or inf; fix or drop that sentence vector.")
     indices, scores = topk_cosine(corpus, queries, k)  # (Q, k) int64, (Q, k) float32
     return [
         [{"corpus_id": int(i), "score": float(s)} for i, s in zip(row_ids, row_scores)]

@@ -35,6 +35,7 @@ sentence pairs), absolute positions only, and float32 only.
 
 from __future__ import annotations
 
+import numbers
 import os
 from typing import Sequence
 
@@ -317,6 +318,9 @@ class BertEncoder:
                 raise TypeError(
                     f"sentence {i} is a {type(sentence).__name__} ({sentence!r:.60}), not a str."
                 )
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+            raise TypeError(f"batch_size must be a whole number >= 1 (sentences per forward pass), got "
+                            f"{batch_size!r:.40} ({type(batch_size).__name__}).")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
         vectors = np.zeros((len(sentences), self.dimension), dtype=np.float32)  # (n, H) float32
@@ -344,6 +348,12 @@ class BertEncoder:
     def _check_batch(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
         input_ids = np.asarray(batch.input_ids)
         mask = np.asarray(batch.attention_mask)
+        for name, array in (("input_ids", input_ids), ("attention_mask", mask),
+                            ("token_type_ids", np.asarray(batch.token_type_ids))):
+            if array.dtype.kind not in "iu":  # float ids used to fail as an IndexError deep in embed()
+                raise TypeError(f"{name} must hold integers (WordPiece ids, 0/1 flags), got dtype {array.dtype}; "
+                                "make the batch with encoder.tokenizer.encode_batch(texts), or cast with "
+                                ".astype(np.int64).")
         if input_ids.ndim != 2 or input_ids.shape[0] == 0 or input_ids.shape[1] == 0:
             raise ValueError(
                 f"input_ids must be a non-empty (batch, length) matrix, got shape {input_ids.shape}."
@@ -361,6 +371,8 @@ class BertEncoder:
         token_types = np.asarray(batch.token_type_ids)
         if token_types.min() < 0 or token_types.max() >= len(self.token_type_embeddings):
             raise ValueError(f"token_type_ids must lie in 0..{len(self.token_type_embeddings) - 1}.")
+        if not np.isin(mask, (0, 1)).all():
+            raise ValueError("attention_mask must hold 0 (padding) and 1 (a real token) only.")
         if not np.all(mask.max(axis=1) == 1):
             raise ValueError("every row of attention_mask needs at least one 1 (a real token).")
         return input_ids, mask

@@ -38,6 +38,7 @@ of a vocabulary.
 
 from __future__ import annotations
 
+import numbers
 import os
 import re
 import unicodedata
@@ -312,6 +313,9 @@ class WordPiece:
         With ``max_length`` the pieces are cut to ``max_length - 2`` so the result,
         [SEP] included, has at most ``max_length`` ids (the end of the text is lost).
         """
+        if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, numbers.Integral)):
+            raise TypeError(f"max_length must be a whole number of ids (>= 2) or None, got {max_length!r:.40} "
+                            f"({type(max_length).__name__}).")
         ids = [self.index[p] if p in self.index else self.unk_id for p in self.tokenize(text)]
         if max_length is not None:
             if max_length < 2:
@@ -350,7 +354,19 @@ class WordPiece:
         return Batch(input_ids, attention_mask, np.zeros_like(input_ids))
 
     def convert_ids_to_tokens(self, ids: Sequence[int]) -> list[str]:
-        return [self.vocab[i] for i in ids]
+        return [self.vocab[i] for i in self._checked_ids(ids)]
+
+    def _checked_ids(self, ids: Sequence[int]) -> list[int]:
+        """ids as ints in 0..len(vocab)-1 (a float or an id past the vocabulary used to fail as an IndexError)."""
+        if isinstance(ids, (str, bytes)):
+            raise TypeError(f"ids must be a list of integer ids, got the {type(ids).__name__} {ids!r:.40}.")
+        ids = list(ids)
+        for position, i in enumerate(ids):
+            if isinstance(i, bool) or not isinstance(i, numbers.Integral):
+                raise TypeError(f"ids[{position}] is {i!r:.40} ({type(i).__name__}); ids must be integers.")
+            if not 0 <= i < len(self.vocab):
+                raise ValueError(f"ids[{position}] = {i} is outside the vocabulary (ids 0..{len(self.vocab) - 1}).")
+        return [int(i) for i in ids]
 
     def decode(self, ids: Sequence[int]) -> str:
         """Join pieces back into (normalised) text: "##" pieces glue to the previous one.
@@ -358,5 +374,5 @@ class WordPiece:
         >>> WordPiece(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "un", "##aff", "##able"]).decode([2, 4, 5, 6, 3])
         'unaffable'
         """
-        pieces = [self.vocab[i] for i in ids if self.vocab[i] not in SPECIAL_TOKENS]
+        pieces = [self.vocab[i] for i in self._checked_ids(ids) if self.vocab[i] not in SPECIAL_TOKENS]
         return " ".join(pieces).replace(" ##", "")

@@ -119,7 +119,7 @@ def word_list(words, name: str, method: str, at_least: int = 1) -> list[str]:
     >>> word_list("abc", "words", "doesnt_match")
     Traceback (most recent call last):
     ...
-    TypeError: doesnt_match takes a list of words, got the str 'abc' (it would be read letter by letter); pass ['abc', ...]
+    TypeError: doesnt_match takes a list of words, got the str 'abc' (it would be read letter by letter); ...
     """
     if isinstance(words, (str, bytes)):
         raise TypeError(f"{method} takes a list of words, got the {type(words).__name__} {words!r:.60} (it would be "
