@@ -285,14 +285,14 @@ def test_restrict_vocab_counts_as_gensim(small, small_gensim):
     (lambda v: v.most_similar_cosmul(negative=["w0"]), ValueError, "needs at least one word in positive="),
     (lambda v: v.most_similar_cosmul([["w0"]]), TypeError, r"positive\[0\] is \['w0'\]"),
     (lambda v: v.doesnt_match("w0w1"), TypeError, "a list of words, got the str 'w0w1'.*letter by letter"),
-    (lambda v: v.doesnt_match(["w0"]), ValueError, "at least 2 words"),
+    (lambda v: v.doesnt_match(["w0"]), ValueError, "at least 2 words to compare, got 1"),
     (lambda v: v.doesnt_match(["w0", 5]), TypeError, r"words\[1\] is 5 \(int\)"),
     (lambda v: v.doesnt_match(5), TypeError, "a list of words"),
     (lambda v: v.analogy("w0", "w1", 5), TypeError, r"c is 5 \(int\)"),
     (lambda v: v.analogy("w0", "w1", "w2", topn=1.5), TypeError, "topn must be an integer"),
     (lambda v: v.similarity("w0", 5), TypeError, r"5 \(int\) is not a word"),
-    (lambda v: v[5], TypeError, "a list of words"),
-    (lambda v: v[["w0", 5]], TypeError, r"the list\[1\] is 5"),
+    (lambda v: v[5], TypeError, r"takes a word \(str\) or a list of words, got 5 \(int\)"),
+    (lambda v: v[["w0", 5]], TypeError, r"words\[1\] is 5 \(int\), not a word \(str\)"),
 ])
 def test_bad_arguments_fail_first_in_the_callers_words(small, call, error, message):
     with pytest.raises(error, match=message):

@@ -132,5 +132,5 @@ def word_list(words, name: str, method: str, at_least: int = 1) -> list[str]:
         if not isinstance(word, str):
             raise TypeError(f"{name}[{i}] is {word!r:.60} ({type(word).__name__}), not a word (str)")
     if len(words) < at_least:
-        raise ValueError(f"{method} needs at least {at_least} words in {name}, got {len(words)}")
+        raise ValueError(f"{method} needs at least {at_least} words to compare, got {len(words)}")
     return list(words)

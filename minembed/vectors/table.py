@@ -130,7 +130,10 @@ class Vectors:
         """The vector of a word, (D,) float32, or of a list of words, (n, D)."""
         if isinstance(word, str):
             return self.vectors[self.get_index(word)]
-        return self.vectors[[self.get_index(w) for w in word_list(word, "the list", "Vectors[...]")]]
+        if not isinstance(word, (list, tuple, np.ndarray)):
+            raise TypeError(f"Vectors[...] takes a word (str) or a list of words, got {word!r:.60} "
+                            f"({type(word).__name__})")
+        return self.vectors[[self.get_index(w) for w in word_list(word, "words", "Vectors[...]")]]
 
     def row_inverse_norms(self) -> np.ndarray:
         """1 / |v| for every row, (V,) float32 (0 for a zero row); computed once."""
