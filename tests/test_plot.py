@@ -484,6 +484,12 @@ def test_heatmap_caption_blames_a_shared_direction_only_when_it_is_there(figures
             f"subtracting the mean of all 400 vectors leaves {after:.2f}.") in caption
     isotropic = caption_of(figures.similarity_heatmap(shared_direction_table(shift=0.0), words))
     assert "Mean cosine of these 66 pairs" in isotropic and "share" not in isotropic
+    # only the shown words lean one way (as GloVe's frequent words do): stated, but not blamed on the mean
+    isotropic_rows = shared_direction_table(shift=0.0).vectors.copy()  # (400, 20)
+    isotropic_rows[:12] += 3.0  # the 12 shown words, and no others, get a common component
+    local = Vectors([f"w{i}" for i in range(400)], isotropic_rows)
+    caption = caption_of(figures.similarity_heatmap(local, words))
+    assert "the table's mean direction does not explain it" in caption and "all vectors share" not in caption
 
 
 # Non-overlapping labels: the text boxes of the drawn figure, measured with the Agg renderer.

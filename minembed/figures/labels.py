@@ -227,8 +227,8 @@ def heatmap_reading(vectors: Vectors | np.ndarray, matrix: np.ndarray, cosines: 
                     f"all vectors share: subtracting the mean of all {len(vectors):,} vectors leaves {after:.2f}. "
                     "Compare cells with each other, not with white.")
         else:
-            line += (f" Subtracting the mean of all {len(vectors):,} vectors leaves {after:.2f}: compare cells "
-                     "with each other rather than with white.")
+            line += (f" After subtracting the mean of all {len(vectors):,} vectors it is {after:.2f}, so the table's "
+                     "mean direction does not explain it: compare cells with each other rather than with white.")
     return f"{guide}\n{line}"
 
 
