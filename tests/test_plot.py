@@ -423,6 +423,9 @@ def test_demo_figures_pass_the_model_and_corpus_to_every_title(figures, table, t
     figures.demo_figures(table, tmp_path, losses=[2.0, 1.5], model="skip-gram", corpus="toy")
     assert sorted(titles) == ["analogy", "heatmap", "loss", "pca"]
     assert all("skip-gram, trained on toy" in title for title in titles.values()), titles
+    titles.clear()
+    figures.demo_figures(table, tmp_path)  # not told: the table's size tells two demos apart
+    assert all(title.split("\n")[1] == "8 words x 16 dimensions" for title in titles.values()), titles
 
 
 def test_default_captions_say_how_to_read_the_projection(figures, table):

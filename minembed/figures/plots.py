@@ -352,7 +352,8 @@ def demo_figures(
     are skipped and named in each title, so this works on a small trained
     model as well as on pretrained GloVe. ``model`` and ``corpus`` name the
     vectors in every title (e.g. "skip-gram, 100 dimensions, 5 epochs" and
-    "the Wikipedia sample, 453k tokens"); ``loss_name`` labels the loss axis.
+    "the Wikipedia sample, 453k tokens"; without ``model`` the titles give the
+    table's size); ``loss_name`` labels the loss axis.
     Returns {figure name: path}; the loss curve only when ``losses`` is given.
     """
     folder = Path(folder)
@@ -362,6 +363,8 @@ def demo_figures(
         raise type(error)(
             f"cannot create the output folder {folder}: {error.strerror or error}; choose another folder."
         ) from None
+    if model is None:  # still tell two tables apart (the demo draws skip-gram's and GloVe's side by side)
+        model = f"{len(vectors):,} words x {vectors.vector_size} dimensions"
     named = dict(model=model, corpus=corpus)
     written = {}
     known = sum(w in vectors for group in WORD_GROUPS.values() for w in group)
