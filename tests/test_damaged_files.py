@@ -21,6 +21,7 @@ import pytest
 from minembed.data import datasets
 from minembed.predicting.subword_vectors import SubwordVectors
 from minembed.vectors import Vectors
+from minembed.vectors.archives import Layout, Problem, read_npy_data, read_npy_header
 from minembed.vectors.formats import (
     load_glove_text,
     load_npz,
@@ -134,6 +135,8 @@ DAMAGED_NPZ = {  # name: (archive bytes, what the error must say)
                      r"the archive holds vectors.npy more than once"),
     "encrypted": (central_directory_field(archive(GOOD), 1, 8, 1, width=2), r"'vectors.npy' is encrypted"),
     "bzip2": (archive(GOOD, zipfile.ZIP_BZIP2), r"'words.npy' uses zip compression method 12"),
+    "larger than the file": (central_directory_field(central_directory_field(archive(GOOD), 1, 20, 10**6), 1, 24,
+                                                     10**6), r"'vectors.npy' declares 1000000 bytes in a file of \d+"),
     "stored size": (central_directory_field(archive(GOOD), 1, 24, 10**6),
                     r"'vectors.npy' is stored uncompressed but declares 1000000 bytes in \d+"),
     "deflate ratio": (central_directory_field(archive(GOOD, zipfile.ZIP_DEFLATED), 1, 24, 10**6),
@@ -150,7 +153,8 @@ DAMAGED_NPZ = {  # name: (archive bytes, what the error must say)
         "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", b"\x80\x04N.")}),
         r"'words.npy' holds '\|O' data \(objects, which only pickle can read: minembed never unpickles\)"),
     "words 2-D": (archive({**GOOD, "words.npy": npy(WORDS[None, :])}), r"'words.npy' has shape \(1, 2\)"),
-    "negative shape": (archive(with_vectors_header(VECTORS_HEADER % "(-2, -3)")), r"has shape \(-2, -3\)"),
+    "negative shape": (archive(with_vectors_header(VECTORS_HEADER % "(-2, -3)")),  # (-2) x (-3) x 4 == 24 bytes
+                       r"member 'vectors.npy' has shape \(-2, -3\); expected a 2-D array"),
     "fortran order": (archive({**GOOD, "vectors.npy": npy(np.asfortranarray(VECTORS))}),
                       r"'vectors.npy' is stored in Fortran order"),
     "shrunk shape": (archive(with_vectors_header(VECTORS_HEADER % "(2, 2)")),
@@ -174,6 +178,16 @@ def test_each_check_of_the_npz_reader(tmp_path, name):
         with pytest.raises(ValueError, match=message) as error:
             load(path)
         assert str(error.value).startswith(f"{path}: ")
+
+
+def test_data_that_changes_size_after_the_header_check_is_refused():
+    """read_npy_data's guards against a file cut or grown between the size check and the read."""
+    payload = npy(VECTORS)  # header + 24 bytes of data
+    header = read_npy_header(io.BytesIO(payload), len(payload), Layout("<f4", 2))
+    with pytest.raises(Problem, match=r"ends after 20 of its 24 bytes of data"):
+        read_npy_data(io.BytesIO(payload[header.data_offset:-4]), header)
+    with pytest.raises(Problem, match=r"holds more than the 24 bytes of data its header declares"):
+        read_npy_data(io.BytesIO(payload[header.data_offset:] + b"\0"), header)
 
 
 def test_the_good_archive_loads(tmp_path):
