@@ -31,9 +31,10 @@ Two strategies, chosen by the number of queries:
   tile per thread, never the whole (Q, N) matrix.
 
 A per-query top-k is a binary min-heap of (score, index) whose root is the
-worst of the current best k; a candidate enters only if it beats the root.
-Every buffer a call needs (heaps, tiles, scratch) is made by allocate_buffers
-and released by free_buffers, for both strategies.
+worst of the current best k; a candidate enters only if it beats the root
+(topk_heap.pxi). Every buffer a call needs (heaps, tiles, scratch) is made by
+allocate_buffers and released by free_buffers, for both strategies
+(topk_buffers.pxi). Both files are included into this one at compile time.
 """
 
 from cython.parallel cimport prange, parallel, threadid
@@ -67,82 +68,10 @@ MAX_SCAN_QUERIES = SCAN_MAX_QUERIES  # for the wrapper: batches above this use s
 
 
 # --------------------------------------------------------------------------- #
-# The per-query heap. Root (slot 0) holds the worst of the kept candidates.
+# The per-query heap (topk_heap.pxi) and the scoring of one row.
 # --------------------------------------------------------------------------- #
 
-cdef inline bint ranks_below(float score_a, int64_t index_a,
-                             float score_b, int64_t index_b) noexcept nogil:
-    """True when candidate a ranks below b: a lower score, or an equal score
-    at a higher row index (ties go to the lower index)."""
-    return score_a < score_b or (score_a == score_b and index_a > index_b)
-
-
-cdef inline void set_slot(float *scores, int64_t *indices, Py_ssize_t position,
-                          float score, int64_t index) noexcept nogil:
-    """Write the candidate (score, index) into heap slot `position` (both arrays at once)."""
-    scores[position] = score
-    indices[position] = index
-
-
-cdef inline void sift_down_from_root(float *scores, int64_t *indices, Py_ssize_t size,
-                                     float score, int64_t index) noexcept nogil:
-    """Put (score, index) at the root of a heap of `size` and sift it down to its place."""
-    cdef Py_ssize_t position = 0, child
-    while True:
-        child = 2 * position + 1
-        if child >= size:
-            break
-        if child + 1 < size and ranks_below(scores[child + 1], indices[child + 1],
-                                            scores[child], indices[child]):
-            child += 1  # the worse of the two children
-        if not ranks_below(scores[child], indices[child], score, index):
-            break
-        set_slot(scores, indices, position, scores[child], indices[child])  # the child moves up
-        position = child
-    set_slot(scores, indices, position, score, index)
-
-
-cdef inline void heap_offer(float *scores, int64_t *indices, Py_ssize_t *size,
-                            Py_ssize_t k, float score, int64_t index) noexcept nogil:
-    """Keep (score, index) if it belongs among the best k seen so far."""
-    cdef Py_ssize_t position, parent
-    if size[0] < k:  # not full yet: append, then sift up
-        position = size[0]
-        size[0] += 1
-        while position > 0:
-            parent = (position - 1) >> 1
-            if not ranks_below(score, index, scores[parent], indices[parent]):
-                break
-            set_slot(scores, indices, position, scores[parent], indices[parent])  # the parent moves down
-            position = parent
-        set_slot(scores, indices, position, score, index)
-        return
-    if not ranks_below(scores[0], indices[0], score, index):
-        return  # no better than the worst kept
-    sift_down_from_root(scores, indices, k, score, index)  # replace the root
-
-
-cdef inline void heap_pop_worst(float *scores, int64_t *indices, Py_ssize_t *size,
-                                float *worst_score, int64_t *worst_index) noexcept nogil:
-    """Remove the root (the worst kept candidate) and return it."""
-    cdef Py_ssize_t n
-    worst_score[0] = scores[0]
-    worst_index[0] = indices[0]
-    size[0] -= 1
-    n = size[0]
-    if n == 0:
-        return
-    sift_down_from_root(scores, indices, n, scores[n], indices[n])  # last slot moves up
-
-
-cdef inline bint is_excluded(const int64_t *excluded, Py_ssize_t n_excluded,
-                             int64_t row) noexcept nogil:
-    """Is `row` among the query's n_excluded excluded ids?"""
-    cdef Py_ssize_t j
-    for j in range(n_excluded):
-        if excluded[j] == row:
-            return True
-    return False
+include "topk_heap.pxi"
 
 
 cdef inline void keep_first_bad_row(Py_ssize_t *bad_row, Py_ssize_t row) noexcept nogil:
@@ -180,17 +109,6 @@ cdef inline bint rescaled_dots(const float *row, Py_ssize_t dim, const float *qu
     for q in range(n_queries):
         dots[q * dots_stride] = minembed_dot(scaled, &queries[q * dim], dim) if finite else 0.0
     return finite
-
-
-cdef inline void heap_to_sorted(float *scores, int64_t *indices, Py_ssize_t size,
-                                Py_ssize_t k, float *out_scores, int64_t *out_indices) noexcept nogil:
-    """Empty a heap into out[0:k], best first; unfilled slots get -1 / -inf."""
-    cdef Py_ssize_t position
-    for position in range(size, k):
-        out_indices[position] = -1
-        out_scores[position] = -INFINITY
-    while size > 0:
-        heap_pop_worst(scores, indices, &size, &out_scores[size - 1], &out_indices[size - 1])
 
 
 cdef inline void offer_tile(const float *dots, const float *row_inverse, float query_inverse,
@@ -231,115 +149,10 @@ cdef inline void offer_tile(const float *dots, const float *row_inverse, float q
 
 
 # --------------------------------------------------------------------------- #
-# The per-call buffers, allocated and freed in one place for both strategies.
+# The per-call buffers and the merge of the threads' heaps (topk_buffers.pxi).
 # --------------------------------------------------------------------------- #
 
-cdef struct Buffers:
-    # Per thread t, each slice starting at [t * its stride]:
-    float *heap_scores          # (Q, k) one heap per query, at heap_scores[t * heap_stride]
-    int64_t *heap_indices       # (Q, k) their row ids, at heap_indices[t * heap_stride]
-    Py_ssize_t *heap_sizes      # (Q,) entries kept in each heap, at heap_sizes[t * sizes_stride]
-    float *dots                 # scan: (Q, 4) dots of 4 rows; gemm: a (B, TILE_ROWS) tile
-    float *row_values           # scan: the 4 rows' sums of squares; gemm: TILE_ROWS inverse norms
-    float *scaled               # scan: (D,) a row outside the safe range, scaled by a power of two
-    float **tiles               # gemm: thread t's (TILE_ROWS, D) copy of a tile holding such rows, at
-                                # tiles[t]: NULL until the thread meets one (rare: a whole tile's copy)
-    Py_ssize_t heap_stride
-    Py_ssize_t sizes_stride
-    Py_ssize_t dots_stride
-    Py_ssize_t row_values_stride
-    Py_ssize_t scaled_stride
-    # Shared:
-    Py_ssize_t *bad_rows        # (T,) the first NaN/inf row each thread saw, -1 if none
-    bint out_of_memory          # a thread could not allocate its tiles[t]
-    float *merged_scores        # (k,) scratch for merging one query's heaps
-    int64_t *merged_indices     # (k,)
-
-
-cdef inline Py_ssize_t padded_stride(Py_ssize_t count) noexcept nogil:
-    """`count` rounded up to a multiple of 16, plus 16: at least one 64-byte cache line
-    between the slices of two threads, for 4- and 8-byte items alike, so no two threads
-    ever write to the same line (an optimisation; without it the scan's 4 sums of
-    squares of both threads share one line, which the cores then pass back and forth)."""
-    return (count + LINE_FLOATS - 1) // LINE_FLOATS * LINE_FLOATS + LINE_FLOATS
-
-
-cdef bint allocate_buffers(Buffers *buffers, int n_threads, Py_ssize_t n_queries, Py_ssize_t k,
-                           Py_ssize_t dots_per_thread, Py_ssize_t rows_per_thread,
-                           Py_ssize_t scaled_per_thread) noexcept nogil:
-    """Allocate every buffer, with empty heaps and no bad rows; False (and nothing
-    left allocated) when memory runs out."""
-    cdef Py_ssize_t j
-    buffers.heap_stride = padded_stride(n_queries * k)
-    buffers.sizes_stride = padded_stride(n_queries)
-    buffers.heap_scores = <float *> malloc(n_threads * buffers.heap_stride * sizeof(float))
-    buffers.heap_indices = <int64_t *> malloc(n_threads * buffers.heap_stride * sizeof(int64_t))
-    buffers.heap_sizes = <Py_ssize_t *> malloc(n_threads * buffers.sizes_stride * sizeof(Py_ssize_t))
-    buffers.bad_rows = <Py_ssize_t *> malloc(n_threads * sizeof(Py_ssize_t))
-    buffers.merged_scores = <float *> malloc(k * sizeof(float))
-    buffers.merged_indices = <int64_t *> malloc(k * sizeof(int64_t))
-    buffers.dots_stride = padded_stride(dots_per_thread)
-    buffers.row_values_stride = padded_stride(rows_per_thread)
-    buffers.dots = <float *> malloc(n_threads * buffers.dots_stride * sizeof(float))
-    buffers.row_values = <float *> malloc(n_threads * buffers.row_values_stride * sizeof(float))
-    buffers.scaled_stride = padded_stride(scaled_per_thread)
-    buffers.scaled = <float *> malloc(n_threads * buffers.scaled_stride * sizeof(float))
-    buffers.tiles = <float **> malloc(n_threads * sizeof(float *))
-    if (buffers.heap_scores == NULL or buffers.heap_indices == NULL or buffers.heap_sizes == NULL
-            or buffers.bad_rows == NULL or buffers.merged_scores == NULL or buffers.merged_indices == NULL
-            or buffers.dots == NULL or buffers.row_values == NULL or buffers.scaled == NULL
-            or buffers.tiles == NULL):
-        free_buffers(buffers, 0)  # 0: no tile allocated yet (the tiles' slots are not even set)
-        return False
-    for j in range(n_threads * buffers.sizes_stride):
-        buffers.heap_sizes[j] = 0
-    for j in range(n_threads):
-        buffers.bad_rows[j] = -1
-        buffers.tiles[j] = NULL
-    buffers.out_of_memory = False
-    return True
-
-
-cdef void free_buffers(Buffers *buffers, int n_threads) noexcept nogil:
-    """Free every buffer (free(NULL) does nothing, so a half-failed allocation is fine)."""
-    cdef int t
-    if buffers.tiles != NULL:
-        for t in range(n_threads):
-            free(buffers.tiles[t])
-    free(buffers.tiles)
-    free(buffers.heap_scores)
-    free(buffers.heap_indices)
-    free(buffers.heap_sizes)
-    free(buffers.bad_rows)
-    free(buffers.merged_scores)
-    free(buffers.merged_indices)
-    free(buffers.dots)
-    free(buffers.row_values)
-    free(buffers.scaled)
-
-
-cdef Py_ssize_t merge_thread_heaps(const Buffers *buffers, int n_threads,
-                                   int64_t[:, ::1] out_indices, float[:, ::1] out_scores) noexcept nogil:
-    """End of a parallel pass: the first NaN/inf row any thread saw (-1 if none),
-    else each query's per-thread heaps merged into out[q], best first."""
-    cdef Py_ssize_t n_queries = out_indices.shape[0], k = out_indices.shape[1]
-    cdef Py_ssize_t bad_row = -1, q, heap, j, merged_size
-    cdef int t
-    for t in range(n_threads):
-        if buffers.bad_rows[t] >= 0:
-            keep_first_bad_row(&bad_row, buffers.bad_rows[t])
-    if bad_row >= 0:
-        return bad_row
-    for q in range(n_queries):
-        merged_size = 0
-        for t in range(n_threads):
-            heap = t * buffers.heap_stride + q * k  # where thread t's heap for query q starts
-            for j in range(buffers.heap_sizes[t * buffers.sizes_stride + q]):
-                heap_offer(buffers.merged_scores, buffers.merged_indices, &merged_size, k,
-                           buffers.heap_scores[heap + j], buffers.heap_indices[heap + j])
-        heap_to_sorted(buffers.merged_scores, buffers.merged_indices, merged_size, k,
-                       &out_scores[q, 0], &out_indices[q, 0])
-    return -1
+include "topk_buffers.pxi"
 
 
 # --------------------------------------------------------------------------- #
