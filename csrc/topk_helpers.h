@@ -181,16 +181,19 @@ static inline double minembed_squares_double(const float *a, Py_ssize_t n) {
     return total;
 }
 static inline int minembed_rescale(const float *row, Py_ssize_t n, float *scaled) {
-    float peak = 0.0f;
+    float peak = 0.0f, poison = 0.0f;
     int exponent;
     for (Py_ssize_t i = 0; i < n; i++) {
         float magnitude = fabsf(row[i]);
-        if (!(magnitude <= FLT_MAX)) return 0;  /* NaN or inf */
-        if (magnitude > peak) peak = magnitude;
+        peak = magnitude > peak ? magnitude : peak;
+        poison += row[i] * 0.0f;  /* NaN once any entry is NaN or inf */
     }
+    if (poison != poison) return 0;
     frexpf(peak, &exponent);  /* peak = m 2^exponent, m in [0.5, 1); 0 for a zero row */
-    for (Py_ssize_t i = 0; i < n; i++) scaled[i] = ldexpf(row[i], -exponent);
+    /* 2^-exponent as a double (float32 cannot hold 2^149): row[i] * factor is exact in double, and
+       fits float32 exactly, since only the exponent changes */
+    double factor = ldexp(1.0, -exponent);
+    for (Py_ssize_t i = 0; i < n; i++) scaled[i] = (float)((double)row[i] * factor);
     return 1;
 }
-
 #endif
