@@ -71,15 +71,15 @@ class Vectors:
         for i, word in enumerate(words):
             if not isinstance(word, str):
                 raise TypeError(f"word {i} is {word!r:.60} ({type(word).__name__}), not a str.")
-        with np.errstate(invalid="ignore"):
-            too_large = np.isfinite(vectors) & (np.abs(vectors) > FLOAT32_MAX)  # finite float64, no float32 for it
-        if too_large.any():
-            row = int(np.flatnonzero(too_large.any(axis=1))[0])
-            raise ValueError(
-                f"the vector of {words[row]!r} (row {row}) holds {vectors[row][too_large[row]][0]:.3g}, beyond "
-                f"float32's range (+-{FLOAT32_MAX:.3g}), where the table is stored; scale the vectors down "
-                "(cosines do not depend on length)."
-            )
+        if vectors.dtype.kind == "f" and vectors.dtype.itemsize > 4:  # float64 and wider; a float32 always fits
+            too_large = np.isfinite(vectors) & (np.abs(vectors) > FLOAT32_MAX)  # (V, D) bool: finite, beyond float32
+            if too_large.any():
+                row = int(np.flatnonzero(too_large.any(axis=1))[0])
+                raise ValueError(
+                    f"the vector of {words[row]!r} (row {row}) holds {vectors[row][too_large[row]][0]:.3g}, beyond "
+                    f"float32's range (+-{FLOAT32_MAX:.3g}), where the table is stored; scale the vectors down "
+                    "(cosines do not depend on length)."
+                )
         # A private, read-only copy: the cached norms below stay valid, and a
         # caller's array is never frozen or aliased.
         self.vectors = np.array(vectors, dtype=np.float32, order="C", copy=True)  # (V, D) float32
