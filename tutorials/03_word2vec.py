@@ -116,8 +116,9 @@ for name, gradient in trace["gradients"].items():
 # each pair, so a later pair meets a row that already scores its context
 # higher, and pulls less. A minibatch scores all of a centre's pairs against
 # the starting row, so every pair pulls as hard as the first, and the row
-# moves further. That is minembed's default (it scores a little above gensim
-# on SimLex-999 for it); `Word2Vec(c_tool_order=True)` walks the row as the C
+# moves further. That is minembed's default (skip-gram still scores within
+# gensim's spread; fastText's analogies come out a little above it, see
+# experiments/RESULTS.md); `Word2Vec(c_tool_order=True)` walks the row as the C
 # tool does (`minembed.predicting.walk`), every centre of the minibatch in
 # step. Below, one centre with four context words whose input vectors happen
 # to be equal, learning rate 1.
