@@ -67,7 +67,7 @@ def _train_on_wikipedia(args: argparse.Namespace):
     print(f"  {len(model.vocab):,} words; loss per epoch: "
           + ", ".join(f"{loss:.3f}" for loss in model.losses)
           + f"; {model.words_per_second:,.0f} effective words/s")
-    return model
+    return model, tokens
 
 
 def _scores(name: str, vectors) -> None:
@@ -87,7 +87,7 @@ def demo(args: argparse.Namespace) -> int:
 
     check_output_folder(args.out)
     print(f"top-k backend: {topk.BACKEND}")
-    model = _train_on_wikipedia(args)
+    model, tokens = _train_on_wikipedia(args)
     trained = model.wv
     glove = _load_glove(None)
     probes = [w for w in ("war", "king", "music", "city", "science", "france") if w in trained]
@@ -103,8 +103,13 @@ def demo(args: argparse.Namespace) -> int:
     _scores("skip-gram, Wikipedia", trained)
     _scores("GloVe 6B 50d", glove)
     folder = Path(args.out)
-    written = figures.demo_figures(trained, folder / "skipgram", losses=model.losses)
-    written.update({f"glove {k}": v for k, v in figures.demo_figures(glove, folder / "glove").items()})
+    written = figures.demo_figures(trained, folder / "skipgram", losses=model.losses,
+                                   model=f"skip-gram ({args.vector_size} dimensions, {args.epochs} epochs)",
+                                   corpus=f"the Wikipedia sample, {tokens / 1000:.0f}k tokens",
+                                   loss_name="mean loss per (word, context) pair")
+    glove_figures = figures.demo_figures(glove, folder / "glove", model="GloVe 6B 50d (pretrained)",
+                                         corpus="Wikipedia 2014 + Gigaword 5, 6B tokens")
+    written.update({f"glove {k}": v for k, v in glove_figures.items()})
     print("figures:")
     for name, path in written.items():
         print(f"  {name:>16}: {path}")
@@ -312,7 +317,10 @@ def plot(args: argparse.Namespace) -> int:
     from minembed.figures import plots as figures
 
     check_output_folder(args.out)
-    written = figures.demo_figures(_load_vectors(args.vectors), Path(args.out))
+    pretrained = args.vectors in (None, "glove")
+    written = figures.demo_figures(_load_vectors(args.vectors), Path(args.out),
+                                   model="GloVe 6B 50d (pretrained)" if pretrained else Path(args.vectors).name,
+                                   corpus="Wikipedia 2014 + Gigaword 5, 6B tokens" if pretrained else None)
     for name, path in written.items():
         print(f"{name:>10}: {path}")
     return 0
