@@ -23,12 +23,7 @@ from minembed.predicting.subword_vectors import SubwordVectors
 from minembed.vectors import Vectors
 from minembed.vectors.archives import Layout, Problem, read_npy_data, read_npy_header
 from minembed.vectors.formats import (
-    load_glove_text,
-    load_npz,
-    load_word2vec_format,
-    save_glove_text,
-    save_npz,
-    save_word2vec_format,
+    load_glove_text, load_npz, load_word2vec_format, save_glove_text, save_npz, save_word2vec_format,
 )
 
 

@@ -25,12 +25,7 @@ import minembed.vectors.atomic
 import minembed.vectors.formats
 import minembed.vectors.parsing
 from minembed.vectors.formats import (
-    load_glove_text,
-    load_npz,
-    load_word2vec_format,
-    save_glove_text,
-    save_npz,
-    save_word2vec_format,
+    load_glove_text, load_npz, load_word2vec_format, save_glove_text, save_npz, save_word2vec_format,
 )
 
 GLOVE_ROWS = 20_000

@@ -27,12 +27,7 @@ from hypothesis.extra import numpy as hnp  # noqa: E402
 
 from minembed.predicting.subword_vectors import SubwordVectors  # noqa: E402
 from minembed.vectors.formats import (  # noqa: E402
-    load_glove_text,
-    load_npz,
-    load_word2vec_format,
-    save_glove_text,
-    save_npz,
-    save_word2vec_format,
+    load_glove_text, load_npz, load_word2vec_format, save_glove_text, save_npz, save_word2vec_format,
 )
 
 EXAMPLES = 150  # per test: 12 tests, ~8 s in all

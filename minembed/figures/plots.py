@@ -124,10 +124,7 @@ def word_scatter(
     method: Literal["pca", "tsne", "none"] = "pca",
     tsne_config: TSNEConfig | None = None,
     missing: Missing = "error",
-    title: str | None = None,
-    model: str | None = None,
-    corpus: str | None = None,
-    caption: str | None = None,
+    title: str | None = None, model: str | None = None, corpus: str | None = None, caption: str | None = None,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """Words as labelled points in 2-D.
@@ -199,10 +196,7 @@ def similarity_heatmap(
     *,
     annotate: bool | None = None,
     missing: Missing = "error",
-    title: str | None = None,
-    model: str | None = None,
-    corpus: str | None = None,
-    caption: str | None = None,
+    title: str | None = None, model: str | None = None, corpus: str | None = None, caption: str | None = None,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """Cosine similarity of every pair of ``words`` as an (n, n) colour grid on [-1, 1].
@@ -243,10 +237,7 @@ def loss_curves(
     xlabel: str = "epoch",
     ylabel: str = "loss",
     log_y: bool = False,
-    title: str | None = None,
-    model: str | None = None,
-    corpus: str | None = None,
-    caption: str | None = None,
+    title: str | None = None, model: str | None = None, corpus: str | None = None, caption: str | None = None,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """Loss per epoch: one list, or {run name: list} for several lines.
@@ -285,10 +276,7 @@ def analogy_arrows(
     pairs: Sequence[tuple[str, str]] = ANALOGY_PAIRS,
     *,
     show_sum: bool = True,
-    title: str | None = None,
-    model: str | None = None,
-    corpus: str | None = None,
-    caption: str | None = None,
+    title: str | None = None, model: str | None = None, corpus: str | None = None, caption: str | None = None,
     path: str | os.PathLike | None = None,
 ) -> Figure:
     """An arrow a -> b for each pair, in the PCA plane of the pairs' words.
