@@ -26,12 +26,11 @@ training, and corpora other than plain text.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from minembed.cli_checks import check_output_file, check_output_folder, count, gigabytes, in_flags, plots_module
 from minembed.vectors import topk
 
 
@@ -83,9 +82,8 @@ def _scores(name: str, vectors) -> None:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from minembed.figures import plots as figures
-
     check_output_folder(args.out)
+    figures = plots_module()
     print(f"top-k backend: {topk.BACKEND}")
     model, tokens = _train_on_wikipedia(args)
     trained = model.wv
@@ -119,74 +117,6 @@ def demo(args: argparse.Namespace) -> int:
 def neighbours(args: argparse.Namespace) -> int:
     _show_neighbours(_load_glove(args.limit), args.words, topn=args.topn)
     return 0
-
-
-FORMATS = (".npz", ".txt", ".vec", ".bin")
-FLAGS = {"vector_size": "--vector-size", "window": "--window", "negative": "--negative", "min_count": "--min-count",
-         "epochs": "--epochs", "seed": "--seed", "memory_limit": "--memory-limit"}  # the models' settings -> flags
-
-
-def count(minimum: int):
-    """An argparse type: a whole number >= minimum, refused by the parser with the flag's name."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-    return parse
-
-
-def gigabytes(text: str) -> float:
-    """An argparse type: a positive number of GB."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of GB, got {text!r}")
-    return value
-
-
-def _in_flags(message: str) -> str:
-    """A model's error in the command's words: min_count -> --min-count, and so on."""
-    return re.sub(r"\b(" + "|".join(FLAGS) + r")\b(=?)", lambda m: FLAGS[m.group(1)] + " " * len(m.group(2)), message)
-
-
-def _writable_folder(folder: Path, flag: str, out: str) -> None:
-    """Create and delete a file in `folder`: the only test that holds for every file system and user."""
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        raise OSError(f"{flag} {out}: cannot write in {folder} ({error.strerror or error}); choose another "
-                      "place") from None
-
-
-def check_output_file(out: str, flag: str = "--out") -> None:
-    """Before training: the file's format is known, its folder exists and takes a new file."""
-    path = Path(out)
-    if path.suffix not in FORMATS:
-        raise ValueError(f"{flag} {out}: cannot tell the format of {out!r}: end it in .npz, .txt or .bin")
-    if path.is_dir():
-        raise ValueError(f"{flag} {out} is a folder; give a file name in it, such as {path / 'vectors.npz'}")
-    folder = path.parent
-    if folder.exists() and not folder.is_dir():
-        raise OSError(f"{flag} {out}: {folder} is a file, not a folder; choose another place")
-    if not folder.is_dir():
-        raise OSError(f"{flag} {out}: the folder {folder} does not exist; create it first (mkdir -p {folder})")
-    _writable_folder(folder, flag, out)
-
-
-def check_output_folder(out: str, flag: str = "--out") -> None:
-    """Before training: the folder exists or can be made (its nearest existing parent takes a new file)."""
-    path = Path(out).absolute()
-    existing = next(p for p in (path, *path.parents) if p.exists())
-    if not existing.is_dir():
-        raise OSError(f"{flag} {out}: {existing} is a file, not a folder; choose another folder")
-    _writable_folder(existing, flag, out)
 
 
 def _read_corpus(name: str) -> list[list[str]]:
@@ -250,7 +180,7 @@ def train(args: argparse.Namespace) -> int:
     try:
         return _train(args, sentences)
     except ValueError as error:  # the model's words -> the flags typed
-        raise ValueError(_in_flags(str(error))) from None
+        raise ValueError(in_flags(str(error))) from None
 
 
 def _train(args: argparse.Namespace, sentences: list[list[str]]) -> int:
@@ -314,9 +244,8 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 
 def plot(args: argparse.Namespace) -> int:
-    from minembed.figures import plots as figures
-
     check_output_folder(args.out)
+    figures = plots_module()
     pretrained = args.vectors in (None, "glove")
     written = figures.demo_figures(_load_vectors(args.vectors), Path(args.out),
                                    model="GloVe 6B 50d (pretrained)" if pretrained else Path(args.vectors).name,
