@@ -48,13 +48,15 @@ def walked_output_update(C: np.ndarray, w_in: np.ndarray, outputs: np.ndarray, w
     default step reports it), and dloss/dw_in (P, D), the observed term taken at
     the row each pair met.
     """
-    loss, grad_in, g = sgns_loss_and_grads(w_in, C.take(outputs, axis=0), usable(outputs))  # all from the start
+    c_outputs = C.take(outputs, axis=0)  # (P, 1 + K, D) float32: every output row at the start
+    loss, grad_in, g = sgns_loss_and_grads(w_in, c_outputs, usable(outputs))  # all from the start
     order, live = walk_schedule(walker)  # (P,), (R,)
-    observed = outputs[order[:live[0]], 0]  # (U,) each walker's word
-    c_walk = C.take(observed, axis=0)  # (U, D) float32, copies the walk moves
+    first_pairs = order[:live[0]]  # (U,) each walker's first pair
+    observed = outputs[first_pairs, 0]  # (U,) each walker's word
+    c_walk = c_outputs[first_pairs, 0]  # (U, D) float32, copies the walk moves
     walked_grad = walk_observed_rows(w_in[order], c_walk, live, lr)  # (P, D), in walk order
-    c_walk -= C.take(observed, axis=0)  # (U, D): how far each centre moved its row
-    grad_in -= g[:, :1] * C.take(outputs[:, 0], axis=0)  # the observed term scored from the start out...
+    c_walk -= c_outputs[first_pairs, 0]  # (U, D): how far each centre moved its row
+    grad_in -= g[:, :1] * c_outputs[:, 0]  # the observed term scored from the start out...
     grad_in[order] += walked_grad  # ...and the walked one in
     add_to_rows(C, outputs[:, 1:], -lr * g[:, 1:], w_in)  # the noise words: summed from the start
     add_to_rows(C, observed[:, None], np.ones((len(observed), 1), C.dtype), c_walk)  # repeated words add up
