@@ -18,6 +18,7 @@ from minembed.predicting.corpus import skipgram_pairs
 from minembed.predicting.ngrams import fnv1a_hash, ngram_hashes, ngrams, ragged_rows, subword_table
 from minembed.predicting.subword import FastText, SubwordVectors, subword_sgns_loss_and_grads, train
 from minembed.predicting.word2vec import Word2Vec
+from minembed.tokens.vocab import Vocabulary
 from minembed.training.gradcheck import finite_difference_gradients
 from minembed.vectors import Vectors
 
@@ -357,3 +358,20 @@ def test_every_word2vec_setting_trains_with_subword_rows(params, planted):
     wv = model.wv
     hits = sum(wv.most_similar(positive=[b, c], negative=[a], topn=1)[0][0] == d for a, b, c, d in planted.analogies)
     assert hits >= 0.9 * len(planted.analogies), f"{hits} of {len(planted.analogies)}"
+
+
+def test_the_size_guard_counts_the_ngram_rows(planted):
+    """FastText's memory check adds the n-gram rows the vocabulary may use to word2vec's W and C:
+    a memory_limit that holds W, C and a minibatch but not those rows is refused before training."""
+    settings = dict(vector_size=8, min_count=1, bucket=50_000, epochs=1, seed=0)
+    vocab = Vocabulary.build(planted.sentences, min_count=1)
+    bound = FastText(**settings).extra_input_rows(vocab)
+    trained = FastText(**settings).fit(planted.sentences)
+    assert len(trained.buckets) <= bound <= 50_000  # an upper bound of the rows training makes
+    batch_rows = 3 * 256 * 2 * 5 * (1 + 5)  # FastText's batch_size 256, window 5, negative 5
+    without_ngrams = 4 * 8 * (2 * len(vocab) + batch_rows)  # bytes
+    limit = (without_ngrams + 4 * 8 * bound / 2) / 1e9  # GB: room for half the n-gram rows
+    with pytest.raises(ValueError, match=f"up to {bound:,} n-gram rows"):
+        FastText(**settings, memory_limit=limit).fit(planted.sentences)
+    Word2Vec(**{k: v for k, v in settings.items() if k != "bucket"}, batch_size=256,
+             memory_limit=limit).fit(planted.sentences)  # the same limit holds word2vec's rows

@@ -17,7 +17,8 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["check_ngram_parameters", "ngrams", "fnv1a_hash", "ngram_hashes", "subword_table", "ragged_rows"]
+__all__ = ["check_ngram_parameters", "ngrams", "fnv1a_hash", "ngram_hashes", "ngram_rows_bound", "subword_table",
+           "ragged_rows"]
 
 
 def check_ngram_parameters(min_n: int, max_n: int, bucket: int) -> None:
@@ -76,6 +77,18 @@ def ngram_hashes(word: str, min_n: int = 3, max_n: int = 6, bucket: int = 2_000_
     """
     check_ngram_parameters(min_n, max_n, bucket)
     return [fnv1a_hash(gram.encode("utf-8")) % bucket for gram in ngrams(word, min_n, max_n)]
+
+
+def ngram_rows_bound(words: Sequence[str], min_n: int, max_n: int, bucket: int) -> int:
+    """At most how many n-gram rows `words` use: "<word>" has len + 2 - n + 1 n-grams of n characters,
+    and there are no more rows than buckets. (Cheap: no n-gram is formed or hashed.)
+
+    >>> ngram_rows_bound(["ab", "b"], 3, 3, bucket=10)   # "<ab", "ab>"; "<b>"
+    3
+    """
+    lengths = np.fromiter((len(word) + 3 for word in words), dtype=np.int64, count=len(words))  # (V,)
+    grams = sum(int(np.maximum(lengths - n, 0).sum()) for n in range(min_n, max_n + 1))
+    return min(bucket, grams)
 
 
 def subword_table(words: Sequence[str], min_n: int, max_n: int, bucket: int):

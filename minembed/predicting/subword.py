@@ -45,7 +45,7 @@ import numpy as np
 import scipy.sparse
 
 from minembed.predicting.losses import sgns_loss_and_grads
-from minembed.predicting.ngrams import check_ngram_parameters, ragged_rows, subword_table
+from minembed.predicting.ngrams import check_ngram_parameters, ngram_rows_bound, ragged_rows, subword_table
 from minembed.predicting.subword_vectors import SubwordVectors
 from minembed.predicting.word2vec import Word2Vec, Word2VecConfig
 from minembed.tokens.vocab import Vocabulary
@@ -196,6 +196,10 @@ class FastText(Word2Vec):
         D = cfg.vector_size
         N = (n_rng.random((len(buckets), D), dtype=np.float32) * 2 - 1) / np.float32(D)  # (R, D) float32
         return SubwordRows(W, N, buckets, rows, offsets)
+
+    def extra_input_rows(self, vocab: Vocabulary) -> int:
+        """The n-gram rows the vocabulary may use, for the size guard before anything is allocated."""
+        return ngram_rows_bound(vocab.words, self.config.min_n, self.config.max_n, self.config.bucket)
 
     def vectors(self) -> SubwordVectors:
         cfg = self.config

@@ -25,18 +25,16 @@ batch_size=1 and shuffle=False it draws the same random numbers as
 `train_plain`; tests/test_word2vec.py shows where the two must agree.
 
 Two choices of the fast path change what is learnt, a little:
-  - `shuffle`: a minibatch's centres are drawn at random from the current chunk
-    (in blocks of 32), so that one document's topic words do not receive dozens
-    of stale gradients in one step (see `shuffled_positions`).
+  - `shuffle`: a minibatch's centres are drawn at random from the current chunk (in blocks
+    of 32), so one document's topic words do not get dozens of stale gradients in one step.
   - A skip-gram minibatch scores all of a centre's pairs against the same
     output row C[centre], where the C tool moves that row after every pair.
     `c_tool_order=True` restores the C tool's order (minembed/predicting/walk.py
     says what it changes and by how much); it is off by default.
 
-`shared_negatives=True` (skip-gram, off by default) is Ji et al.'s (2016)
-variant: a centre's pairs share its K noise words, so its scores are one
-(2w, D) @ (D, 1 + K) product. Scores beside gensim: experiments/RESULTS.md#word2vec-dictionary
-and the sections after it; speed: benchmarks/bench_word2vec.py.
+`shared_negatives=True` (skip-gram, off by default) is Ji et al.'s (2016) variant: a centre's
+pairs share its K noise words, one (2w, D) @ (D, 1 + K) product per centre. Scores beside gensim:
+experiments/RESULTS.md#word2vec-dictionary and after it; speed: benchmarks/bench_word2vec.py.
 
 But: no hierarchical softmax, no CBOW with summed (rather than averaged)
 contexts, no phrases, no exp/log lookup tables (the sigmoid and the loss are
@@ -255,11 +253,11 @@ class Word2Vec(TrainedModel):
         require(0 <= corpus.ids.min() and corpus.ids.max() < len(vocab), f"corpus ids {corpus.ids.min()}.."
                 f"{corpus.ids.max()} for {len(vocab)} words: encode it with this vocabulary (Corpus.from_sentences)")
         require_neighbours(np.diff(corpus.offsets), "give sentences of two words or more, or lower min_count")
-        require_kept(vocab.keep_probabilities(self.config.sample)[corpus.ids].sum(), len(corpus), self.config.sample)
-        require_word2vec_memory(self.config, vocab.words)  # before W and C exist
+        keep = vocab.keep_probabilities(self.config.sample)  # (V,) float64
+        require_kept(keep[corpus.ids].sum(), len(corpus), self.config.sample)
+        require_word2vec_memory(self.config, len(vocab), self.extra_input_rows(vocab))  # before W and C exist
         rng = np.random.default_rng(self.config.seed)
         self.initialise(vocab, rng)
-        keep = vocab.keep_probabilities(self.config.sample)  # (V,) float64
         self.noise = AliasSampler(vocab.noise_distribution(self.config.ns_exponent))
         self.trace, self._want_trace = None, trace
         self.run_epochs(lambda epoch, show: self.run_epoch(epoch, corpus, keep, rng, show),
@@ -276,6 +274,9 @@ class Word2Vec(TrainedModel):
     def input_rows(self, vocab: Vocabulary, W: np.ndarray) -> WordRows:
         """The input side of the model: one row of W per word (fastText adds n-gram rows)."""
         return WordRows(W)
+
+    def extra_input_rows(self, vocab: Vocabulary) -> int:  # beyond one per word, for the size guard
+        return 0  # fastText: its n-gram rows
 
     def run_epoch(self, epoch: int, corpus: Corpus, keep: np.ndarray, rng: np.random.Generator, show=None):
         """One pass over the corpus in minibatches; returns (mean loss, effective words)."""

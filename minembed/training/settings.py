@@ -11,9 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import fields
-from typing import Iterable, Sequence
-
-import numpy as np
+from typing import Iterable
 
 __all__ = ["require", "require_int", "require_number", "require_memory", "whole_number", "require_neighbours",
            "require_kept", "require_word2vec_memory", "settings_from"]
@@ -112,23 +110,18 @@ def require_kept(expected: float, total: int, sample: float) -> None:
                            "nothing to train on: raise sample (1e-3 is usual) or set sample=0 (no subsampling)")
 
 
-def require_word2vec_memory(config, words: Sequence[str]) -> None:
+def require_word2vec_memory(config, words: int, extra_rows: int = 0) -> None:
     """word2vec's (and fastText's) size guard, before anything is allocated: about
 
-        4 D (V + R + V)                          W, fastText's R n-gram rows, C (float32)
+        4 D (V + R + V)                          W, R more input rows (fastText's n-grams), C (float32)
       + 4 D 3 batch_size 2 window (1 + negative)  a minibatch's output rows, gradients and products
 
-    bytes, where R <= bucket and <= the words' n-grams of min_n..max_n characters (fastText's settings,
-    when the config has them). Refused over config.memory_limit GB, saying what to lower.
+    bytes for V `words`. Refused over config.memory_limit GB, saying what to lower.
     """
-    dimension, rows = config.vector_size, 0
-    if hasattr(config, "bucket"):  # fastText: "<word>" has len + 2 - n + 1 n-grams of n characters
-        lengths = np.fromiter((len(word) + 3 for word in words), dtype=np.int64, count=len(words))  # (V,)
-        grams = sum(np.maximum(lengths - n, 0).sum() for n in range(config.min_n, config.max_n + 1))
-        rows = min(config.bucket, int(grams))
+    dimension = config.vector_size
     batch_rows = 3 * config.batch_size * 2 * config.window * (1 + config.negative)
-    needed = 4.0 * dimension * (2 * len(words) + rows + batch_rows)
-    what = f"{len(words):,} words{f' and up to {rows:,} n-gram rows' if rows else ''} x {dimension:,} dimensions"
+    needed = 4.0 * dimension * (2 * words + extra_rows + batch_rows)
+    what = f"{words:,} words{f' and up to {extra_rows:,} n-gram rows' if extra_rows else ''} x {dimension:,} dimensions"
     require_memory(needed, config.memory_limit, f"{what} (W, C and a minibatch of batch_size={config.batch_size}, "
                    "float32)", "lower vector_size or batch_size, or keep fewer words (raise min_count or set "
                    "max_vocab_size)")
