@@ -6,7 +6,8 @@ The subpackages are the learner's path, in order:
     counting     co-occurrence counts, PPMI + SVD, GloVe
     predicting   word2vec (skip-gram, CBOW) and fastText
     vectors      the `Vectors` table, exact top-k search, evaluation, file formats
-    contextual   WordPiece, the MiniLM encoder, sentence vectors
+    contextual   WordPiece, the MiniLM encoder, sentence vectors, contrastive fine-tuning
+    uses         bag-of-words, clustering and topics, classification, retrieval, recommendations
 
 and what they share: training (the row scatter, the life cycle of a model),
 figures, data. Each model file opens with the plain algorithm; the fast
