@@ -12,12 +12,17 @@
     minembed evaluate [--vectors V]               WordSim353, SimLex-999, Google analogies
     minembed plot --out DIR [--vectors V]         PCA scatter, heatmap, analogy arrows (PNG)
     minembed neighbours WORD ...  nearest words in the pretrained GloVe 6B 50d table
+    minembed encode FILE --out VECTORS.npy        MiniLM sentence vectors, one per line (cli_sentences.py)
+    minembed search PATH "query"  MiniLM semantic search over a text file or a folder of .txt files
     minembed info                 which top-k backend is running
+    minembed --version
 
 V is a vectors file (.npz, word2vec .txt/.bin) or "glove" (pretrained GloVe
-6B 50d, the default). Errors print one line and exit with status 1 (status 2
-for a flag the parser refuses), naming the flag to change; the output file or
-folder is checked before any training starts.
+6B 50d, the default); a fastText .npz answers words it never saw from its
+n-gram rows (cli_files.py). Errors print one line and exit with status 1
+(status 2 for a flag the parser refuses), naming the flag to change; the
+output file or folder is checked before any training starts. ``--help`` on
+every command shows each option's default.
 
 Leaves out: the models' rarer hyperparameters (use the modules), resuming
 training, and corpora other than plain text.
@@ -30,18 +35,10 @@ import sys
 import time
 from pathlib import Path
 
+from minembed import __version__, cli_sentences
 from minembed.cli_checks import check_output_file, check_output_folder, count, gigabytes, in_flags, plots_module
+from minembed.cli_files import load_glove, load_vectors, read_corpus, save_vectors
 from minembed.vectors import topk
-
-
-def _load_glove(limit: int | None):
-    from minembed.data.pretrained import glove_6b_50d
-
-    started = time.perf_counter()
-    table = glove_6b_50d(limit=limit)
-    print(f"loaded GloVe 6B 50d: {len(table):,} words x {table.vector_size} "
-          f"in {time.perf_counter() - started:.1f} s")
-    return table
 
 
 def _show_neighbours(table, words, topn: int) -> None:
@@ -81,13 +78,27 @@ def _scores(name: str, vectors) -> None:
     print(line)
 
 
+LIMITS = """\
+What to expect: skip-gram here reads {tokens:,} tokens, about 1/13,000 of the 6 billion that GloVe 6B 50d
+was trained on. That is enough for topical neighbours of frequent words (war, music, city) and a WordSim353
+score above zero, but few analogies: man : king :: woman : queen needs each word seen in many contexts (the
+word2vec paper measured analogies on 24 million to 6 billion tokens, the score rising with each step up).
+The pretrained table beside it shows what scale buys."""
+
+
 def demo(args: argparse.Namespace) -> int:
     check_output_folder(args.out)
     figures = plots_module()
+    folder = Path(args.out)
+    print(f"minembed demo: vectors and figures go to {folder.absolute()}/")
     print(f"top-k backend: {topk.BACKEND}")
     model, tokens = _train_on_wikipedia(args)
     trained = model.wv
-    glove = _load_glove(None)
+    folder.mkdir(parents=True, exist_ok=True)
+    trained.save(folder / "skipgram.npz")
+    print(f"  vectors saved: {folder / 'skipgram.npz'} (minembed similar king --vectors {folder / 'skipgram.npz'})")
+    print(LIMITS.format(tokens=tokens))
+    glove = load_glove(None)
     probes = [w for w in ("war", "king", "music", "city", "science", "france") if w in trained]
     for name, table in (("skip-gram, Wikipedia sample", trained), ("GloVe 6B 50d (pretrained)", glove)):
         print(f"nearest neighbours, {name}:")
@@ -100,7 +111,6 @@ def demo(args: argparse.Namespace) -> int:
     print("scores (WordSim353, SimLex-999 and Google analogies, among the 30,000 most frequent words):")
     _scores("skip-gram, Wikipedia", trained)
     _scores("GloVe 6B 50d", glove)
-    folder = Path(args.out)
     written = figures.demo_figures(trained, folder / "skipgram", losses=model.losses,
                                    model=f"skip-gram ({args.vector_size} dimensions, {args.epochs} epochs)",
                                    corpus=f"the Wikipedia sample, {tokens / 1000:.0f}k tokens",
@@ -115,67 +125,13 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def neighbours(args: argparse.Namespace) -> int:
-    _show_neighbours(_load_glove(args.limit), args.words, topn=args.topn)
+    _show_neighbours(load_glove(args.limit), args.words, topn=args.topn)
     return 0
-
-
-def _read_corpus(name: str) -> list[list[str]]:
-    from minembed.data import datasets
-    from minembed.tokens import text
-
-    if name == "wikipedia":
-        return datasets.wikipedia_sample()
-    if name == "lee":
-        return datasets.lee_background()
-    path = Path(name)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no corpus {name!r}: give 'wikipedia', 'lee' or the path of a text file "
-            "with one sentence per line"
-        )
-    sentences = []
-    with open(path, "rb") as lines:
-        for number, raw in enumerate(lines, 1):
-            try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")  # a byte-order mark may open the file
-            except UnicodeDecodeError as error:
-                raise ValueError(f"{name}, line {number}: byte {raw[error.start]:#04x} at column {error.start + 1} "
-                                 "is not UTF-8; convert the file (e.g. iconv -f latin1 -t utf-8)") from None
-            sentence = text.tokenize(line.lower())
-            if sentence:
-                sentences.append(sentence)
-    if not sentences:
-        raise ValueError(f"{name} has no words (after lowercasing and tokenizing each line); give a text file with "
-                         "one sentence per line")
-    return sentences
-
-
-def _load_vectors(name: str):
-    from minembed.vectors import Vectors
-
-    if name == "glove":
-        return _load_glove(None)
-    path = Path(name)
-    if not path.is_file():
-        raise FileNotFoundError(f"no vectors file {name!r}: give a .npz, .txt or .bin file, or 'glove'")
-    if path.suffix == ".npz":
-        return Vectors.load(path)
-    return Vectors.load_word2vec_format(path, binary=path.suffix == ".bin")
-
-
-def _save_vectors(vectors, out: str) -> None:
-    path = Path(out)
-    if path.suffix == ".npz":
-        vectors.save(path)
-    elif path.suffix in (".txt", ".vec", ".bin"):
-        vectors.save_word2vec_format(path, binary=path.suffix == ".bin")
-    else:
-        raise ValueError(f"cannot tell the format of {out!r}: end it in .npz, .txt or .bin")
 
 
 def train(args: argparse.Namespace) -> int:
     check_output_file(args.out)
-    sentences = _read_corpus(args.corpus)
+    sentences = read_corpus(args.corpus)
     print(f"{args.corpus}: {len(sentences):,} sentences, {sum(map(len, sentences)):,} tokens")
     try:
         return _train(args, sentences)
@@ -209,7 +165,7 @@ def _train(args: argparse.Namespace, sentences: list[list[str]]) -> int:
         from minembed.counting import ppmi
 
         vectors, record = ppmi.train(sentences, **shared), "PPMI + SVD (no epochs)"
-    _save_vectors(vectors, args.out)
+    save_vectors(vectors, args.out)
     kept = " (n-gram rows kept: SubwordVectors.load reads them)" if args.model == "fasttext" and args.out.endswith(
         ".npz") else ""
     print(f"{len(vectors.words):,} words x {vectors.vector_size} written to {args.out}{kept}; {record}")
@@ -217,12 +173,12 @@ def _train(args: argparse.Namespace, sentences: list[list[str]]) -> int:
 
 
 def similar(args: argparse.Namespace) -> int:
-    _show_neighbours(_load_vectors(args.vectors), args.words, topn=args.topn)
+    _show_neighbours(load_vectors(args.vectors), args.words, topn=args.topn)
     return 0
 
 
 def analogy(args: argparse.Namespace) -> int:
-    table = _load_vectors(args.vectors)
+    table = load_vectors(args.vectors)
     answers = table.most_similar(positive=[args.b, args.c], negative=[args.a], topn=args.topn)
     print(f"{args.a} : {args.b} :: {args.c} : " + ", ".join(f"{w} ({s:.3f})" for w, s in answers))
     return 0
@@ -231,7 +187,7 @@ def analogy(args: argparse.Namespace) -> int:
 def evaluate_command(args: argparse.Namespace) -> int:
     from minembed.vectors import evaluate
 
-    table = _load_vectors(args.vectors)
+    table = load_vectors(args.vectors)
     for dataset in ("wordsim353", "simlex999"):
         scores = evaluate.word_pairs(table, dataset, restrict_vocab=args.restrict_vocab)
         print(f"{dataset}: Spearman {scores['spearman']:.3f}, Pearson {scores['pearson']:.3f}, "
@@ -247,9 +203,10 @@ def plot(args: argparse.Namespace) -> int:
     check_output_folder(args.out)
     figures = plots_module()
     pretrained = args.vectors in (None, "glove")
-    written = figures.demo_figures(_load_vectors(args.vectors), Path(args.out),
+    written = figures.demo_figures(load_vectors(args.vectors), Path(args.out),
                                    model="GloVe 6B 50d (pretrained)" if pretrained else Path(args.vectors).name,
-                                   corpus="Wikipedia 2014 + Gigaword 5, 6B tokens" if pretrained else None)
+                                   corpus="Wikipedia 2014 + Gigaword 5, 6B tokens" if pretrained else None,
+                                   words=args.words)
     for name, path in written.items():
         print(f"{name:>10}: {path}")
     return 0
@@ -260,58 +217,84 @@ def info(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="minembed", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    p = commands.add_parser("demo", help="the main job: train, neighbours, analogies, figures")
-    p.add_argument("--out", default="minembed-demo", help="folder for the figures (default: %(default)s)")
-    p.add_argument("--epochs", type=count(1), default=5)
-    p.add_argument("--vector-size", type=count(1), default=100)
-    p.add_argument("--seed", type=count(0), default=0)
-    p.set_defaults(run=demo)
-    p = commands.add_parser("train", help="train skip-gram, CBOW, fastText, GloVe or PPMI + SVD and write the vectors")
+class _Formatter(argparse.HelpFormatter):
+    """Every option's help ends with its default (argparse's ArgumentDefaultsHelpFormatter, but silent
+    where there is none to show)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        shown = action.default is not None and action.default is not False and action.default != argparse.SUPPRESS
+        if action.option_strings and shown and "%(default)" not in text and not action.required:
+            text += " (default: %(default)s)"
+        return text
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="minembed", formatter_class=_Formatter, description=(
+        "Word embeddings from scratch: train, ask and draw word vectors, or encode and search sentences with "
+        "MiniLM. 'minembed COMMAND --help' shows a command's options and defaults."))
+    parser.add_argument("--version", action="version", version=f"minembed {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    seed_help = "seed of every random choice: the same seed gives the same vectors"
+
+    def command(name: str, help: str, run):
+        p = commands.add_parser(name, help=help, description=help, formatter_class=_Formatter)
+        p.set_defaults(run=run)
+        return p
+
+    p = command("demo", "the main job: train skip-gram on the Wikipedia sample, then neighbours, analogies, "
+                "scores and figures beside pretrained GloVe", demo)
+    p.add_argument("--out", default="minembed-demo", help="folder for the vectors and figures")
+    p.add_argument("--epochs", type=count(1), default=5, help="passes over the corpus")
+    p.add_argument("--vector-size", type=count(1), default=100, help="dimensions of each word vector")
+    p.add_argument("--seed", type=count(0), default=0, help=seed_help)
+    p = command("train", "train skip-gram, CBOW, fastText, GloVe or PPMI + SVD and write the vectors", train)
     p.add_argument("corpus", help="wikipedia, lee, or a text file with one sentence per line")
     p.add_argument("--out", required=True, help="output file: .npz, .txt (word2vec text) or .bin")
     p.add_argument("--model", choices=["skipgram", "cbow", "fasttext", "glove", "ppmi"], default="skipgram",
-                   help="fasttext: skip-gram with character 3..6-grams; glove: GloVe (window 10 is its paper's); "
-                        "ppmi: PPMI + SVD (default: %(default)s)")
-    p.add_argument("--vector-size", type=count(1), default=100)
-    p.add_argument("--window", type=count(1), default=5)
-    p.add_argument("--negative", type=count(1), default=5)
-    p.add_argument("--min-count", type=count(1), default=5)
-    p.add_argument("--epochs", type=count(1), default=None, help="passes (default: 5; GloVe 25; PPMI has none)")
-    p.add_argument("--seed", type=count(0), default=0)
+                   help="fasttext: skip-gram with character 3..6-grams; glove: GloVe; ppmi: PPMI + SVD")
+    p.add_argument("--vector-size", type=count(1), default=100, help="dimensions of each word vector")
+    p.add_argument("--window", type=count(1), default=5, help="context words on each side")
+    p.add_argument("--negative", type=count(1), default=5, help="noise words per positive pair (word2vec, fastText)")
+    p.add_argument("--min-count", type=count(1), default=5, help="drop words seen fewer times")
+    p.add_argument("--epochs", type=count(1), default=None,
+                   help="passes over the corpus (default: 5; GloVe 25; PPMI has none)")
+    p.add_argument("--seed", type=count(0), default=0, help=seed_help)
     p.add_argument("--memory-limit", type=gigabytes, default=4.0,
-                   help="GB the model may take; a larger one is refused before training (default: %(default)s)")
-    p.set_defaults(run=train)
-    vectors_help = "a .npz / word2vec .txt / .bin file, or 'glove' (default)"
-    p = commands.add_parser("similar", help="nearest words")
-    p.add_argument("words", nargs="+")
+                   help="GB the model may take; a larger one is refused before training")
+    vectors_help = "a .npz / word2vec .txt / .bin file, or 'glove' (pretrained GloVe 6B 50d)"
+    p = command("similar", "nearest words by cosine", similar)
+    p.add_argument("words", nargs="+", help="one or more words")
     p.add_argument("--vectors", default="glove", help=vectors_help)
-    p.add_argument("--topn", type=count(1), default=10)
-    p.set_defaults(run=similar)
-    p = commands.add_parser("analogy", help="a is to b as c is to ?")
-    p.add_argument("a")
-    p.add_argument("b")
-    p.add_argument("c")
+    p.add_argument("--topn", type=count(1), default=10, help="neighbours per word")
+    p = command("analogy", "a is to b as c is to ? (3CosAdd, the inputs excluded)", analogy)
+    for name in ("a", "b", "c"):
+        p.add_argument(name, help=f"word {name}")
     p.add_argument("--vectors", default="glove", help=vectors_help)
-    p.add_argument("--topn", type=count(1), default=3)
-    p.set_defaults(run=analogy)
-    p = commands.add_parser("evaluate", help="WordSim353, SimLex-999 and Google analogies")
+    p.add_argument("--topn", type=count(1), default=3, help="answers to show")
+    p = command("evaluate", "WordSim353, SimLex-999 and Google analogies", evaluate_command)
     p.add_argument("--vectors", default="glove", help=vectors_help)
-    p.add_argument("--restrict-vocab", type=count(1), default=30_000)
-    p.set_defaults(run=evaluate_command)
-    p = commands.add_parser("plot", help="write PCA scatter, heatmap and analogy figures as PNG")
+    p.add_argument("--restrict-vocab", type=count(1), default=30_000,
+                   help="only the most frequent words take part (gensim's restrict_vocab)")
+    p = command("plot", "write PCA scatter, similarity heatmap and analogy figures as PNG", plot)
     p.add_argument("--out", required=True, help="folder for the PNG files")
     p.add_argument("--vectors", default="glove", help=vectors_help)
-    p.set_defaults(run=plot)
-    p = commands.add_parser("neighbours", help="nearest words in GloVe 6B 50d")
-    p.add_argument("words", nargs="+")
-    p.add_argument("--topn", type=count(1), default=10)
-    p.add_argument("--limit", type=count(1), default=None)
-    p.set_defaults(run=neighbours)
-    p = commands.add_parser("info", help="which top-k backend runs")
-    p.set_defaults(run=info)
+    p.add_argument("--words", nargs="+", default=None,
+                   help="your own words for the scatter and heatmap (default: preset groups of countries, "
+                        "animals, numbers ...)")
+    p = command("neighbours", "nearest words in the pretrained GloVe 6B 50d table", neighbours)
+    p.add_argument("words", nargs="+", help="one or more words")
+    p.add_argument("--topn", type=count(1), default=10, help="neighbours per word")
+    p.add_argument("--limit", type=count(1), default=None,
+                   help="read only the most frequent words (default: all 400,000)")
+    cli_sentences.add_commands(commands, _Formatter)
+    command("info", "which top-k backend runs (the Cython kernel or the NumPy reference)", info)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    parser = _parser()
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -56,13 +56,15 @@ def _writable_folder(folder: Path, flag: str, out: str) -> None:
                       "place") from None
 
 
-def check_output_file(out: str, flag: str = "--out") -> None:
+def check_output_file(out: str, flag: str = "--out", formats: tuple[str, ...] = FORMATS) -> None:
     """Before training: the file's format is known, its folder exists and takes a new file."""
     path = Path(out)
-    if path.suffix not in FORMATS:
-        raise ValueError(f"{flag} {out}: cannot tell the format of {out!r}: end it in .npz, .txt or .bin")
+    if path.suffix not in formats:
+        endings = ".npy" if formats == (".npy",) else ".npz, .txt or .bin"
+        raise ValueError(f"{flag} {out}: cannot tell the format of {out!r}: end it in {endings}")
     if path.is_dir():
-        raise ValueError(f"{flag} {out} is a folder; give a file name in it, such as {path / 'vectors.npz'}")
+        example = path / ("vectors" + formats[0])
+        raise ValueError(f"{flag} {out} is a folder; give a file name in it, such as {example}")
     folder = path.parent
     if folder.exists() and not folder.is_dir():
         raise OSError(f"{flag} {out}: {folder} is a file, not a folder; choose another place")

@@ -39,6 +39,12 @@ def test_demo_trains_and_writes_figures(tmp_path, gensim, glove_6b_50d_package, 
     done = run("demo", "--out", str(tmp_path), "--epochs", "1", "--vector-size", "16")
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout
+    assert out.startswith(f"minembed demo: vectors and figures go to {tmp_path}/")  # said first, not at the end
+    from minembed.vectors import Vectors
+
+    saved = Vectors.load(tmp_path / "skipgram.npz")
+    assert saved.vector_size == 16 and "king" in saved and f"vectors saved: {tmp_path / 'skipgram.npz'}" in out
+    assert "What to expect" in out and "GloVe 6B 50d" in out
     assert "training skip-gram" in out and "loss per epoch" in out
     assert "man : king :: woman : queen" in out  # from the pretrained GloVe table
     assert "wordsim353 Spearman" in out
@@ -67,6 +73,11 @@ def test_train_similar_analogy_evaluate_plot_on_a_small_file(tmp_path):
     pytest.importorskip("matplotlib", reason="plot needs matplotlib: pip install -e '.[test]'")
     done = run("plot", "--out", str(tmp_path / "figures"), "--vectors", str(out))
     assert done.returncode == 0 and (tmp_path / "figures" / "heatmap.png").exists()
+    done = run("plot", "--out", str(tmp_path / "mine"), "--vectors", str(out), "--words", "cat", "dog", "king")
+    assert done.returncode == 0 and (tmp_path / "mine" / "pca.png").exists()
+    done = run("plot", "--out", str(tmp_path / "typo"), "--vectors", str(out), "--words", "cat", "dgo")
+    assert done.returncode == 1 and "'dgo' is not in the vocabulary" in done.stderr and "dog" in done.stderr
+    assert not (tmp_path / "typo").exists()  # the words are checked before the folder is made
 
 
 @pytest.mark.parametrize("model", ["cbow", "fasttext", "glove", "ppmi"])
@@ -87,6 +98,8 @@ def test_train_writes_every_model(model, tmp_path):
     assert loaded.vectors.shape == (12, 6) and sorted(loaded.words) == sorted(words)
     if model == "fasttext":
         assert loaded["kings"].shape == (6,)  # an unseen word, from the saved n-gram rows
+        done = run("similar", "kings", "--vectors", str(out), "--topn", "2")  # the command answers it too
+        assert done.returncode == 0 and done.stdout.count("(") == 2, done.stderr
     if model == "glove":
         assert done.stdout.count("cost per epoch") == 1 and done.stdout.split("cost per epoch: ")[1].count(",") == 1
 
@@ -111,13 +124,44 @@ def test_unknown_model_name_is_refused_by_the_parser():
     assert done.returncode == 2 and "invalid choice: 'bert'" in done.stderr
 
 
-@pytest.mark.parametrize("command", ["demo", "train", "similar", "analogy", "evaluate", "plot", "neighbours", "info"])
-def test_every_command_has_help(command):
-    from minembed.cli import main
+COMMANDS = ["demo", "train", "similar", "analogy", "evaluate", "plot", "neighbours", "encode", "search", "info"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_each_default(command, capsys, monkeypatch):
+    """Every argument has help, and every option with a default shows it in --help."""
+    import argparse
+
+    monkeypatch.setenv("COLUMNS", "2000")  # one line per option: no wrapping inside a default
+
+    from minembed.cli import _parser, main
 
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
     assert exit_info.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    subparsers = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    actions = [a for a in subparsers.choices[command]._actions if not isinstance(a, argparse._HelpAction)]
+    for action in actions:
+        assert action.help, f"{command}: {action.dest} has no help"
+        if action.option_strings and action.default is not None:
+            assert f"(default: {action.default})" in shown, f"{command} --help hides the default of {action.dest}"
+    assert "``" not in shown  # no reStructuredText markup in what a terminal shows
+
+
+def test_the_readme_lists_every_command():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for command in COMMANDS:
+        assert f"minembed {command}" in readme, f"README.md does not show `minembed {command}`"
+
+
+def test_version():
+    import minembed
+
+    done = run("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"minembed {minembed.__version__}"
 
 
 def small_corpus(tmp_path, name="corpus.txt", lines=None):

@@ -331,6 +331,7 @@ def demo_figures(
     model: str | None = None,
     corpus: str | None = None,
     loss_name: str = "loss",
+    words: Sequence[str] | None = None,
 ) -> dict[str, Path]:
     """Write the four figures as PNG files into ``folder`` (created if missing).
 
@@ -341,9 +342,17 @@ def demo_figures(
     model as well as on pretrained GloVe. ``model`` and ``corpus`` name the
     vectors in every title (e.g. "skip-gram, 100 dimensions, 5 epochs" and
     "the Wikipedia sample, 453k tokens"; without ``model`` the titles give the
-    table's size); ``loss_name`` labels the loss axis.
+    table's size); ``loss_name`` labels the loss axis. ``words`` replaces the
+    preset groups in the scatter and the heatmap with the caller's own words
+    (each must be in the table).
     Returns {figure name: path}; the loss curve only when ``losses`` is given.
     """
+    if words is not None:  # checked before the folder is made
+        words = list(words)
+        if len(words) < 2:
+            raise ValueError(f"give at least two words to plot, got {words}")
+        for word in words:
+            vectors.get_index(word)  # an unknown word: KeyError naming it and the closest known ones
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -356,14 +365,18 @@ def demo_figures(
     named = dict(model=model, corpus=corpus)
     written = {}
     known = sum(w in vectors for group in WORD_GROUPS.values() for w in group)
-    if known >= 5:
+    if words is not None:
+        figure = word_scatter(vectors, words, method="pca", **named)
+    elif known >= 5:
         figure = word_scatter(vectors, WORD_GROUPS, method="pca", missing="skip", **named)
     else:  # a tiny vocabulary: show its most frequent words instead
         shown = vectors.words[:40]
         figure = word_scatter(vectors, shown, method="pca", title=f"PCA of the {len(shown)} most frequent words",
                               **named)
     written["pca"] = save_figure(figure, folder / "pca.png")
-    written["heatmap"] = save_figure(similarity_heatmap(vectors, missing="skip", **named), folder / "heatmap.png")
+    heatmap_words = HEATMAP_WORDS if words is None else words
+    written["heatmap"] = save_figure(similarity_heatmap(vectors, heatmap_words, missing="skip", **named),
+                                     folder / "heatmap.png")
     pairs = [pair for pair in ANALOGY_PAIRS if all(w in vectors for w in pair)]
     if pairs:
         written["analogy"] = save_figure(analogy_arrows(vectors, pairs, **named), folder / "analogy.png")
