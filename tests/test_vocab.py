@@ -158,8 +158,8 @@ def test_unknown_word_names_close_known_words():
         ([[], []], {}, "the corpus has no tokens"),
         (TIED_CORPUS, {"min_count": 4},
          r"no word occurs min_count=4 .*'b', occurs 3 times.*lower min_count to at most 3"),
-        (TIED_CORPUS, {"min_count": 0}, "min_count must be >= 1"),
-        (TIED_CORPUS, {"max_size": 0}, "max_size must be >= 1, or None"),
+        (TIED_CORPUS, {"min_count": 0}, "min_count must be a positive integer \\(1 keeps every word\\), got 0"),
+        (TIED_CORPUS, {"max_size": 0}, "max_size must be a positive integer \\(or None for no limit\\)"),
         (TIED_CORPUS, {"ties": "random"}, "ties must be one of"),
     ],
 )
@@ -195,10 +195,11 @@ def test_other_errors_say_what_to_do():
 @pytest.mark.parametrize("call, error, message", [
     (lambda: Vocabulary("abc", [1, 1, 1]), TypeError, "words must be a list of str.*letter by letter"),  # was 3 words
     (lambda: Vocabulary(["a", 5], [1, 1]), TypeError, r"word 1 is 5 \(int\), not a str"),  # was accepted
-    (lambda: Vocabulary.build([["a", "b"]], min_count=2.5), TypeError, "min_count must be a whole number >= 1"),
-    (lambda: Vocabulary.build([["a", "b"]], min_count=None), TypeError, "min_count must be a whole number"),
-    (lambda: Vocabulary.build([["a", "b"]], min_count=True), TypeError, "min_count must be a whole number"),
-    (lambda: Vocabulary.build([["a", "b"]], max_size=2.5), TypeError, "max_size must be a whole number"),
+    (lambda: Vocabulary.build([["a", "b"]], min_count=2.5), TypeError,
+     "min_count must be a positive integer .*got 2.5 \\(float\\)"),
+    (lambda: Vocabulary.build([["a", "b"]], min_count=None), TypeError, "min_count must be a positive integer"),
+    (lambda: Vocabulary.build([["a", "b"]], min_count=True), TypeError, "min_count must be a positive integer"),
+    (lambda: Vocabulary.build([["a", "b"]], max_size=2.5), TypeError, "max_size must be a positive integer"),
     (lambda: Vocabulary.build("the cat"), TypeError, "sentences must be a list of token lists, got a str"),
     (lambda: Vocabulary.build([["a", "b"], [1, 2]]), TypeError, r"token 1 \(int\) in sentence 1 is not a str"),
     (lambda: Vocabulary.build([["a", None]]), TypeError, r"token None \(NoneType\) in sentence 0 is not a str"),

@@ -28,9 +28,10 @@ so it is punctuation", and sentence splitting is a single regex (see
 
 from __future__ import annotations
 
-import numbers
 import re
 from typing import Callable, Iterable, Sequence
+
+from minembed.training.settings import whole_number
 
 # The Glasgow IR stop list (van Rijsbergen, "Information Retrieval", 1979) in the
 # form scikit-learn ships it. Some entries surprise people (bill, fire, system,
@@ -190,10 +191,7 @@ def remove_short_words(tokens: Iterable[str], min_length: int = 3) -> list[str]:
     >>> remove_short_words(["i", "am", "the", "cat"])
     ['the', 'cat']
     """
-    if isinstance(min_length, bool) or not isinstance(min_length, numbers.Integral):
-        raise TypeError(f"min_length must be a whole number >= 1 (1 keeps every token), got {min_length!r:.40}")
-    if min_length < 1:
-        raise ValueError(f"min_length must be >= 1 (1 keeps every token), got {min_length}")
+    whole_number("min_length", min_length, 1, "1 keeps every token")
     return [t for t in _require_tokens(tokens, "remove_short_words") if len(t) >= min_length]
 
 

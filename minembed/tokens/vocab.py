@@ -37,6 +37,8 @@ from typing import Iterable, Literal, Sequence
 
 import numpy as np
 
+from minembed.training.settings import whole_number
+
 TIE_ORDERS = ("first_seen", "gensim")
 UNKNOWN_MODES = ("drop", "minus_one", "error")
 
@@ -109,9 +111,9 @@ class Vocabulary:
         >>> Vocabulary.build([["b", "a", "c", "a", "b"]], min_count=2).words
         ['b', 'a']
         """
-        _require_count("min_count", min_count, " (1 keeps every word)")
+        whole_number("min_count", min_count, 1, "1 keeps every word")
         if max_size is not None:
-            _require_count("max_size", max_size, ", or None for no limit")
+            whole_number("max_size", max_size, 1, "or None for no limit")
         if ties not in TIE_ORDERS:
             raise ValueError(f"ties must be one of {TIE_ORDERS}, got {ties!r}")
         if isinstance(sentences, (str, bytes)):
@@ -294,11 +296,3 @@ def _sentence_of(sentences: Iterable[Sequence], token: object) -> str:
         if any(type(t) is type(token) for t in sentence):
             return f" in sentence {number}"
     return ""
-
-
-def _require_count(name: str, value, hint: str) -> None:
-    """A whole number >= 1: TypeError for 2.5, True or None (2.5 would compare silently), ValueError below 1."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number >= 1{hint}, got {value!r:.40} ({type(value).__name__})")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1{hint}, got {value}")
