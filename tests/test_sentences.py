@@ -171,17 +171,17 @@ def test_semantic_search_equals_sentence_transformers(glove, lee_sentences, lee_
         (sif[:3], sif[3:8], 50),  # k larger than the corpus: everything, ranked
     ]
     for queries, corpus, k in cases:
-        ours = semantic_search(queries, corpus, k=k)
+        ours = semantic_search(queries, corpus, top_k=k)
         theirs = st_util.semantic_search(torch.from_numpy(queries), torch.from_numpy(corpus), top_k=k)
         assert len(ours) == len(queries) and len(ours[0]) == min(k, len(corpus))
         assert_same_hits(ours, theirs, queries, corpus)
-    one = semantic_search(sif[0], sif[1:], k=3)  # a single (D,) query
-    assert one == semantic_search(sif[:1], sif[1:], k=3)
+    one = semantic_search(sif[0], sif[1:], top_k=3)  # a single (D,) query
+    assert one == semantic_search(sif[:1], sif[1:], top_k=3)
 
 
 def test_ties_go_to_the_lower_corpus_id():
     corpus = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 0.0], [1.0, 0.0]])
-    hits = semantic_search(np.array([[3.0, 0.0]]), corpus, k=3)[0]
+    hits = semantic_search(np.array([[3.0, 0.0]]), corpus, top_k=3)[0]
     assert [h["corpus_id"] for h in hits] == [0, 2, 3]
     assert [h["score"] for h in hits] == pytest.approx([1.0, 1.0, 1.0])
 
@@ -194,8 +194,8 @@ def test_bad_input(glove):
     with pytest.raises(ValueError, match="at least two sentence vectors"):
         sif_vectors(glove, [["one", "sentence"]], {"one": 1})
     corpus = np.ones((4, 3), dtype=np.float32)
-    with pytest.raises(ValueError, match="k must be a positive integer"):
-        semantic_search(corpus[:1], corpus, k=0)
+    with pytest.raises(ValueError, match="top_k must be a positive integer"):
+        semantic_search(corpus[:1], corpus, top_k=0)
     with pytest.raises(ValueError, match="dimension 2 but the table has dimension 3"):
         semantic_search(np.ones((1, 2)), corpus)
     with pytest.raises(ValueError, match="non-empty"):
@@ -213,8 +213,8 @@ def test_arguments_are_checked_in_their_own_words():
         sif_weights({"cat": 3, "dog": -1})  # gave a negative weight
     corpus = np.ones((4, 3), dtype=np.float32)
     for k in (True, 1.5, None):
-        with pytest.raises(TypeError, match="k must be a positive integer"):
-            semantic_search(corpus[:1], corpus, k=k)  # True answered as k=1
+        with pytest.raises(TypeError, match="top_k must be a positive integer"):
+            semantic_search(corpus[:1], corpus, top_k=k)  # True answered as k=1
     corpus[2, 1] = np.nan
     with pytest.raises(ValueError, match="corpus row 2 contains NaN or inf"):
         semantic_search(corpus[:1], corpus)

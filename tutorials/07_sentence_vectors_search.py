@@ -28,7 +28,7 @@ from minembed.contextual.sentences import (
     default_tokenize, mean_vectors, remove_first_component, semantic_search,
     sif_vectors, sif_weights, weighted_mean_vectors,
 )
-from minembed.contextual.transformer import load_minilm
+from minembed.contextual.encoder import load_minilm
 
 from threadpoolctl import threadpool_limits
 blas_threads = threadpool_limits(1, user_api="blas")  # on a small shared machine, one BLAS thread is faster here
@@ -118,7 +118,7 @@ print(f"mean pairwise cosine: mean {mean_pairwise_cosine(means):.3f}, "
 # %% [markdown]
 # ## Semantic search
 #
-# `semantic_search(queries, corpus, k)` returns, for each query vector, the k
+# `semantic_search(queries, corpus, top_k)` returns, for each query vector, the top_k
 # corpus rows with the highest cosine, best first, as
 # `{"corpus_id": i, "score": cosine}`. The removed SIF direction belongs to
 # a set of sentences, so we compute the queries' SIF vectors together with the
@@ -138,10 +138,10 @@ def show(results, top=2):
             print(f"   {hit['score']:.3f}  {corpus[hit['corpus_id']][:90]}")
 
 print("== mean of GloVe vectors")
-show(semantic_search(mean_vectors(glove, queries), means, k=5))
+show(semantic_search(mean_vectors(glove, queries), means, top_k=5))
 both = sif_vectors(glove, corpus + queries, word_counts)  # (203, 50): one shared direction
 print("== SIF")
-show(semantic_search(both[len(corpus):], both[: len(corpus)], k=5))
+show(semantic_search(both[len(corpus):], both[: len(corpus)], top_k=5))
 
 # %% [markdown]
 # The GloVe hits share words, or close neighbours of words, with the query
@@ -193,7 +193,7 @@ for (a, b), g, m in zip(pairs, glove_cos, minilm_cos):
 corpus_vectors = encoder.encode(corpus)  # (200, 384) float32, unit rows
 query_vectors = encoder.encode(queries)  # (3, 384)
 print("== MiniLM")
-show(semantic_search(query_vectors, corpus_vectors, k=5))
+show(semantic_search(query_vectors, corpus_vectors, top_k=5))
 
 # %% [markdown]
 # For "The Reserve Bank lowered interest rates again." the encoder's best hit
@@ -225,7 +225,7 @@ def ids_and_scores(results):
 
 searches = [("SIF", both[len(corpus):], both[: len(corpus)]), ("MiniLM", query_vectors, corpus_vectors)]
 for name, q, c in searches:
-    our_ids, our_scores = ids_and_scores(semantic_search(q, c, k=10))
+    our_ids, our_scores = ids_and_scores(semantic_search(q, c, top_k=10))
     theirs = util.semantic_search(torch.from_numpy(q), torch.from_numpy(c), top_k=10)
     their_ids, their_scores = ids_and_scores(theirs)
     assert our_ids == their_ids

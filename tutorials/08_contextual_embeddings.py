@@ -20,7 +20,8 @@
 # %%
 import numpy as np
 
-from minembed.contextual.transformer import encoder_layer, l2_normalize, load_minilm, mean_pool, softmax
+from minembed.contextual.encoder import load_minilm
+from minembed.contextual.transformer import encoder_layer, l2_normalize, mean_pool, softmax
 from minembed.contextual.wordpiece import normalize, pre_tokenize
 
 from threadpoolctl import threadpool_limits

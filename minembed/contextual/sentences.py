@@ -10,7 +10,7 @@ Three ways to turn a sentence into one vector, simplest first:
                 the projection on the first singular vector of all the
                 sentence vectors (the direction they share) is removed
     encoder     a Transformer reads the whole sentence and its token vectors
-                are mean-pooled: ``minembed.contextual.transformer.load_minilm().encode``
+                are mean-pooled: ``minembed.contextual.encoder.load_minilm().encode``
 
 and :func:`semantic_search`, which ranks a corpus of sentence vectors for each
 query by cosine through the one top-k kernel (:func:`minembed.vectors.topk.topk_cosine`)
@@ -37,6 +37,7 @@ from typing import Callable, Mapping, Sequence, Union
 
 import numpy as np
 
+from minembed.training.settings import whole_number
 from minembed.tokens.text import tokenize as regex_tokenize
 from minembed.vectors.topk import topk_cosine
 from minembed.vectors import Vectors
@@ -178,21 +179,24 @@ def sif_vectors(
 
 
 def semantic_search(
-    queries: np.ndarray, corpus: np.ndarray, k: int = 10
+    query_embeddings: np.ndarray, corpus_embeddings: np.ndarray, top_k: int = 10
 ) -> list[list[dict[str, int | float]]]:
-    """For each query vector, the k corpus vectors with the highest cosine, best first.
+    """For each query vector, the top_k corpus vectors with the highest cosine, best first.
 
-    queries (Q, D) or (D,), corpus (N, D): any floating vectors (they need not
-    be normalised). Returns, per query, ``[{"corpus_id": i, "score": cosine}, ...]``
-    like ``sentence_transformers.util.semantic_search(queries, corpus, top_k=k)``;
-    ties go to the lower corpus id. k larger than the corpus gives the whole corpus.
+    query_embeddings (Q, D) or (D,), corpus_embeddings (N, D): any floating
+    vectors (they need not be normalised). Returns, per query,
+    ``[{"corpus_id": i, "score": cosine}, ...]``, the names and answer of
+    ``sentence_transformers.util.semantic_search(query_embeddings,
+    corpus_embeddings, top_k=top_k)``; ties go to the lower corpus id. top_k
+    larger than the corpus gives the whole corpus.
 
     >>> corpus = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
-    >>> semantic_search(np.array([[1.0, 0.1]]), corpus, k=2)
+    >>> semantic_search(np.array([[1.0, 0.1]]), corpus, top_k=2)
     [[{'corpus_id': 0, 'score': 0.995...}, {'corpus_id': 1, 'score': 0.676...}]]
     """
-    queries = np.asarray(queries)
-    corpus = np.asarray(corpus)
+    whole_number("top_k", top_k, 1, "how many corpus vectors to return per query")
+    queries = np.asarray(query_embeddings)
+    corpus = np.asarray(corpus_embeddings)
     if corpus.ndim != 2 or len(corpus) == 0:
         raise ValueError(f"corpus must be a non-empty (N, D) matrix of vectors, got shape {corpus.shape}.")
     if queries.size == 0:
@@ -200,7 +204,7 @@ def semantic_search(
     if corpus.dtype.kind in "fc" and not np.isfinite(corpus).all():
         bad = int(np.flatnonzero(~np.isfinite(corpus).all(axis=1))[0])
         raise ValueError(f"corpus row {bad} contains NaN or inf; fix or drop that sentence vector.")
-    indices, scores = topk_cosine(corpus, queries, k)  # (Q, k) int64, (Q, k) float32
+    indices, scores = topk_cosine(corpus, queries, top_k)  # (Q, k) int64, (Q, k) float32
     return [
         [{"corpus_id": int(i), "score": float(s)} for i, s in zip(row_ids, row_scores)]
         for row_ids, row_scores in zip(indices, scores)

