@@ -100,7 +100,12 @@ def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> tuple
 
 
 def linear_backward(d_y: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(d_x (N, in), d_weight (in, out), d_bias (out,)): d_x = d_y W^T, d_W = x^T d_y, d_b = sum of d_y's rows."""
+    """(d_x (N, in), d_weight (in, out), d_bias (out,)): d_x = d_y W^T, d_W = x^T d_y, d_b = sum of d_y's rows.
+
+    >>> y, cache = linear_forward(np.array([[1.0, 2.0]]), np.array([[1.0], [1.0]]), np.zeros(1))   # y = x1 + x2
+    >>> [g.tolist() for g in linear_backward(np.ones((1, 1)), cache)]
+    [[[1.0, 1.0]], [[1.0], [2.0]], [1.0]]
+    """
     x, weight = cache
     return d_y @ weight.T, x.T @ d_y, d_y.sum(axis=0)
 
@@ -116,7 +121,12 @@ def gelu_forward(x: np.ndarray) -> tuple[np.ndarray, tuple]:
 
 
 def gelu_backward(d_y: np.ndarray, cache: tuple) -> np.ndarray:
-    """d_x = d_y (Phi(x) + x phi(x)), phi(x) = exp(-x^2 / 2) / sqrt(2 pi) the normal density."""
+    """d_x = d_y (Phi(x) + x phi(x)), phi(x) = exp(-x^2 / 2) / sqrt(2 pi) the normal density.
+
+    >>> y, cache = gelu_forward(np.array([0.0, 10.0]))
+    >>> gelu_backward(np.ones(2), cache).tolist()     # slope 1/2 at 0, 1 far right (GELU ~ x there)
+    [0.5, 1.0]
+    """
     x, cdf = cache
     density = np.exp(-0.5 * x * x) * (1.0 / math.sqrt(2.0 * math.pi))  # phi(x)
     return d_y * (cdf + x * density)
@@ -135,7 +145,12 @@ def softmax_forward(scores: np.ndarray) -> tuple[np.ndarray, tuple]:
 
 def softmax_backward(d_p: np.ndarray, cache: tuple) -> np.ndarray:
     """d_s = p * (d_p - sum(d_p * p)): the Jacobian diag(p) - p p^T applied to d_p. A masked score
-    (p = 0) gets gradient 0."""
+    (p = 0) gets gradient 0.
+
+    >>> p, cache = softmax_forward(np.array([[0.0, 0.0, -np.inf]]))     # p = [1/2, 1/2, 0]
+    >>> softmax_backward(np.array([[1.0, 0.0, 5.0]]), cache).tolist()
+    [[0.25, -0.25, 0.0]]
+    """
     (probabilities,) = cache
     return probabilities * (d_p - (d_p * probabilities).sum(axis=-1, keepdims=True))
 
@@ -265,7 +280,12 @@ def mean_pool_forward(hidden: np.ndarray, attention_mask: np.ndarray) -> tuple[n
 
 
 def mean_pool_backward(d_pooled: np.ndarray, cache: tuple) -> np.ndarray:
-    """Each real token receives d_pooled / count; padding receives 0. (B, H) -> (B, T, H)."""
+    """Each real token receives d_pooled / count; padding receives 0. (B, H) -> (B, T, H).
+
+    >>> pooled, cache = mean_pool_forward(np.ones((1, 3, 1)), np.array([[1, 1, 0]]))
+    >>> mean_pool_backward(np.array([[2.0]]), cache)[0, :, 0].tolist()
+    [1.0, 1.0, 0.0]
+    """
     mask, counts = cache
     return (d_pooled / counts)[:, None, :] * mask
 
@@ -279,7 +299,12 @@ def l2_normalize_forward(vectors: np.ndarray, eps: float = 1e-12) -> tuple[np.nd
 
 def l2_normalize_backward(d_unit: np.ndarray, cache: tuple) -> np.ndarray:
     """d_v = (d_u - u (u . d_u)) / |v|: only the part of d_u across the unit vector moves it (a row shorter
-    than eps was divided by the constant eps: its gradient is d_u / eps)."""
+    than eps was divided by the constant eps: its gradient is d_u / eps).
+
+    >>> unit, cache = l2_normalize_forward(np.array([[3.0, 4.0]]))          # u = [0.6, 0.8], |v| = 5
+    >>> np.round(l2_normalize_backward(np.array([[1.0, 0.0]]), cache), 6).tolist()   # ([1, 0] - 0.6 u) / 5
+    [[0.128, -0.096]]
+    """
     unit, norms, normalized = cache
     radial = np.where(normalized, (unit * d_unit).sum(axis=-1, keepdims=True), 0.0)  # (B, 1)
     return (d_unit - unit * radial) / norms
