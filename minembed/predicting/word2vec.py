@@ -38,8 +38,9 @@ experiments/RESULTS.md#word2vec-dictionary and after it; speed: benchmarks/bench
 
 But: no hierarchical softmax, no CBOW with summed (rather than averaged)
 contexts, no phrases, no exp/log lookup tables (the sigmoid and the loss are
-exact, not clipped at +-6 as in the C tool), no threads (NumPy's BLAS may use
-several cores), no `max_final_vocab`, no incremental training.
+exact, not clipped at +-6 as in the C tool), no lock-free threads (`workers` threads
+score a minibatch in pieces and add its updates in a fixed order: parallel.py; the same
+seed gives the same bytes for any `workers`), no `max_final_vocab`, no incremental training.
 """
 
 from __future__ import annotations
@@ -54,11 +55,13 @@ from minembed.predicting.corpus import (
 )
 from minembed.predicting.losses import sgns_loss_and_grads, sgns_window_loss_and_grads
 from minembed.predicting.noise import AliasSampler, usable, with_noise
+from minembed.predicting.parallel import Workers, scatter_tasks
+from minembed.predicting.rows import WordRows
 from minembed.predicting.trace import record_trace
 from minembed.predicting.walk import walked_output_update
 from minembed.tokens.vocab import Vocabulary
 from minembed.training.lifecycle import TrainedModel, TrainingDiverged
-from minembed.training.scatter import add_to_rows, add_to_rows_plain, mix_rows
+from minembed.training.scatter import add_to_rows_plain
 from minembed.training.settings import (
     require, require_int, require_kept, require_neighbours, require_number, require_word2vec_memory)
 from minembed.vectors import Vectors
@@ -91,6 +94,8 @@ class Word2VecConfig:
     shared_negatives: bool = False  # skip-gram only: True = the pairs of one centre share its noise words
     chunk_words: int = 1 << 18  # corpus tokens subsampled (and shuffled) at a time: bounds the working memory
     memory_limit: float = 4.0   # GB for W, C and a minibatch, checked before allocating (as GloVe's, demo.sh's 4.0)
+    workers: int = 1            # threads (gensim's name; gensim 3); any value gives the same bytes (parallel.py);
+                                # more than the machine's cores is allowed, and only adds switching
 
     def __post_init__(self) -> None:
         if self.batch_size is None:
@@ -115,6 +120,7 @@ class Word2VecConfig:
         require_int("shuffle_block", self.shuffle_block, 1)
         require_int("chunk_words", self.chunk_words, 1)
         require_number("memory_limit", self.memory_limit, 0, low_open=True, usual="in GB; 4.0 as GloVe's")
+        require_int("workers", self.workers, 1, "threads; 2 uses both cores of a 2-core machine")
         for name in ("shuffle", "c_tool_order", "shared_negatives"):
             require(isinstance(getattr(self, name), bool), f"{name} must be True or False, got {getattr(self, name)!r}")
 
@@ -180,30 +186,6 @@ def train_plain(corpus: Corpus, vocab: Vocabulary, config: Word2VecConfig):
 # ----------------------------------------------------------------------------- the same, in minibatches
 
 
-class WordRows:
-    """word2vec's input vectors: one row of W per word. (fastText's `SubwordRows` has the same two
-    methods and forms a word's vector from its n-gram rows too.)
-
-        mix(ids (B, k), weights (B, k) or None) -> (B, D)   sum_k weights[b, k] W[ids[b, k]]
-        add(ids (B, k), coefficients (B, k), vectors (B, D))  W[ids[b, k]] += coefficients[b, k] vectors[b]
-    """
-
-    def __init__(self, W: np.ndarray) -> None:
-        self.W = W  # (V, D) float32
-
-    def mix(self, ids: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        if weights is None and ids.shape[1] == 1:
-            # W.take(ids, axis=0) is W[ids], faster here: the largest gather of a skip-gram step
-            return self.W.take(ids[:, 0], axis=0)  # (B, D)
-        return mix_rows(self.W, ids, np.ones(ids.shape, self.W.dtype) if weights is None else weights)
-
-    def add(self, ids: np.ndarray, coefficients: np.ndarray, vectors: np.ndarray) -> None:
-        add_to_rows(self.W, ids, coefficients, vectors)
-
-    def arrays(self) -> list[np.ndarray]:
-        return [self.W]
-
-
 class Word2Vec(TrainedModel):
     """A word2vec model: settings, vocabulary, the weights and the training record.
 
@@ -226,6 +208,7 @@ class Word2Vec(TrainedModel):
         self.C: np.ndarray | None = None  # (V, D) float32 output vectors
         self.trace: dict | None = None
         self._want_trace = False
+        self.threads = Workers(1)  # a minibatch's threads (parallel.py): config.workers during fit, else serial
         self.learning_rate_now = self.config.alpha
 
     W = property(lambda self: None if self.inputs is None else self.inputs.W)  # (V, D) float32 input vectors
@@ -260,8 +243,9 @@ class Word2Vec(TrainedModel):
         self.initialise(vocab, rng)
         self.noise = AliasSampler(vocab.noise_distribution(self.config.ns_exponent))
         self.trace, self._want_trace = None, trace
-        self.run_epochs(lambda epoch, show: self.run_epoch(epoch, corpus, keep, rng, show),
-                        callbacks=callbacks, progress=progress)
+        with Workers(self.config.workers) as self.threads:  # the same bytes for any number (parallel.py)
+            self.run_epochs(lambda epoch, show: self.run_epoch(epoch, corpus, keep, rng, show),
+                            callbacks=callbacks, progress=progress)
         return self
 
     def initialise(self, vocab: Vocabulary, rng: np.random.Generator) -> None:
@@ -321,12 +305,16 @@ class Word2Vec(TrainedModel):
         inputs = ids[context_pos][:, None]  # (P, 1) int32: each pair's context word
         w_in = self.inputs.mix(inputs)  # (P, D) float32
         outputs = with_noise(ids[centre_pos], self.noise, cfg.negative, rng)  # (P, 1 + K) int32
+        minus_lr = np.full(inputs.shape, -lr, np.float32)  # (P, 1)
         if cfg.c_tool_order:
             loss, grad_in = walked_output_update(C, w_in, outputs, centre_pos, lr)  # C updated; (P,), (P, D)
-        else:
-            loss, grad_in, g = sgns_loss_and_grads(w_in, C.take(outputs, axis=0), usable(outputs))
-            add_to_rows(C, outputs, -lr * g, w_in)  # dloss/dc_j = g_j w
-        self.inputs.add(inputs, np.full(inputs.shape, -lr, np.float32), grad_in)
+            self.inputs.add(inputs, minus_lr, grad_in)
+            return float(loss.sum()), len(inputs)
+        # every pair scored from the same W and C: in pieces, on the threads (parallel.py; the same bytes)
+        loss, grad_in, g = self.threads.by_rows(
+            lambda w, out: sgns_loss_and_grads(w, C.take(out, axis=0), usable(out)), w_in, outputs)
+        self.threads.together(*scatter_tasks(C, outputs, -lr * g, w_in, self.threads.count),  # dloss/dc_j = g_j w
+                              lambda: self.inputs.add(inputs, minus_lr, grad_in))
         return float(loss.sum()), len(inputs)
 
     def skipgram_shared_step(self, ids, sentence_of, centres, reach, lr, rng) -> tuple[float, int]:
@@ -341,10 +329,13 @@ class Word2Vec(TrainedModel):
         D = C.shape[1]
         w_ctx = self.inputs.mix(contexts).reshape(*positions.shape, D)  # (B, 2w, D)
         outputs = with_noise(ids[centres], self.noise, cfg.negative, rng)  # (B, 1 + K) int32
-        loss, grad_ctx, grad_outputs = sgns_window_loss_and_grads(w_ctx, inside, C.take(outputs, axis=0),
-                                                                  usable(outputs))
-        add_to_rows(C, outputs.reshape(-1, 1), np.full((outputs.size, 1), -lr, np.float32), grad_outputs.reshape(-1, D))
-        self.inputs.add(contexts, np.full(contexts.shape, -lr, np.float32), grad_ctx.reshape(-1, D))
+        loss, grad_ctx, grad_outputs = self.threads.by_rows(  # in pieces of 1/8 the pairs' rows: about as many pairs
+            lambda w, i, out: sgns_window_loss_and_grads(w, i, C.take(out, axis=0), usable(out)), w_ctx, inside,
+            outputs, piece_rows=self.threads.piece_rows // 8)
+        self.threads.together(*scatter_tasks(C, outputs.reshape(-1, 1), np.full((outputs.size, 1), -lr, np.float32),
+                                             grad_outputs.reshape(-1, D), self.threads.count),
+                              lambda: self.inputs.add(contexts, np.full(contexts.shape, -lr, np.float32),
+                                                      grad_ctx.reshape(-1, D)))
         return float(loss.sum()), int(inside.sum())
 
     def cbow_step(self, ids, sentence_of, centres, reach, lr, rng) -> tuple[float, int]:
@@ -358,11 +349,12 @@ class Word2Vec(TrainedModel):
         weights = inside.astype(np.float32)  # (B, 2w) float32
         h = self.inputs.mix(contexts, weights / weights.sum(axis=1)[:, None])  # (B, D) the mean context vector
         outputs = with_noise(ids[centres], self.noise, cfg.negative, rng)  # (B, 1 + K) int32
-        loss, grad_h, g = sgns_loss_and_grads(h, C.take(outputs, axis=0), usable(outputs))
-        add_to_rows(C, outputs, -lr * g, h)
+        loss, grad_h, g = self.threads.by_rows(  # in pieces, on the threads (parallel.py; the same bytes)
+            lambda x, out: sgns_loss_and_grads(x, C.take(out, axis=0), usable(out)), h, outputs)
         # word2vec.c and gensim (cbow_mean=1) add the whole dloss/dh to every context word, not
         # dloss/dh / count (the true gradient of the mean); so does train_plain, so alpha means the same
-        self.inputs.add(contexts, -lr * weights, grad_h)
+        self.threads.together(*scatter_tasks(C, outputs, -lr * g, h, self.threads.count),
+                              lambda: self.inputs.add(contexts, -lr * weights, grad_h))
         return float(loss.sum()), len(centres)
 
     # -- the life cycle's hooks

@@ -1,0 +1,141 @@
+"""Training on several threads with the same bytes: a fixed schedule around the readable steps.
+
+Not from a paper: the word2vec C tool and gensim run `workers` threads that
+each train on their own part of the corpus and update W and C without locks
+("Hogwild", Recht et al. 2011), so the same seed does not give the same
+vectors twice. minembed promises the same seed, the same bytes, and keeps it
+with two rules, both about *when* the step's own NumPy calls run, not what
+they compute:
+
+    pieces    a minibatch's examples are scored in pieces of `piece_rows` rows
+              (`Workers.by_rows`), all from the same W and C, on the threads;
+              each example's loss and gradients are the same numbers whichever
+              piece it is in, and the pieces are put back in order
+    updates   the summed updates are added afterwards (`Workers.together`):
+              C's rows split into one range per thread (`scatter_tasks`), the
+              input rows (W, fastText's n-gram rows) as one more task. No two
+              tasks touch the same row, and every row receives its
+              contributions in the minibatch's order, as the one-thread scatter
+              adds them
+
+So `workers=2` gives the bytes of `workers=1`, and `workers=1` the bytes of
+the loop before this module existed (tests/test_workers.py holds all three to
+that). Threads help because NumPy and scipy's sparse kernels release the GIL
+inside their loops; the Python between them runs one thread at a time.
+
+Pieces help one thread too: a skip-gram minibatch of 1,024 centres on the
+Wikipedia sample has ~6,100 pairs, whose gathered output rows (P, 1 + K, D)
+float32 are 14.7 MB, larger than the caches; the products then read them from
+main memory twice. In pieces of 1,024 pairs (2.5 MB) they stay in cache:
+the loss and gradients took 27 % less time (benchmarks/bench_word2vec.py).
+
+But: the noise words, the windows and the subsampling are drawn on the calling
+thread, in the order one thread draws them (that is what keeps the bytes);
+the C tool's walk (`c_tool_order=True`) and fastText's n-gram sums (`mix`) run
+on one thread; no processes, no lock-free updates.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+import numpy as np
+
+from minembed.training.scatter import add_to_ragged_rows, add_to_rows
+
+__all__ = ["Workers", "row_ranges", "scatter_tasks"]
+
+
+class Workers:
+    """`count` threads that run a minibatch's work in a fixed order; serial with count=1 or outside `with`.
+
+        with Workers(2) as workers:
+            loss, grad = workers.by_rows(score, w_in, outputs)     # the pieces on the threads, in order
+            workers.together(*scatter_tasks(C, ...), update_W)     # tasks on disjoint rows, then wait
+
+    >>> with Workers(2, piece_rows=2) as workers:
+    ...     workers.by_rows(lambda a, b: (a * b, a.sum(axis=1)), np.arange(6.0)[:, None], np.ones((6, 1)))
+    (array([[0.],
+           [1.],
+           [2.],
+           [3.],
+           [4.],
+           [5.]]), array([0., 1., 2., 3., 4., 5.]))
+    """
+
+    def __init__(self, count: int = 1, piece_rows: int = 1024) -> None:
+        self.count = count  # threads (the config's `workers`)
+        self.piece_rows = piece_rows  # examples per piece: 1,024 pairs keep the (P, 1 + K, D) rows in cache
+        self.pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        if self.count > 1:
+            self.pool = ThreadPoolExecutor(max_workers=self.count, thread_name_prefix="minembed-worker")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+
+    def by_rows(self, function: Callable[..., tuple], *arrays: np.ndarray, piece_rows: int | None = None) -> tuple:
+        """function(*arrays), computed on pieces of `piece_rows` rows (axis 0; default self.piece_rows)
+        and put back together.
+
+        `function` must treat its rows independently (row b of each output depends only on row b of
+        each input): then the result is, byte for byte, the one call's. Returns a tuple of arrays.
+        """
+        rows = max(piece_rows or self.piece_rows, 1)
+        starts = range(0, len(arrays[0]), rows)  # piece p holds rows starts[p] .. starts[p] + rows - 1
+        if len(starts) <= 1:
+            return tuple(function(*arrays))
+        piece = lambda start: function(*(a[start:start + rows] for a in arrays))  # noqa: E731
+        results = list(map(piece, starts) if self.pool is None else self.pool.map(piece, starts))  # in order
+        return tuple(np.concatenate(outputs) for outputs in zip(*results))
+
+    def together(self, *tasks: Callable[[], None]) -> None:
+        """Run the tasks (they must write disjoint memory) and wait for all; one after another when serial."""
+        if self.pool is None:
+            for task in tasks:
+                task()
+            return
+        for future in [self.pool.submit(task) for task in tasks]:
+            future.result()  # re-raises a task's error here
+
+
+def row_ranges(row_ids: np.ndarray, n_rows: int, parts: int) -> np.ndarray:
+    """Cut the table's rows 0..n_rows-1 into `parts` ranges that receive about as many contributions each.
+
+    row_ids (...,) int -> bounds (parts + 1,) int64, rising from 0 to n_rows (a range may be empty).
+
+    >>> row_ranges(np.array([0, 0, 0, 1, 2, 3]), 4, 2).tolist()   # row 0 takes half the contributions
+    [0, 1, 4]
+    """
+    contributions = np.cumsum(np.bincount(np.ravel(row_ids), minlength=n_rows))  # (n_rows,) int64
+    targets = contributions[-1] * np.arange(1, parts) / parts  # (parts - 1,) float64
+    cuts = np.searchsorted(contributions, targets, side="left") + 1  # the row reaching each target ends a range
+    return np.concatenate([[0], np.minimum(cuts, n_rows), [n_rows]]).astype(np.int64)
+
+
+def scatter_tasks(table: np.ndarray, row_ids: np.ndarray, coefficients: np.ndarray, vectors: np.ndarray,
+                  parts: int) -> list[Callable[[], None]]:
+    """`add_to_rows(table, row_ids, coefficients, vectors)` as `parts` tasks on disjoint row ranges.
+
+    table (V, D), row_ids (B, K) int, coefficients (B, K), vectors (B, D). Task i adds the
+    contributions whose row falls in range i of `row_ranges`, in the same order as the one
+    call (b, then k), so every row gets the same sum, rounded the same way. parts=1: the one call.
+    """
+    if parts == 1:
+        return [lambda: add_to_rows(table, row_ids, coefficients, vectors)]
+    bounds = row_ranges(row_ids, len(table), parts)  # (parts + 1,)
+    coefficients = np.broadcast_to(coefficients, row_ids.shape)  # (B, K)
+
+    def task(low: int, high: int) -> Callable[[], None]:
+        def add() -> None:
+            mine = (row_ids >= low) & (row_ids < high)  # (B, K) bool, read row-major: b, then k
+            starts = np.concatenate([[0], np.cumsum(mine.sum(axis=1))])  # (B + 1,) each vector's first
+            add_to_ragged_rows(table, row_ids[mine], starts, coefficients[mine], vectors)
+        return add
+
+    return [task(int(low), int(high)) for low, high in zip(bounds[:-1], bounds[1:]) if high > low]
