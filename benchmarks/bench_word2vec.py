@@ -1,4 +1,4 @@
-"""Speed and peak memory: minembed's Word2Vec and FastText against gensim 4's (workers=1 and workers=2).
+"""Speed and peak memory: minembed's Word2Vec and FastText on 1 and 2 threads against gensim 4's (workers=1 and 2).
 
 Every configuration trains in its own fresh Python process on the same tokenised
 corpus (loaded from the .npz cache before the clock starts), with the parity
@@ -12,6 +12,11 @@ Reported per run:
               was loaded (sampled every 2 ms), so vocabulary building,
               the vectors, the encoded corpus and the minibatch temporaries count
 
+    same bytes   minembed runs every configuration twice in each round and hashes
+              W, C (and fastText's n-gram rows) after training: "yes" when the two
+              runs with the same seed and workers gave identical bytes; "= 1 thread"
+              says whether workers=2 gave the bytes of workers=1 (parallel.py's claim)
+
 With --rounds N every configuration runs N times, round after round, and the
 table shows medians: words/s and peak MB over the rounds, and each ratio as the
 median of the ratios within a round (each against the peer run of the same
@@ -23,9 +28,9 @@ round, so a slow spell of the host weighs on both), with their range.
     python -m benchmarks.bench_word2vec --corpus wiki --epochs 5
 
 The dictionary corpus (WordNet glosses + GCIDE) needs the Debian packages
-wordnet-base and dict-gcide. Every run has OPENBLAS_NUM_THREADS=1 (minembed on
-one core, like gensim's workers=1). The machine's other load moves these
-numbers: compare within one run.
+wordnet-base and dict-gcide. Every run has OPENBLAS_NUM_THREADS=1: minembed's
+`workers` threads are its own (minembed/predicting/parallel.py), as gensim's are.
+The machine's other load moves these numbers: compare within one run.
 """
 
 from __future__ import annotations
@@ -38,14 +43,14 @@ import time
 from benchmarks.common import SUBWORDS, WORD2VEC, PeakMemory, blas_threads, corpus, markdown_table, run_child
 
 CONFIGS = [
-    dict(system="minembed", sg=1),
-    dict(system="minembed", sg=1, shared_negatives=True),
+    *(dict(system="minembed", sg=1, workers=workers) for workers in (1, 2)),
+    *(dict(system="minembed", sg=1, shared_negatives=True, workers=workers) for workers in (1, 2)),
     dict(system="gensim", sg=1, workers=1),
     dict(system="gensim", sg=1, workers=2),
-    dict(system="minembed", sg=0),
+    *(dict(system="minembed", sg=0, workers=workers) for workers in (1, 2)),
     dict(system="gensim", sg=0, workers=1),
     dict(system="gensim", sg=0, workers=2),
-    dict(system="minembed", sg=1, model="fasttext"),
+    *(dict(system="minembed", sg=1, model="fasttext", workers=workers) for workers in (1, 2)),
     dict(system="gensim", sg=1, model="fasttext", workers=1),
     dict(system="gensim", sg=1, model="fasttext", workers=2),
 ]
@@ -72,17 +77,20 @@ def child(config: dict, corpus_name: str, epochs: int) -> dict:
         started = time.perf_counter()
         effective, _ = model.train(sentences, total_examples=model.corpus_count, epochs=epochs)
         seconds = time.perf_counter() - started
-        vocabulary = len(model.wv)
+        vocabulary, digest = len(model.wv), None
     else:
+        import hashlib
+
         from minembed.predicting.subword import FastText
         from minembed.predicting.word2vec import Word2Vec
 
         if config.get("model") == "fasttext":
-            model = FastText(seed=0, epochs=epochs, **WORD2VEC, **SUBWORDS).fit(sentences)
+            model = FastText(seed=0, epochs=epochs, workers=config["workers"], **WORD2VEC, **SUBWORDS).fit(sentences)
         else:
             model = Word2Vec(sg=config["sg"], shared_negatives=config.get("shared_negatives", False), seed=0,
-                             epochs=epochs, **WORD2VEC).fit(sentences)
+                             epochs=epochs, workers=config["workers"], **WORD2VEC).fit(sentences)
         effective, vocabulary = sum(model.effective_words), len(model.vocab)
+        digest = hashlib.sha256(b"".join(array.tobytes() for array in model.trained_arrays())).hexdigest()
         seconds = effective / model.words_per_second  # words_per_second: effective words / training seconds
     peak = memory.stop()
     # what minembed must hold: W and C (and the used n-gram rows), the int32 corpus ids (+ int64 offsets)
@@ -90,7 +98,7 @@ def child(config: dict, corpus_name: str, epochs: int) -> dict:
     if config["system"] == "minembed" and config.get("model") == "fasttext":  # + the n-gram rows it keeps
         budget += model.N.nbytes / 2**20
     return dict(config=config, effective_words=int(effective), seconds=seconds, words_per_second=effective / seconds,
-                peak_mb=peak, vocabulary=vocabulary, tokens=tokens, budget_mb=budget)
+                peak_mb=peak, vocabulary=vocabulary, tokens=tokens, budget_mb=budget, digest=digest)
 
 
 def main() -> None:
@@ -112,17 +120,20 @@ def main() -> None:
     # OpenBLAS threads in minembed's small batched matmuls stall on a loaded machine
     environment = blas_threads(1)
     configs = [config for config in CONFIGS if model_of(config) in args.models]
-    print(f"corpus {args.corpus}, {args.epochs} epoch(s), {WORD2VEC}, OPENBLAS_NUM_THREADS=1", flush=True)
+    print(f"corpus {args.corpus}, {args.epochs} epoch(s), {WORD2VEC}, OPENBLAS_NUM_THREADS=1; the machine "
+          "may be shared: only ratios within this run count", flush=True)
     rounds = []  # rounds[r][i]: the run of configs[i] in round r
     for number in range(args.rounds):
         if args.rounds > 1:
             print(f"round {number + 1} of {args.rounds}", flush=True)
         runs = []
         for config in configs:
-            run = run_child(__spec__.name, ["--corpus", args.corpus, "--epochs", str(args.epochs),
-                                            "--child", json.dumps(config)], environment)
+            arguments = ["--corpus", args.corpus, "--epochs", str(args.epochs), "--child", json.dumps(config)]
+            run = run_child(__spec__.name, arguments, environment)
+            if config["system"] == "minembed":  # the same seed and workers again: the bytes must be the same
+                run["again"] = run_child(__spec__.name, arguments, environment)["digest"]
             runs.append(run)
-            print(f"  {describe(config):<34} {run['words_per_second']:>10,.0f} words/s  {run['seconds']:7.1f} s  "
+            print(f"  {describe(config):<44} {run['words_per_second']:>10,.0f} words/s  {run['seconds']:7.1f} s  "
                   f"peak +{run['peak_mb']:7.1f} MB", flush=True)
         rounds.append(runs)
 
@@ -133,15 +144,28 @@ def main() -> None:
     rows = []
     for i, config in enumerate(configs):
         peer = dict(system="gensim", sg=config["sg"], **({"model": "fasttext"} if "model" in config else {}))
+        one_thread = configs.index(dict(config, workers=1))
         one, two = (configs.index(dict(peer, workers=workers)) for workers in (1, 2))  # the peers' columns
         ratios = lambda key, j: [runs[i][key] / runs[j][key] for runs in rounds]  # noqa: E731 (within each round)
         median = lambda key: statistics.median(runs[i][key] for runs in rounds)  # noqa: E731
         rows.append([describe(config), f"{median('words_per_second'):,.0f}", spread(ratios("words_per_second", one)),
                      spread(ratios("words_per_second", two)), f"{median('peak_mb'):.1f}",
                      f"{statistics.median(ratios('peak_mb', one)):.2f}",
-                     f"{median('peak_mb') / rounds[0][i]['budget_mb']:.2f}"])
+                     f"{median('peak_mb') / rounds[0][i]['budget_mb']:.2f}", *same_bytes(rounds, i, one_thread)])
     print(markdown_table(["configuration", "words/s", "x gensim w1", "x gensim w2", "peak MB", "MB x gensim w1",
-                          "MB x budget"], rows))
+                          "MB x budget", "same bytes", "= 1 thread"], rows))
+    if any(row[-2] == "NO" for row in rows):
+        raise SystemExit("two runs with the same seed and workers gave different vectors: see 'same bytes'")
+
+
+def same_bytes(rounds: list[list[dict]], i: int, one_thread: int) -> list[str]:
+    """Whether configuration i trained the same bytes twice in every round, and the bytes of its one-thread run."""
+    runs = [runs[i] for runs in rounds]
+    if runs[0]["digest"] is None:
+        return ["", ""]  # gensim's threads race: not reproducible, and not asked
+    again = all(run["digest"] == run["again"] for run in runs)
+    equal = all(run["digest"] == runs_of_round[one_thread]["digest"] for run, runs_of_round in zip(runs, rounds))
+    return ["yes" if again else "NO", "yes" if equal else "no"]
 
 
 def spread(ratios: list[float]) -> str:
@@ -158,8 +182,7 @@ def describe(config: dict) -> str:
     name = f"{config['system']} {'skip-gram' if config['sg'] else 'CBOW'}"
     if config.get("model") == "fasttext":
         name += " + n-grams"
-    if "workers" in config:
-        name += f" workers={config['workers']}"
+    name += f" {'workers' if config['system'] == 'gensim' else 'threads'}={config['workers']}"
     if config.get("shared_negatives"):
         name += " shared_negatives"
     return name
