@@ -141,6 +141,21 @@ def test_lookup_and_unknown_words():
         v.most_similar("bananna")
 
 
+def test_unknown_word_suggests_its_other_case_first():
+    """`similar King` on GloVe (lower case) offered "ing, ying" but not "king": difflib compares as typed, and
+    "King" differs from "ing" by one deletion but from "king" by a substitution. The case-folded form comes first."""
+    words = ["ing", "ying", "xing", "wing", "king", "Paris", "banana", "bandana"]
+    v = Vectors(words, np.random.default_rng(0).normal(size=(len(words), 4)))
+    with pytest.raises(KeyError, match=r"^\"'King' is not in the vocabulary \(8 words\)\. Close known words: king, "):
+        v["King"]
+    with pytest.raises(KeyError, match=r"Close known words: Paris[.,]"):
+        v.get_index("PARIS")
+    with pytest.raises(KeyError, match=r"Close known words: banana, "):  # a misspelling in capitals
+        v.most_similar("Bananna")
+    with pytest.raises(KeyError, match=r"'qqq' is not in the vocabulary \(8 words\)\.\"$"):  # nothing close
+        v["qqq"]
+
+
 def test_constructor_rejects_bad_tables():
     with pytest.raises(ValueError, match="empty"):
         Vectors([], np.empty((0, 3)))

@@ -146,8 +146,16 @@ class Vectors:
         return unit_rows(self.vectors[self.get_index(word)][None, :])[0]  # (D,) float32
 
     def _unknown_word_message(self, word: str) -> str:
-        close = difflib.get_close_matches(str(word), self.words[:50_000], n=5)
-        hint = f" Close known words: {', '.join(close)}." if close else ""
+        """The error for an unknown word: the same word in another case first ("King" -> king), then the
+        words difflib finds close among the first 50,000 rows, to the word in lower case ("Bananna" ->
+        banana) and as typed; up to 5 in all."""
+        word = str(word)
+        other_case = [w for w in dict.fromkeys([word.lower(), word.capitalize(), word.title(), word.upper(),
+                                                word.casefold()]) if w != word and w in self.index]
+        close = [w for form in dict.fromkeys([word.casefold(), word])
+                 for w in difflib.get_close_matches(form, self.words[:50_000], n=5)]
+        suggestions = list(dict.fromkeys(other_case + close))[:5]
+        hint = f" Close known words: {', '.join(suggestions)}." if suggestions else ""
         return f"{word!r} is not in the vocabulary ({len(self)} words).{hint}"
 
     # ---------------------------------------------------------- similarities
