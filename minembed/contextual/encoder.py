@@ -35,6 +35,7 @@ from minembed.contextual.weights import BertConfig, BertWeights, read_model_fold
 from minembed.contextual.wordpiece import Batch, WordPiece
 from minembed.vectors import Vectors
 
+
 class BertEncoder:
     """A BERT encoder with its tokenizer; ``encode`` gives sentence-transformers' vectors.
 
@@ -117,7 +118,8 @@ class BertEncoder:
         batches of ``batch_size``, so a batch carries little padding; the rows
         come back in the order given. ``show_progress_bar`` draws a bar over the
         batches (None, the default, draws none, as sentence-transformers at its
-        default log level). An empty list gives an empty (0, H) array.
+        default log level). An empty list gives an empty (0, H) array (sentence-transformers
+        gives shape (0,)).
         ``convert_to_numpy`` is accepted for sentence-transformers' callers;
         the answer is always a NumPy array.
         """
