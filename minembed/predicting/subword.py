@@ -33,7 +33,9 @@ But: no hierarchical softmax, no supervised (classification) mode, no word
 n-grams (`wordNgrams`), no `max_n=0` / `bucket=0` (plain word2vec: use
 minembed.predicting.word2vec), no product quantisation, no .bin/.vec file I/O
 for the n-gram rows (`Vectors.save` keeps only the vocabulary vectors), no
-threads.
+lock-free threads (`workers` runs word2vec's schedule, parallel.py: the loss in
+pieces on the threads, C's rows and the word + n-gram rows updated as separate
+tasks; the n-gram sums of `mix` stay on the calling thread).
 """
 
 from __future__ import annotations
@@ -217,7 +219,7 @@ def train(sentences: Iterable[Sequence[str]], *, min_n: int = 3, max_n: int = 6,
     Parameters are gensim's FastText names and defaults, except sg=1 (skip-gram;
     pass sg=0 for CBOW); `params` takes the rest of FastTextConfig (sg,
     batch_size, shared_negatives, c_tool_order, ns_exponent, max_vocab_size,
-    chunk_words, shuffle). The result answers
+    chunk_words, shuffle, workers). The result answers
     `vectors[word]` and `most_similar(word)` for unseen words too.
     """
     model = FastText(min_n=min_n, max_n=max_n, bucket=bucket, vector_size=vector_size, window=window,

@@ -94,8 +94,8 @@ class Word2VecConfig:
     shared_negatives: bool = False  # skip-gram only: True = the pairs of one centre share its noise words
     chunk_words: int = 1 << 18  # corpus tokens subsampled (and shuffled) at a time: bounds the working memory
     memory_limit: float = 4.0   # GB for W, C and a minibatch, checked before allocating (as GloVe's, demo.sh's 4.0)
-    workers: int = 1            # threads (gensim's name; gensim 3); any value gives the same bytes (parallel.py);
-                                # more than the machine's cores is allowed, and only adds switching
+    workers: int = 1            # threads (gensim's name; gensim's default 3): any number gives the same bytes
+                                # (parallel.py); more than the machine's cores is allowed but only adds switching
 
     def __post_init__(self) -> None:
         if self.batch_size is None:
@@ -197,6 +197,7 @@ class Word2Vec(TrainedModel):
         model.epoch_items        words trained on per epoch, after subsampling (also `effective_words`)
         model.words_per_second   effective words / training seconds (gensim's figure)
         model.trace              with fit(trace=True): one update written out (minembed/predicting/trace.py)
+        model.threads            the minibatch's threads (parallel.py), config.workers of them during fit
     """
 
     Settings = Word2VecConfig
@@ -384,7 +385,7 @@ def train(sentences: Iterable[Sequence[str]], *, sg: int = 1, vector_size: int =
 
     Parameters are gensim's Word2Vec names and defaults, except sg=1 (skip-gram);
     `params` takes the rest of Word2VecConfig (batch_size, shared_negatives,
-    c_tool_order, ns_exponent, max_vocab_size, chunk_words). For the losses, the
+    c_tool_order, ns_exponent, max_vocab_size, chunk_words, workers). For the losses, the
     output vectors and the trace, use Word2Vec(...).fit(sentences) instead.
     """
     model = Word2Vec(sg=sg, vector_size=vector_size, window=window, negative=negative, sample=sample,
