@@ -12,11 +12,11 @@ they compute:
               each example's loss and gradients are the same numbers whichever
               piece it is in, and the pieces are put back in order
     updates   the summed updates are added afterwards (`Workers.together`):
-              C's rows split into one range per thread (`scatter_tasks`), the
-              input rows (W, fastText's n-gram rows) as one more task. No two
-              tasks touch the same row, and every row receives its
-              contributions in the minibatch's order, as the one-thread scatter
-              adds them
+              the input rows (W, fastText's n-gram rows) as one task, started
+              first (CBOW's and fastText's are the larger), and C's rows split
+              into one range per thread (`scatter_tasks`). No two tasks touch
+              the same row, and every row receives its contributions in the
+              minibatch's order, as the one-thread scatter adds them
 
 So `workers=2` gives the bytes of `workers=1`, and `workers=1` the bytes of
 the loop before this module existed (tests/test_workers.py holds all three to

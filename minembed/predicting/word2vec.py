@@ -314,8 +314,8 @@ class Word2Vec(TrainedModel):
         # every pair scored from the same W and C: in pieces, on the threads (parallel.py; the same bytes)
         loss, grad_in, g = self.threads.by_rows(
             lambda w, out: sgns_loss_and_grads(w, C.take(out, axis=0), usable(out)), w_in, outputs)
-        self.threads.together(*scatter_tasks(C, outputs, -lr * g, w_in, self.threads.count),  # dloss/dc_j = g_j w
-                              lambda: self.inputs.add(inputs, minus_lr, grad_in))
+        self.threads.together(lambda: self.inputs.add(inputs, minus_lr, grad_in),  # the input rows, and C's
+                              *scatter_tasks(C, outputs, -lr * g, w_in, self.threads.count))  # dloss/dc_j = g_j w
         return float(loss.sum()), len(inputs)
 
     def skipgram_shared_step(self, ids, sentence_of, centres, reach, lr, rng) -> tuple[float, int]:
@@ -333,10 +333,10 @@ class Word2Vec(TrainedModel):
         loss, grad_ctx, grad_outputs = self.threads.by_rows(  # in pieces of 1/8 the pairs' rows: about as many pairs
             lambda w, i, out: sgns_window_loss_and_grads(w, i, C.take(out, axis=0), usable(out)), w_ctx, inside,
             outputs, piece_rows=self.threads.piece_rows // 8)
-        self.threads.together(*scatter_tasks(C, outputs.reshape(-1, 1), np.full((outputs.size, 1), -lr, np.float32),
-                                             grad_outputs.reshape(-1, D), self.threads.count),
-                              lambda: self.inputs.add(contexts, np.full(contexts.shape, -lr, np.float32),
-                                                      grad_ctx.reshape(-1, D)))
+        self.threads.together(lambda: self.inputs.add(contexts, np.full(contexts.shape, -lr, np.float32),
+                                                      grad_ctx.reshape(-1, D)),
+                              *scatter_tasks(C, outputs.reshape(-1, 1), np.full((outputs.size, 1), -lr, np.float32),
+                                             grad_outputs.reshape(-1, D), self.threads.count))
         return float(loss.sum()), int(inside.sum())
 
     def cbow_step(self, ids, sentence_of, centres, reach, lr, rng) -> tuple[float, int]:
@@ -354,8 +354,8 @@ class Word2Vec(TrainedModel):
             lambda x, out: sgns_loss_and_grads(x, C.take(out, axis=0), usable(out)), h, outputs)
         # word2vec.c and gensim (cbow_mean=1) add the whole dloss/dh to every context word, not
         # dloss/dh / count (the true gradient of the mean); so does train_plain, so alpha means the same
-        self.threads.together(*scatter_tasks(C, outputs, -lr * g, h, self.threads.count),
-                              lambda: self.inputs.add(contexts, -lr * weights, grad_h))
+        self.threads.together(lambda: self.inputs.add(contexts, -lr * weights, grad_h),
+                              *scatter_tasks(C, outputs, -lr * g, h, self.threads.count))
         return float(loss.sum()), len(centres)
 
     # -- the life cycle's hooks
