@@ -172,6 +172,12 @@ class BertEncoder:
         word piece (before positions, segments and LayerNorm)."""
         return Vectors(self.tokenizer.vocab, self.word_embeddings)
 
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the folder that ``SentenceTransformer(path)`` and ``load_minilm(path)`` load (saving.py)."""
+        from minembed.contextual.saving import save_encoder  # saving.py reads backward.py's tensor names
+
+        save_encoder(self, path)
+
     def _check_batch(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
         input_ids = np.asarray(batch.input_ids)
         mask = np.asarray(batch.attention_mask)
