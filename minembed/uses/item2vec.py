@@ -192,13 +192,17 @@ class Item2Vec(_Recommender):
         raw = queries @ self.C.T.astype(np.float64)  # (U, I)
         return raw + self.ns_exponent * np.log(self.counts) if self.correct_popularity else raw
 
-    def similar(self, item: int, topn: int = 10) -> list[tuple[int, float]]:
-        """The `topn` items whose input vectors are closest in cosine to `item`'s (the paper's neighbours)."""
+    def similar(self, item: int, topn: int = 10, min_count: int = 1) -> list[tuple[int, float]]:
+        """The `topn` items whose input vectors are closest in cosine to `item`'s (the paper's neighbours),
+        among items seen at least `min_count` times: a film rated twice has a vector that training barely
+        moved, and such vectors crowd the top of every list (on MovieLens, min_count=50 cleans them out)."""
+        require_int("min_count", min_count, 1, "1 keeps every item")
         row = int(self.rows(np.array([item]))[0])
         require(row >= 0, f"item {item} occurs in no history the model was fitted on")
         unit = self.W / np.maximum(np.linalg.norm(self.W, axis=1, keepdims=True), 1e-12)  # (I, D)
         cosines = unit @ unit[row]
         cosines[row] = -np.inf
+        cosines[self.counts < min_count] = -np.inf
         best = np.argsort(-cosines, kind="stable")[:topn]
         return [(int(self.items[b]), float(cosines[b])) for b in best]
 
@@ -244,12 +248,12 @@ def recommend(recommender, history: Sequence[int], k: int = 10) -> list[int]:
 
 
 def genre_agreement(model: Item2Vec, genres: dict[int, Sequence[str]], items: Sequence[int],
-                    topn: int = 10) -> tuple[float, float]:
-    """(share of the `topn` neighbours of each of `items` that share a genre with it, the same share
-    for all pairs of catalogue items: what chance gives)."""
-    shares = [np.mean([bool(set(genres[item]) & set(genres[other])) for other, _ in model.similar(item, topn)])
-              for item in items]
-    labels = [set(genres[int(item)]) for item in model.items]
+                    topn: int = 10, min_count: int = 1) -> tuple[float, float]:
+    """(share of the `topn` neighbours (`similar`) of each of `items` that share a genre with it, the
+    same share over all pairs of catalogue items seen `min_count` times or more: what chance gives)."""
+    shares = [np.mean([bool(set(genres[item]) & set(genres[other]))
+                       for other, _ in model.similar(item, topn, min_count)]) for item in items]
+    labels = [set(genres[int(item)]) for item in model.items[model.counts >= min_count]]
     matrix = np.array([[genre in label for genre in sorted(set().union(*labels))] for label in labels], float)
     overlap = (matrix @ matrix.T) > 0  # (I, I) share a genre
     n = len(labels)
