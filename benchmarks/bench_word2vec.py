@@ -11,19 +11,19 @@ Reported per run:
     peak MB   highest resident memory above the process's size once the corpus
               was loaded (sampled every 2 ms), so vocabulary building,
               the vectors, the encoded corpus and the minibatch temporaries count
-
-    same bytes   minembed runs every configuration twice in each round and hashes
+    same bytes  minembed runs every configuration twice in each round and hashes
               W, C (and fastText's n-gram rows) after training: "yes" when the two
-              runs with the same seed and workers gave identical bytes; "= 1 thread"
-              says whether workers=2 gave the bytes of workers=1 (parallel.py's claim)
+              runs with the same seed and workers gave identical bytes (the script
+              fails otherwise); "= 1 thread": workers=2 gave the bytes of workers=1
 
 With --rounds N every configuration runs N times, round after round, and the
 table shows medians: words/s and peak MB over the rounds, and each ratio as the
 median of the ratios within a round (each against the peer run of the same
 round, so a slow spell of the host weighs on both), with their range.
 
-    python -m benchmarks.bench_word2vec                         # dictionary corpus, 1 epoch (~6 min)
-    python -m benchmarks.bench_word2vec --rounds 3 --models skipgram cbow   # ~8 min
+    python -m benchmarks.bench_word2vec --corpus wiki            # every model, 1 and 2 threads (~3 min)
+    python -m benchmarks.bench_word2vec                         # dictionary corpus, 1 epoch (~15 min)
+    python -m benchmarks.bench_word2vec --rounds 3 --models skipgram cbow   # ~30 min
     python -m benchmarks.bench_word2vec --corpus wiki --models fasttext     # fastText on the Wikipedia sample
     python -m benchmarks.bench_word2vec --corpus wiki --epochs 5
 

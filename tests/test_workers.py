@@ -8,6 +8,7 @@ tests/test_word2vec.py and tests/test_subword.py calibrated for one thread.
 
 import math
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from minembed.predicting.losses import sgns_loss_and_grads
 from minembed.predicting.noise import usable
 from minembed.predicting.parallel import Workers, row_ranges, scatter_tasks
 from minembed.predicting.subword import FastText
-from minembed.predicting.word2vec import Word2Vec
+from minembed.predicting.word2vec import TrainingDiverged, Word2Vec
 from minembed.training.scatter import add_to_rows
 
 
@@ -158,3 +159,14 @@ def test_two_workers_train_fasttext_on_the_planted_corpus(planted):
 def test_workers_must_be_a_whole_number_of_at_least_one(model, workers):
     with pytest.raises(ValueError, match=rf"workers must be >= 1 and a whole number \(threads; .*got {workers!r}"):
         model(workers=workers)
+
+
+def test_divergence_on_the_threads_is_reported_as_on_one(planted):
+    """The threads compute under the caller's NumPy errstate (training ignores overflow and reports the
+    divergence itself): no RuntimeWarning escapes from a worker thread, and the error is the usual one."""
+    model = Word2Vec(**dict(PLANTED, epochs=3), alpha=1e6, min_alpha=0, seed=0, workers=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning in a worker thread would come back as its error
+        with pytest.raises(TrainingDiverged, match=r"epoch \d+ of 3: .* lower alpha"):
+            model.fit(planted.sentences)
+    assert model.W is None and model.C is None

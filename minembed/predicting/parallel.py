@@ -37,6 +37,7 @@ on one thread; no processes, no lock-free updates.
 
 from __future__ import annotations
 
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -91,7 +92,11 @@ class Workers:
         if len(starts) <= 1:
             return tuple(function(*arrays))
         piece = lambda start: function(*(a[start:start + rows] for a in arrays))  # noqa: E731
-        results = list(map(piece, starts) if self.pool is None else self.pool.map(piece, starts))  # in order
+        if self.pool is None:
+            results = [piece(start) for start in starts]
+        else:  # each piece in a copy of the caller's context: NumPy's errstate (training's over="ignore") too
+            results = [f.result() for f in [self.pool.submit(contextvars.copy_context().run, piece, start)
+                                            for start in starts]]  # in order
         return tuple(np.concatenate(outputs) for outputs in zip(*results))
 
     def together(self, *tasks: Callable[[], None]) -> None:
@@ -100,7 +105,7 @@ class Workers:
             for task in tasks:
                 task()
             return
-        for future in [self.pool.submit(task) for task in tasks]:
+        for future in [self.pool.submit(contextvars.copy_context().run, task) for task in tasks]:
             future.result()  # re-raises a task's error here
 
 
