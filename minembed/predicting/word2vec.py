@@ -330,9 +330,9 @@ class Word2Vec(TrainedModel):
         D = C.shape[1]
         w_ctx = self.inputs.mix(contexts).reshape(*positions.shape, D)  # (B, 2w, D)
         outputs = with_noise(ids[centres], self.noise, cfg.negative, rng)  # (B, 1 + K) int32
-        loss, grad_ctx, grad_outputs = self.threads.by_rows(  # in pieces of 1/8 the pairs' rows: about as many pairs
+        loss, grad_ctx, grad_outputs = self.threads.by_rows(  # one piece per thread (smaller ones ran slower)
             lambda w, i, out: sgns_window_loss_and_grads(w, i, C.take(out, axis=0), usable(out)), w_ctx, inside,
-            outputs, piece_rows=self.threads.piece_rows // 8)
+            outputs, piece_rows=-(-len(centres) // self.threads.count))
         self.threads.together(lambda: self.inputs.add(contexts, np.full(contexts.shape, -lr, np.float32),
                                                       grad_ctx.reshape(-1, D)),
                               *scatter_tasks(C, outputs.reshape(-1, 1), np.full((outputs.size, 1), -lr, np.float32),
