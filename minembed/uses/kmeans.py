@@ -57,6 +57,7 @@ from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
+import threadpoolctl
 
 from minembed.training.settings import require_number, whole_number
 from minembed.vectors import topk
@@ -186,10 +187,20 @@ _threads: ThreadPoolExecutor | None = None
 
 
 def _pool() -> ThreadPoolExecutor:
+    """One worker per core; each runs the kernel with an OpenMP team of one thread."""
     global _threads
     if _threads is None:
-        _threads = ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)), thread_name_prefix="kmeans")
+        _threads = ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)), thread_name_prefix="kmeans",
+                                      initializer=_one_openmp_thread)
     return _threads
+
+
+def _one_openmp_thread() -> None:
+    """The workers are the parallelism here: a kernel call with a team of two would leave its
+    second thread idle (one tile) yet waited for at every block's barrier, which on a busy machine
+    costs a time slice per call. OpenMP's thread count is per calling thread, so this sets it
+    for this worker only."""
+    threadpoolctl.threadpool_limits(limits=1, user_api="openmp")
 
 
 def nearest_centres(points: np.ndarray, centres: np.ndarray, metric: Metric = "euclidean") -> np.ndarray:
