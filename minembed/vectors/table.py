@@ -18,6 +18,10 @@ so results can be checked against it word for word:
 * Their arguments as gensim reads them (minembed/vectors/arguments.py):
   (word, weight) pairs, ``topn`` below 1 gives [], ``topn=None`` every score.
   Each is checked before any work, and an error names the argument.
+* gensim's other everyday names - ``key_to_index``, ``index_to_key``,
+  ``get_vector``, ``similar_by_word``/``_vector``, ``distance(s)``,
+  ``n_similarity``, ``evaluate_word_pairs``, ``evaluate_word_analogies`` - come
+  from the mixin in minembed/vectors/keyed.py, which says where it differs.
 
 Leaves out: gensim's per-word attribute store, ``fill_norms``/``vectors_norm``
 state (unit vectors are recomputed inside the kernel), and incremental
@@ -34,10 +38,11 @@ import numpy as np
 
 from minembed.vectors import formats
 from minembed.vectors.arguments import Inputs, restrict_vocab_argument, topn_argument, weighted_items, word_list
+from minembed.vectors.keyed import KeyedVectorsNames
 from minembed.vectors.topk import FLOAT32_MAX, cosine_scores, inverse_norms, select_topk, topk_cosine, unit_rows
 
 
-class Vectors:
+class Vectors(KeyedVectorsNames):
     """Words and their vectors: ``words[i]`` has vector ``vectors[i]``.
 
     >>> v = Vectors(["cat", "dog", "car"], np.array([[1, 0.1], [1, 0.2], [0, 1]]))
