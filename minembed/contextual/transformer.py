@@ -173,6 +173,18 @@ def self_attention(
     keys = split_heads(linear(rows, layer.key, layer.key_bias))  # (B, nh, T, d)
     values = split_heads(linear(rows, layer.value, layer.value_bias))  # (B, nh, T, d)
 
+    context = attend(queries, keys, values, key_bias_mask)  # (B, nh, T, d)
+    context = context.transpose(0, 2, 1, 3).reshape(batch * length, hidden)  # (B*T, H)
+    output = linear(context, layer.attention_output, layer.attention_output_bias)  # (B*T, H)
+    return output.reshape(batch, length, hidden)  # (B, T, H)
+
+
+def attend(
+    queries: np.ndarray, keys: np.ndarray, values: np.ndarray, key_bias_mask: np.ndarray | None
+) -> np.ndarray:
+    """softmax(Q K^T / sqrt(d) + mask) V for every head: queries, keys, values (B, nh, T, d)
+    float32 and C-contiguous (``queries`` is scaled in place) -> context (B, nh, T, d)."""
+    batch, num_heads, length, head_size = queries.shape
     queries *= np.float32(1.0 / np.sqrt(head_size))  # scale here: T*d numbers, not T*T
     keys_t = np.ascontiguousarray(keys.transpose(0, 1, 3, 2))  # (B, nh, d, T)
     context = np.empty_like(queries)  # (B, nh, T, d)
@@ -186,10 +198,7 @@ def self_attention(
             scores += key_bias_mask[part, None, None, :]  # padding keys -> -inf
         weights = softmax(scores)  # (b, nh, T, T), each row sums to 1 over real keys
         np.matmul(weights, values[part], out=context[part])  # (b, nh, T, d)
-
-    context = context.transpose(0, 2, 1, 3).reshape(batch * length, hidden)  # (B*T, H)
-    output = linear(context, layer.attention_output, layer.attention_output_bias)  # (B*T, H)
-    return output.reshape(batch, length, hidden)  # (B, T, H)
+    return context
 
 
 def feed_forward(x: np.ndarray, layer: LayerWeights) -> np.ndarray:
@@ -209,6 +218,45 @@ def encoder_layer(
     h = layer_norm(x + attended, layer.attention_norm_scale, layer.attention_norm_bias, eps)
     transformed = feed_forward(h, layer)  # (B, T, H)
     return layer_norm(h + transformed, layer.output_norm_scale, layer.output_norm_bias, eps)
+
+
+def encoder_layer_packed(
+    rows: np.ndarray, real: np.ndarray, shape: tuple[int, int], key_bias_mask: np.ndarray,
+    layer: LayerWeights, config: BertConfig,
+) -> np.ndarray:
+    """:func:`encoder_layer` on the real tokens only: an optimisation, the same numbers.
+
+    rows            (N, H) float32, the hidden states of the N real tokens
+    real            (N,) int64, their positions in the flattened (B*T,) batch
+    shape           (B, T)
+    key_bias_mask   (B, T) float32, 0 for real tokens and -inf for padding
+
+    Every step but attention treats each token on its own, so the matrix products
+    (nine tenths of the time) run over the N real rows instead of all B*T: a batch of
+    texts sorted by length still pads 7-13 % of its rows (Wikipedia prose, 32 a batch).
+    Only Q, K and V are scattered into the padded (B, nh, T, d) layout that
+    attention needs, padding rows left at 0 and masked as keys.
+    """
+    (batch, length), hidden = shape, rows.shape[1]
+    num_heads = config.num_heads
+    head_size = hidden // num_heads
+
+    def padded_heads(projected: np.ndarray) -> np.ndarray:
+        full = np.zeros((batch * length, hidden), dtype=projected.dtype)  # (B*T, H), padding rows 0
+        full[real] = projected
+        heads = full.reshape(batch, length, num_heads, head_size)  # (B, T, nh, d)
+        return np.ascontiguousarray(heads.transpose(0, 2, 1, 3))  # (B, nh, T, d)
+
+    queries = padded_heads(linear(rows, layer.query, layer.query_bias))  # (B, nh, T, d) float32
+    keys = padded_heads(linear(rows, layer.key, layer.key_bias))  # (B, nh, T, d)
+    values = padded_heads(linear(rows, layer.value, layer.value_bias))  # (B, nh, T, d)
+    context = attend(queries, keys, values, key_bias_mask)  # (B, nh, T, d)
+    context = context.transpose(0, 2, 1, 3).reshape(batch * length, hidden)[real]  # (N, H), real rows
+    attended = linear(context, layer.attention_output, layer.attention_output_bias)  # (N, H)
+    eps = config.layer_norm_eps
+    h = layer_norm(rows + attended, layer.attention_norm_scale, layer.attention_norm_bias, eps)  # (N, H)
+    transformed = feed_forward(h[None], layer)[0]  # (N, H): feed_forward wants (B, T, H)
+    return layer_norm(h + transformed, layer.output_norm_scale, layer.output_norm_bias, eps)  # (N, H)
 
 
 def mean_pool(hidden: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
