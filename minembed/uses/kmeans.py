@@ -37,11 +37,12 @@ system using a Euclidean transformation for inner-product spaces", RecSys 2014, 
 Every c' has length sqrt(M), so cos(x', c') = (2 x.c - |c|^2) / (|x'| sqrt(M))
 = (|x|^2 - |x - c|^2) / (|x'| sqrt(M)): largest exactly where |x - c| is smallest. The kernel scores
 in float32, as scikit-learn does for float32 data; with float64 data, a point whose two nearest
-centres are equally far to within float32 rounding (about 1e-7 of |x|^2) may take the other.
+centres are equally far to within float32 rounding (about 1e-7 of |x|^2) may take the other;
+so may exact ties, which the kernel breaks by the float32 rounding of each c' length, not by index.
 
 The kernel splits its work over tiles of 2,048 table rows; k centres make one tile, so here the
-points are split over threads instead, each calling the compiled kernel on its block (it releases
-the GIL). The checks its wrapper ``topk_cosine`` makes on every call (finite queries, their norms:
+points are split over threads instead, each calling the compiled kernel (which releases the GIL)
+on blocks of 4,096 points with an OpenMP team of one. The checks its wrapper ``topk_cosine`` makes on every call (finite queries, their norms:
 three passes over all points) run once per fit here, not once per iteration. Without the compiled
 kernel (``BACKEND == "numpy"``), the NumPy definition ``topk_cosine_numpy`` answers instead.
 
