@@ -129,6 +129,7 @@ def test_bad_input_is_refused_before_training(encoder, pairs, settings, error, w
         _weights(encoder)["encoder.layer.5.output.dense.bias"].tobytes()
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # the error says it; no overflow warnings before it
 def test_a_diverging_learning_rate_raises_and_keeps_finite_weights(encoder, tmp_path):
     tuned = copy.deepcopy(encoder)
     with pytest.raises(TrainingDiverged, match="lower"):            # weights 1e30 after one step, then inf

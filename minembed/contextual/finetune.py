@@ -176,41 +176,43 @@ def fine_tune(encoder, pairs: Sequence[tuple[str, str]], *, batch_size: int = 32
     from tqdm import tqdm
     bar = tqdm(total=steps, unit="step", file=sys.stderr, disable=not live, dynamic_ncols=True)
     recent: list[float] = []
-    try:
-        for step, batch in enumerate(order):
-            lr = learning_rate * linear_schedule_with_warmup(step, warmup_steps, steps)
-            try:
-                loss, gradients = train_step_gradients(encoder, [queries[i] for i in batch],
-                                                       [passages[i] for i in batch], train_layers, scale, symmetric)
-            except FloatingPointError as error:      # NaN sentence vectors, found by mnr_loss
-                raise TrainingDiverged(f"fine-tuning diverged at step {step + 1} of {steps}: {error}") from None
-            if not math.isfinite(loss) or not all(np.isfinite(g).all() for g in gradients.values()):
-                raise TrainingDiverged(f"fine-tuning diverged at step {step + 1} of {steps}: the loss or a gradient "
-                                       f"is NaN or inf (lr {lr:.2e}); lower learning_rate or warm up longer")
-            before = {name: array.copy() for name, array in params.items()}
-            optimizer.step(gradients, lr=lr)
-            broken = [name for name, array in params.items() if not np.isfinite(array).all()]
-            if broken:
-                for name, array in params.items():
-                    array[...] = before[name]
-                raise TrainingDiverged(f"fine-tuning diverged at step {step + 1} of {steps}: {broken[0]} would "
-                                       f"hold NaN or inf (lr {lr:.2e}); weights kept from step {step}. "
-                                       f"Lower learning_rate")
-            recent = (recent + [loss])[-10:]
-            if len(recent) == 10 and np.mean(recent) > math.log(batch_size) + DIVERGED_MARGIN:
-                raise TrainingDiverged(f"fine-tuning diverged by step {step + 1} of {steps}: the mean loss of 10 "
-                                       f"steps is {np.mean(recent):.2f}, worse than guessing (log {batch_size} = "
-                                       f"{math.log(batch_size):.2f}); lower learning_rate (now {learning_rate:g})")
-            if len(recent) == 10 and max(abs(x - math.log(batch_size)) for x in recent) < COLLAPSED_MARGIN:
-                raise TrainingDiverged(f"fine-tuning collapsed by step {step + 1} of {steps}: 10 losses in a row "
-                                       f"equal log {batch_size}, so every text gets the same vector; lower "
-                                       f"learning_rate (now {learning_rate:g})")
-            if on_step is not None:
-                on_step(step, loss)
-            bar.set_postfix_str(f"loss {loss:.4f}, lr {lr:.2e}", refresh=False)
-            bar.update(1)
-    finally:
-        bar.close()
+    # Overflow is not warned about step by step: a diverging run ends in TrainingDiverged, saying what to change.
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            for step, batch in enumerate(order):
+                lr = learning_rate * linear_schedule_with_warmup(step, warmup_steps, steps)
+                try:
+                    loss, gradients = train_step_gradients(encoder, [queries[i] for i in batch],
+                                                           [passages[i] for i in batch], train_layers, scale, symmetric)
+                except FloatingPointError as error:      # NaN sentence vectors, found by mnr_loss
+                    raise TrainingDiverged(f"fine-tuning diverged at step {step + 1} of {steps}: {error}") from None
+                if not math.isfinite(loss) or not all(np.isfinite(g).all() for g in gradients.values()):
+                    raise TrainingDiverged(f"fine-tuning diverged at step {step + 1} of {steps}: the loss or a gradient "
+                                           f"is NaN or inf (lr {lr:.2e}); lower learning_rate or warm up longer")
+                before = {name: array.copy() for name, array in params.items()}
+                optimizer.step(gradients, lr=lr)
+                broken = [name for name, array in params.items() if not np.isfinite(array).all()]
+                if broken:
+                    for name, array in params.items():
+                        array[...] = before[name]
+                    raise TrainingDiverged(f"fine-tuning diverged at step {step + 1} of {steps}: {broken[0]} would "
+                                           f"hold NaN or inf (lr {lr:.2e}); weights kept from step {step}. "
+                                           f"Lower learning_rate")
+                recent = (recent + [loss])[-10:]
+                if len(recent) == 10 and np.mean(recent) > math.log(batch_size) + DIVERGED_MARGIN:
+                    raise TrainingDiverged(f"fine-tuning diverged by step {step + 1} of {steps}: the mean loss of 10 "
+                                           f"steps is {np.mean(recent):.2f}, worse than guessing (log {batch_size} = "
+                                           f"{math.log(batch_size):.2f}); lower learning_rate (now {learning_rate:g})")
+                if len(recent) == 10 and max(abs(x - math.log(batch_size)) for x in recent) < COLLAPSED_MARGIN:
+                    raise TrainingDiverged(f"fine-tuning collapsed by step {step + 1} of {steps}: 10 losses in a row "
+                                           f"equal log {batch_size}, so every text gets the same vector; lower "
+                                           f"learning_rate (now {learning_rate:g})")
+                if on_step is not None:
+                    on_step(step, loss)
+                bar.set_postfix_str(f"loss {loss:.4f}, lr {lr:.2e}", refresh=False)
+                bar.update(1)
+        finally:
+            bar.close()
     return encoder
 
 
