@@ -194,6 +194,36 @@ def test_forward_runs_only_the_real_tokens(encoder, padded_batch, our_states):
     assert_array_equal(encoder.forward(unpadded), encoder.forward(unpadded, all_layers=True)[-1])
 
 
+@pytest.mark.parametrize("parts", [1, 2, 3, 8])
+def test_forward_split_over_threads_gives_the_same_states(encoder, padded_batch, monkeypatch, parts):
+    """forward() runs runs of sentences on threads (one per BLAS thread; an optimisation): whatever the
+    split, each sentence gets the states of the whole batch run in one piece. Sentences never look at each
+    other, so only BLAS's blocking of the shorter products may differ: 1e-5, as the packed path (measured 0)."""
+    from minembed.contextual import encoder as encoder_module
+
+    whole = encoder._real_tokens(*_embedded(encoder, padded_batch))
+    bounds = np.linspace(0, len(whole), parts + 1).round().astype(int).tolist()
+    monkeypatch.setattr(encoder_module, "_sentence_parts", lambda n: [slice(a, b) for a, b in zip(bounds, bounds[1:])])
+    split = encoder.forward(padded_batch)
+    assert split.shape == whole.shape and split.dtype == np.float32
+    assert_allclose(split, whole, atol=1e-5, rtol=0)
+
+
+def test_sentence_parts_cover_the_batch_once():
+    from minembed.contextual.encoder import _sentence_parts
+
+    for size in (1, 2, 5, 32):
+        parts = _sentence_parts(size)
+        assert 1 <= len(parts) <= min(size, os.cpu_count() or 1)
+        assert [i for p in parts for i in range(size)[p]] == list(range(size))  # in order, no gaps or repeats
+
+
+def _embedded(encoder, batch):
+    mask = np.asarray(batch.attention_mask)
+    x = encoder.embed(np.asarray(batch.input_ids), batch.token_type_ids)
+    return x, mask, np.where(mask == 1, 0.0, -np.inf).astype(np.float32)
+
+
 def test_sentence_vectors_equal_sentence_transformers(our_vectors, their_vectors, sentences):
     assert len(sentences) >= 200
     assert our_vectors.dtype == np.float32 and our_vectors.shape == (len(sentences), 384)

@@ -81,7 +81,7 @@ class Workers:
             self.pool = None
 
     def by_rows(self, function: Callable[..., tuple], *arrays: np.ndarray, piece_rows: int | None = None) -> tuple:
-        """function(*arrays), computed on pieces of `piece_rows` rows (axis 0; default self.piece_rows)
+        """``function(*arrays)``, computed on pieces of ``piece_rows`` rows (axis 0; default self.piece_rows)
         and put back together.
 
         `function` must treat its rows independently (row b of each output depends only on row b of
