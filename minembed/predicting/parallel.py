@@ -20,8 +20,17 @@ they compute:
 
 So `workers=2` gives the bytes of `workers=1`, and `workers=1` the bytes of
 the loop before this module existed (tests/test_workers.py holds all three to
-that). Threads help because NumPy and scipy's sparse kernels release the GIL
+that). Threads can help because NumPy and scipy's sparse kernels release the GIL
 inside their loops; the Python between them runs one thread at a time.
+
+Measured, not promised: on this project's 2-core machine, on the Wikipedia sample
+(`python -m benchmarks.bench_word2vec --corpus wiki --rounds 3`, 2026-12-06), two
+threads ran no faster than one: skip-gram 0.51x gensim's one worker against 0.70x
+with one thread, CBOW 0.74x against 0.76x, fastText 0.92x against 1.09x (medians
+of 3 rounds; gensim's two workers reached 1.7-1.8x its one). A minibatch there
+takes about 4 ms, and its gathers and scatters are bound by memory, so handing its
+pieces to a second thread costs about what it saves. Keep workers=1 unless a run on
+your machine and corpus shows otherwise.
 
 Pieces help one thread too: a skip-gram minibatch of 1,024 centres on the
 Wikipedia sample has ~6,100 pairs, whose gathered output rows (P, 1 + K, D)

@@ -94,7 +94,7 @@ class Word2VecConfig:
     shared_negatives: bool = False  # skip-gram only: True = the pairs of one centre share its noise words
     chunk_words: int = 1 << 18  # corpus tokens subsampled (and shuffled) at a time: bounds the working memory
     memory_limit: float = 4.0   # GB for W, C and a minibatch, checked before allocating (as GloVe's, demo.sh's 4.0)
-    workers: int = 1            # threads (gensim's name; gensim's default 3): any number gives the same bytes
+    workers: int = 1            # threads (gensim's name): the same bytes for any number; see parallel.py
                                 # (parallel.py); more than the machine's cores is allowed but only adds switching
 
     def __post_init__(self) -> None:
