@@ -201,9 +201,11 @@ def test_forward_split_over_threads_gives_the_same_states(encoder, padded_batch,
     other, so only BLAS's blocking of the shorter products may differ: 1e-5, as the packed path (measured 0)."""
     from minembed.contextual import encoder as encoder_module
 
-    whole = encoder._real_tokens(*_embedded(encoder, padded_batch))
+    ids, types, mask = (np.asarray(getattr(padded_batch, name)) for name in ("input_ids", "token_type_ids",
+                                                                             "attention_mask"))
+    whole = encoder._real_tokens(ids, types, mask)
     bounds = np.linspace(0, len(whole), parts + 1).round().astype(int).tolist()
-    monkeypatch.setattr(encoder_module, "_sentence_parts", lambda n: [slice(a, b) for a, b in zip(bounds, bounds[1:])])
+    monkeypatch.setattr(encoder_module, "_sentence_parts", lambda _: [slice(a, b) for a, b in zip(bounds, bounds[1:])])
     split = encoder.forward(padded_batch)
     assert split.shape == whole.shape and split.dtype == np.float32
     assert_allclose(split, whole, atol=1e-5, rtol=0)
@@ -212,16 +214,23 @@ def test_forward_split_over_threads_gives_the_same_states(encoder, padded_batch,
 def test_sentence_parts_cover_the_batch_once():
     from minembed.contextual.encoder import _sentence_parts
 
-    for size in (1, 2, 5, 32):
-        parts = _sentence_parts(size)
-        assert 1 <= len(parts) <= min(size, os.cpu_count() or 1)
-        assert [i for p in parts for i in range(size)[p]] == list(range(size))  # in order, no gaps or repeats
+    for lengths in ([5], [3, 3], [40, 2, 2, 2, 2, 2], list(range(64, 0, -2))):
+        parts = _sentence_parts(np.array(lengths))
+        assert 1 <= len(parts) <= min(len(lengths), os.cpu_count() or 1)
+        assert [i for p in parts for i in range(len(lengths))[p]] == list(range(len(lengths)))  # in order, once
 
 
-def _embedded(encoder, batch):
-    mask = np.asarray(batch.attention_mask)
-    x = encoder.embed(np.asarray(batch.input_ids), batch.token_type_ids)
-    return x, mask, np.where(mask == 1, 0.0, -np.inf).astype(np.float32)
+def test_sentence_parts_balance_tokens(monkeypatch):
+    """With two BLAS threads the cut falls where the tokens split evenly, not at half the sentences."""
+    from minembed.contextual import encoder as encoder_module
+
+    monkeypatch.setattr(encoder_module.os, "cpu_count", lambda: 2)
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        parts = encoder_module._sentence_parts(np.array([30, 10, 10, 10]))
+    if len(parts) == 1:
+        pytest.skip("no BLAS library that threadpoolctl can set to two threads")
+    assert [(p.start, p.stop) for p in parts] == [(0, 1), (1, 4)]  # 30 tokens | 30 tokens
 
 
 def test_sentence_vectors_equal_sentence_transformers(our_vectors, their_vectors, sentences):

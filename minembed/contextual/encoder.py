@@ -93,33 +93,44 @@ class BertEncoder:
         back as 0.
         """
         input_ids, mask = self._check_batch(batch)
+        if not all_layers and not mask.all():  # an optimisation: the real tokens only
+            token_types = np.asarray(batch.token_type_ids)
+            parts = _sentence_parts(mask.sum(axis=1))  # one run of sentences per BLAS thread
+            run = lambda p: self._real_tokens(input_ids[p], token_types[p], mask[p])  # noqa: E731
+            if len(parts) == 1:
+                done = [run(parts[0])]
+            else:
+                with _one_blas_thread(True):  # each part on its own core, its BLAS on one thread
+                    done = list(_pool().map(run, parts))
+            out = np.zeros((*input_ids.shape, self.dimension), dtype=np.float32)  # (B, T, H), padding rows 0
+            for part, states in zip(parts, done):
+                out[part, : states.shape[1]] = states  # each part is as long as its own longest sentence
+            return out
         key_bias_mask = None  # (B, T) float32: 0 for tokens, -inf for padding
         if not mask.all():
             key_bias_mask = np.where(mask == 1, 0.0, -np.inf).astype(np.float32)
         x = self.embed(input_ids, batch.token_type_ids)  # (B, T, H) float32
-        if key_bias_mask is not None and not all_layers:  # an optimisation: the real tokens only
-            parts = _sentence_parts(len(x))  # one run of sentences per BLAS thread
-            if len(parts) == 1:
-                return self._real_tokens(x, mask, key_bias_mask)
-            with _one_blas_thread(True):  # each part on its own core, its BLAS on one thread
-                done = list(_pool().map(lambda p: self._real_tokens(x[p], mask[p], key_bias_mask[p]), parts))
-            return np.concatenate(done)  # (B, T, H)
         states = [x]
         for layer in self.layers:
             x = encoder_layer(x, key_bias_mask, layer, self.config)  # (B, T, H) float32
             states.append(x)
         return states if all_layers else x
 
-    def _real_tokens(self, x: np.ndarray, mask: np.ndarray, key_bias_mask: np.ndarray) -> np.ndarray:
-        """The layers over the real tokens of embedded sentences x (b, T, H) float32 -> (b, T, H), padding 0."""
-        batch_size, length, hidden = x.shape
-        real = np.flatnonzero(mask.reshape(-1))  # (N,) int64 positions in the (b*T,) rows
+    def _real_tokens(self, input_ids: np.ndarray, token_types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Embeddings and layers over the real tokens only: (b, T) ids -> (b, t, H) float32, t the longest
+        sentence's length (<= T), padding rows 0."""
+        length = int(mask.sum(axis=1).max())
+        input_ids, token_types, mask = input_ids[:, :length], token_types[:, :length], mask[:, :length]
+        key_bias_mask = np.where(mask == 1, 0.0, -np.inf).astype(np.float32)  # (b, t) 0 or -inf for padding
+        x = self.embed(input_ids, token_types)  # (b, t, H) float32
+        batch_size, hidden = len(x), x.shape[2]
+        real = np.flatnonzero(mask.reshape(-1))  # (N,) int64 positions in the (b*t,) rows
         rows = x.reshape(-1, hidden)[real]  # (N, H) float32
         for layer in self.layers:
             rows = encoder_layer_packed(rows, real, (batch_size, length), key_bias_mask, layer, self.config)
-        out = np.zeros((batch_size * length, hidden), dtype=rows.dtype)  # (b*T, H), padding rows 0
+        out = np.zeros((batch_size * length, hidden), dtype=rows.dtype)  # (b*t, H), padding rows 0
         out[real] = rows
-        return out.reshape(batch_size, length, hidden)  # (b, T, H)
+        return out.reshape(batch_size, length, hidden)  # (b, t, H)
 
     @property
     def max_seq_length(self) -> int:
@@ -253,16 +264,25 @@ _threads: ThreadPoolExecutor | None = None
 _blas = None  # threadpoolctl's view of the loaded BLAS libraries, made at first use
 
 
-def _sentence_parts(batch_size: int) -> list[slice]:
-    """Consecutive runs of sentences, one per BLAS thread in force now (1: the whole batch)."""
+def _sentence_parts(lengths: np.ndarray) -> list[slice]:
+    """Consecutive runs of sentences, one per BLAS thread in force now (1: the whole batch), with
+    about as many real tokens each: lengths (B,) int, the real tokens of each sentence.
+
+    >>> [(p.start, p.stop) for p in _sentence_parts(np.array([8, 2, 2, 2, 2]))] in ([(0, 5)], [(0, 1), (1, 5)])
+    True
+    """
     global _blas
     if _blas is None:
         import threadpoolctl
 
         _blas = threadpoolctl.ThreadpoolController().select(user_api="blas")
     threads = max([library.num_threads for library in _blas.lib_controllers] or [1])
-    parts = max(1, min(threads, os.cpu_count() or 1, batch_size))
-    bounds = np.linspace(0, batch_size, parts + 1).round().astype(int).tolist()  # parts + 1 ints
+    parts = max(1, min(threads, os.cpu_count() or 1, len(lengths)))
+    ends = np.cumsum(lengths)  # (B,) tokens up to and including each sentence
+    targets = ends[-1] * np.arange(1, parts) / parts  # (parts - 1,) the token counts to cut at
+    cuts = np.searchsorted(ends, targets, side="left") + 1  # the sentence reaching each target ends a part
+    bounds = [0, *np.clip(cuts, 1, len(lengths) - 1).tolist(), len(lengths)]
+    bounds = sorted(set(bounds))  # (parts + 1,) at most; never an empty part
     return [slice(start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]
 
 
