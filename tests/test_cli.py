@@ -80,6 +80,17 @@ def test_train_similar_analogy_evaluate_plot_on_a_small_file(tmp_path):
     assert not (tmp_path / "typo").exists()  # the words are checked before the folder is made
 
 
+def test_train_scales_its_epochs_to_a_small_corpus(tmp_path):
+    """Without --epochs a small corpus gets more than gensim's 5 passes (cli.epochs_for), and says so."""
+    corpus = tmp_path / "corpus.txt"
+    rng = __import__("numpy").random.default_rng(2)
+    corpus.write_text("\n".join(" ".join(rng.choice(["cat", "dog", "sea", "hill"], size=10)) for _ in range(200)))
+    done = run("train", str(corpus), "--out", str(tmp_path / "v.npz"), "--vector-size", "4", "--min-count", "1")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "50 epochs for 2,000 tokens" in done.stdout and "--epochs sets them" in done.stdout
+    assert len(done.stdout.split("loss per epoch: ")[1].split(", ")) == 50
+
+
 @pytest.mark.parametrize("model", ["cbow", "fasttext", "glove", "ppmi"])
 def test_train_writes_every_model(model, tmp_path):
     corpus = tmp_path / "corpus.txt"

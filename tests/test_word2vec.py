@@ -154,6 +154,37 @@ def test_planted_analogies_come_first_and_loss_falls(planted, params):
     assert not wrong, f"{len(wrong)} of {len(planted.analogies)} planted analogies missed, e.g. {wrong[:3]}"
 
 
+def test_too_little_training_warns_that_the_vectors_collapsed(planted):
+    """gensim's 5 epochs on the lee corpus (58k tokens) leave every word pointing one way (mean cosine 0.97,
+    every neighbour 0.998): a CollapsedVectors warning says so and what to raise. Trained enough (the planted
+    corpus, 10 epochs, its analogies recovered), no warning."""
+    import warnings
+
+    from minembed.training.lifecycle import CollapsedVectors, mean_pair_cosine
+
+    pytest.importorskip("gensim", reason="the lee corpus ships with gensim's test data: pip install -e '.[data]'")
+    from minembed.data.datasets import lee_background
+
+    with pytest.warns(CollapsedVectors, match=r"mean cosine 0\.9\d .*Raise epochs \(now 5"):
+        collapsed = Word2Vec(seed=0).fit(lee_background())
+    assert mean_pair_cosine(collapsed.W) > 0.9
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CollapsedVectors)
+        trained = Word2Vec(**PLANTED, seed=0).fit(planted.sentences)
+    assert mean_pair_cosine(trained.W) < 0.5
+
+
+def test_mean_pair_cosine_tells_many_directions_from_one():
+    from minembed.training.lifecycle import mean_pair_cosine
+
+    rng = np.random.default_rng(0)
+    spread = rng.standard_normal((1000, 50))  # (V, D) independent directions: mean cosine ~ 0 (sd ~ 0.14 / sqrt(n))
+    assert abs(mean_pair_cosine(spread)) < 0.02
+    one_way = spread * 0.1 + 3.0  # a shared direction dominates every row
+    assert mean_pair_cosine(one_way) > 0.99
+    assert mean_pair_cosine(spread) == mean_pair_cosine(spread)  # its own fixed seed: the same answer
+
+
 def test_same_seed_same_bytes_and_a_memory_mapped_corpus_changes_nothing(planted, tmp_path):
     params = dict(PLANTED, epochs=2, sample=1e-3)
     first = Word2Vec(**params, seed=7).fit(planted.sentences)
