@@ -187,12 +187,33 @@ for name, vectors in [("plain", Vectors(planted_vocab.words, W_plain)), ("miniba
 # about 58,000 tokens. The loss is the mean per example, one value per epoch.
 
 # %%
+import warnings
+
+from minembed.training.lifecycle import CollapsedVectors, mean_pair_cosine
+
 settings = dict(vector_size=50, window=5, negative=5, sample=1e-3, min_count=3, epochs=10)
 skipgram = Word2Vec(sg=1, seed=0, **settings).fit(sentences)
-cbow = Word2Vec(sg=0, seed=0, **settings).fit(sentences)
+with warnings.catch_warnings(record=True) as caught:  # shown below instead of on stderr
+    warnings.simplefilter("always", CollapsedVectors)
+    cbow = Word2Vec(sg=0, seed=0, **settings).fit(sentences)
 print(f"{len(skipgram.vocab):,} words; skip-gram {skipgram.words_per_second:,.0f} words/s, "
       f"CBOW {cbow.words_per_second:,.0f} words/s")
+for warning in caught:
+    print("minembed warned:", warning.message)
+print(f"mean cosine of random word pairs: skip-gram {mean_pair_cosine(skipgram.W):.2f}, "
+      f"CBOW {mean_pair_cosine(cbow.W):.2f}")
 figures.loss_curves({"skip-gram": skipgram.losses, "CBOW": cbow.losses})
+
+# %% [markdown]
+# CBOW averages its context before predicting, so each word's input vector gets
+# a share of every update, and on 58,000 tokens ten epochs leave the vectors
+# pointing nearly one way: the mean cosine between random words is close to 1,
+# and every neighbour list below scores about the same. minembed checks this
+# after training and warns (`CollapsedVectors`), as it did above. Skip-gram,
+# with one update per (word, context) pair, separates the words sooner. gensim's
+# CBOW at the same settings collapses in the same way (measured when this was
+# written: mean cosine 0.97 for seeds 0 and 1, and 0.36 after 40 epochs), so the
+# comparison below still holds the two to the same standard.
 
 # %%
 for word in ["government", "fire", "cricket", "israeli"]:

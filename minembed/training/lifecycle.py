@@ -19,6 +19,7 @@ returns) and `divergence_advice()` (which setting to change when it diverges).
 from __future__ import annotations
 
 import math
+import sys
 import time
 import warnings
 from typing import Callable, Sequence
@@ -43,6 +44,14 @@ class CollapsedVectors(UserWarning):
 COLLAPSED_COSINE = 0.9  # mean cosine of random word pairs above which the table is reported collapsed.
 # Measured: skip-gram on the lee corpus (58k tokens) after 5 epochs 0.97 (every neighbour scores 0.998),
 # after 20 epochs 0.32, after 40 0.17; GloVe 6B 50d and skip-gram on the Wikipedia sample stay below 0.4.
+
+
+def _outside_minembed() -> int:
+    """The stacklevel of the first caller outside the minembed package (the user's fit() line)."""
+    frame, level = sys._getframe(2), 2  # frame 1 (level 1) calls warnings.warn; frame 2 is its caller
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("minembed"):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def mean_pair_cosine(vectors: np.ndarray, pairs: int = 2000) -> float:
@@ -130,7 +139,7 @@ class TrainedModel:
                 f"pairs of words; a useful table sits near 0 to 0.4), so every word's neighbours will score "
                 f"about {cosine:.2f}: too little training for this corpus. Raise epochs (now "
                 f"{self.config.epochs}; on a corpus of about 60,000 tokens 40 worked) or use more text.",
-                CollapsedVectors, stacklevel=4)  # at the caller of fit()
+                CollapsedVectors, stacklevel=_outside_minembed())  # at the line that called fit()
 
     def _epochs(self, run_epoch, callbacks, bar) -> None:
         """The epochs of run_epochs, which closes the progress bar however they end."""
