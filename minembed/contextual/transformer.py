@@ -161,22 +161,29 @@ def self_attention(
                     (None: the batch has no padding)
     """
     batch, length, hidden = x.shape
-    head_size = hidden // num_heads
     rows = x.reshape(batch * length, hidden)  # (B*T, H): one GEMM for the whole batch
+    shape = (batch, length, num_heads)
 
-    def split_heads(projected: np.ndarray) -> np.ndarray:
-        heads = projected.reshape(batch, length, num_heads, head_size)  # (B, T, nh, d)
-        # Contiguous heads let matmul hand each (T, d) block straight to BLAS.
-        return np.ascontiguousarray(heads.transpose(0, 2, 1, 3))  # (B, nh, T, d)
+    queries = split_heads(linear(rows, layer.query, layer.query_bias), *shape)  # (B, nh, T, d) float32
+    keys = split_heads(linear(rows, layer.key, layer.key_bias), *shape)  # (B, nh, T, d)
+    values = split_heads(linear(rows, layer.value, layer.value_bias), *shape)  # (B, nh, T, d)
 
-    queries = split_heads(linear(rows, layer.query, layer.query_bias))  # (B, nh, T, d) float32
-    keys = split_heads(linear(rows, layer.key, layer.key_bias))  # (B, nh, T, d)
-    values = split_heads(linear(rows, layer.value, layer.value_bias))  # (B, nh, T, d)
-
-    context = attend(queries, keys, values, key_bias_mask)  # (B, nh, T, d)
-    context = context.transpose(0, 2, 1, 3).reshape(batch * length, hidden)  # (B*T, H)
+    context = merge_heads(attend(queries, keys, values, key_bias_mask))  # (B*T, H)
     output = linear(context, layer.attention_output, layer.attention_output_bias)  # (B*T, H)
     return output.reshape(batch, length, hidden)  # (B, T, H)
+
+
+def split_heads(projected: np.ndarray, batch: int, length: int, num_heads: int) -> np.ndarray:
+    """(B*T, H) rows -> (B, nh, T, d) heads, d = H / nh, C-contiguous."""
+    heads = projected.reshape(batch, length, num_heads, projected.shape[1] // num_heads)  # (B, T, nh, d)
+    # Contiguous heads let matmul hand each (T, d) block straight to BLAS.
+    return np.ascontiguousarray(heads.transpose(0, 2, 1, 3))  # (B, nh, T, d)
+
+
+def merge_heads(heads: np.ndarray) -> np.ndarray:
+    """(B, nh, T, d) heads -> (B*T, H) rows, the inverse of :func:`split_heads`."""
+    batch, num_heads, length, head_size = heads.shape
+    return heads.transpose(0, 2, 1, 3).reshape(batch * length, num_heads * head_size)  # (B*T, H)
 
 
 def attend(
@@ -238,20 +245,16 @@ def encoder_layer_packed(
     attention needs, padding rows left at 0 and masked as keys.
     """
     (batch, length), hidden = shape, rows.shape[1]
-    num_heads = config.num_heads
-    head_size = hidden // num_heads
 
     def padded_heads(projected: np.ndarray) -> np.ndarray:
         full = np.zeros((batch * length, hidden), dtype=projected.dtype)  # (B*T, H), padding rows 0
         full[real] = projected
-        heads = full.reshape(batch, length, num_heads, head_size)  # (B, T, nh, d)
-        return np.ascontiguousarray(heads.transpose(0, 2, 1, 3))  # (B, nh, T, d)
+        return split_heads(full, batch, length, config.num_heads)  # (B, nh, T, d)
 
     queries = padded_heads(linear(rows, layer.query, layer.query_bias))  # (B, nh, T, d) float32
     keys = padded_heads(linear(rows, layer.key, layer.key_bias))  # (B, nh, T, d)
     values = padded_heads(linear(rows, layer.value, layer.value_bias))  # (B, nh, T, d)
-    context = attend(queries, keys, values, key_bias_mask)  # (B, nh, T, d)
-    context = context.transpose(0, 2, 1, 3).reshape(batch * length, hidden)[real]  # (N, H), real rows
+    context = merge_heads(attend(queries, keys, values, key_bias_mask))[real]  # (N, H), real rows
     attended = linear(context, layer.attention_output, layer.attention_output_bias)  # (N, H)
     eps = config.layer_norm_eps
     h = layer_norm(rows + attended, layer.attention_norm_scale, layer.attention_norm_bias, eps)  # (N, H)
