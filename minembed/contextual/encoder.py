@@ -93,22 +93,9 @@ class BertEncoder:
         back as 0.
         """
         input_ids, mask = self._check_batch(batch)
-        if not all_layers and not mask.all():  # an optimisation: the real tokens only
-            token_types = np.asarray(batch.token_type_ids)
-            parts = _sentence_parts(mask.sum(axis=1))  # one run of sentences per BLAS thread
-            run = lambda p: self._real_tokens(input_ids[p], token_types[p], mask[p])  # noqa: E731
-            if len(parts) == 1:
-                done = [run(parts[0])]
-            else:
-                with _one_blas_thread(True):  # each part on its own core, its BLAS on one thread
-                    done = list(_pool().map(run, parts))
-            out = np.zeros((*input_ids.shape, self.dimension), dtype=np.float32)  # (B, T, H), padding rows 0
-            for part, states in zip(parts, done):
-                out[part, : states.shape[1]] = states  # each part is as long as its own longest sentence
-            return out
-        key_bias_mask = None  # (B, T) float32: 0 for tokens, -inf for padding
-        if not mask.all():
-            key_bias_mask = np.where(mask == 1, 0.0, -np.inf).astype(np.float32)
+        if not all_layers and not mask.all():
+            return self._forward_real_tokens(input_ids, np.asarray(batch.token_type_ids), mask)  # below
+        key_bias_mask = None if mask.all() else _key_bias(mask)  # (B, T) float32, None without padding
         x = self.embed(input_ids, batch.token_type_ids)  # (B, T, H) float32
         states = [x]
         for layer in self.layers:
@@ -116,12 +103,28 @@ class BertEncoder:
             states.append(x)
         return states if all_layers else x
 
+    def _forward_real_tokens(self, input_ids: np.ndarray, token_types: np.ndarray,
+                             mask: np.ndarray) -> np.ndarray:
+        """forward()'s loop, an optimisation with the same numbers (tests/test_transformer.py): the real tokens
+        only, the batch's sentences in one part per BLAS thread, (B, T) -> (B, T, H) float32, padding rows 0."""
+        parts = _sentence_parts(mask.sum(axis=1))  # one run of sentences per BLAS thread
+        run = lambda p: self._real_tokens(input_ids[p], token_types[p], mask[p])  # noqa: E731
+        if len(parts) == 1:
+            done = [run(parts[0])]
+        else:
+            with _one_blas_thread(True):  # each part on its own core, its BLAS on one thread
+                done = list(_pool().map(run, parts))
+        out = np.zeros((*input_ids.shape, self.dimension), dtype=np.float32)  # (B, T, H), padding rows 0
+        for part, states in zip(parts, done):
+            out[part, : states.shape[1]] = states  # each part is as long as its own longest sentence
+        return out
+
     def _real_tokens(self, input_ids: np.ndarray, token_types: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Embeddings and layers over the real tokens only: (b, T) ids -> (b, t, H) float32, t the longest
         sentence's length (<= T), padding rows 0."""
         length = int(mask.sum(axis=1).max())
         input_ids, token_types, mask = input_ids[:, :length], token_types[:, :length], mask[:, :length]
-        key_bias_mask = np.where(mask == 1, 0.0, -np.inf).astype(np.float32)  # (b, t) 0 or -inf for padding
+        key_bias_mask = _key_bias(mask)  # (b, t) float32
         x = self.embed(input_ids, token_types)  # (b, t, H) float32
         batch_size, hidden = len(x), x.shape[2]
         real = np.flatnonzero(mask.reshape(-1))  # (N,) int64 positions in the (b*t,) rows
@@ -247,9 +250,10 @@ class BertEncoder:
         return input_ids, mask
 
 
-# --------------------------------------------------------------------------- #
-# Loading a sentence-transformers folder (the reading and checking: weights.py).
-# --------------------------------------------------------------------------- #
+def _key_bias(mask: np.ndarray) -> np.ndarray:
+    """(B, T) float32 added to attention scores: 0 where the mask is 1, -inf at padding."""
+    return np.where(mask == 1, 0.0, -np.inf).astype(np.float32)
+
 
 # --------------------------------------------------------------------------- #
 # Both cores for one batch: an optimisation around forward(), the same numbers.
@@ -292,6 +296,10 @@ def _pool() -> ThreadPoolExecutor:
         _threads = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="minilm")
     return _threads
 
+
+# --------------------------------------------------------------------------- #
+# Loading a sentence-transformers folder (the reading and checking: weights.py).
+# --------------------------------------------------------------------------- #
 
 def load_minilm(path: str | os.PathLike | None = None) -> BertEncoder:
     """The encoder of all-MiniLM-L6-v2 (or any BERT model folder in the same layout).
