@@ -85,17 +85,16 @@ def search(args: argparse.Namespace) -> int:
 
 def context(args: argparse.Namespace) -> int:
     """minembed.uses.rag.search_folder from the command line: chunk, retrieve, budget, print with sources."""
-    from minembed.uses.rag import read_folder, search_folder
+    from minembed.uses.rag import search_folder
 
     if not args.query.strip():
         raise ValueError("the query is empty; give the words to search for, e.g. minembed context notes/ "
                          "\"where do cats sleep\"")
-    read_folder(args.folder)  # refuses a folder without text now, before the model loads
     if args.overlap >= args.chunk_size:
         raise ValueError(f"--overlap {args.overlap} must be smaller than --chunk-size {args.chunk_size}")
-    encoder = None if args.method == "bm25" else _encoder()
+    # search_folder reads the folder (refusing one without text) before it loads the encoder
     found = search_folder(args.folder, args.query, top_k=args.top_k, budget_tokens=args.budget_tokens,
-                          chunk_size=args.chunk_size, overlap=args.overlap, method=args.method, encoder=encoder)
+                          chunk_size=args.chunk_size, overlap=args.overlap, method=args.method)
     print(found)
     print("\n(minembed stops here: a generator would be handed the text above; none runs offline.)")
     return 0
