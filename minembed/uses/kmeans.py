@@ -42,9 +42,10 @@ so may exact ties, which the kernel breaks by the float32 rounding of each c' le
 
 The kernel splits its work over tiles of 2,048 table rows; k centres make one tile, so here the
 points are split over threads instead, each calling the compiled kernel (which releases the GIL)
-on blocks of 4,096 points with an OpenMP team of one. The checks its wrapper ``topk_cosine`` makes on every call (finite queries, their norms:
-three passes over all points) run once per fit here, not once per iteration. Without the compiled
-kernel (``BACKEND == "numpy"``), the NumPy definition ``topk_cosine_numpy`` answers instead.
+on blocks of 4,096 points with an OpenMP team of one. The checks its wrapper ``topk_cosine``
+makes on every call (finite queries, their norms: three passes over all points) run once per fit
+here, not once per iteration. Without the compiled kernel (``BACKEND == "numpy"``), the NumPy
+definition ``topk_cosine_numpy`` answers instead.
 
 But: no Elkan or mini-batch variants, no ``n_init`` restarts (run again with another seed),
 no sample weights, dense input only.
