@@ -54,6 +54,8 @@ cdef extern from "topk_helpers.h":
     double minembed_squares_double(const float *a, Py_ssize_t n) nogil
     int minembed_block_reaches(const float *dots, const float *row_inverse,
                                float query_inverse, float threshold) nogil
+    Py_ssize_t minembed_tile_best(const float *dots, const float *row_inverse,
+                                  float query_inverse, Py_ssize_t n, float *best) nogil
 
 OPENMP = bool(MINEMBED_OPENMP)
 
@@ -118,11 +120,18 @@ cdef inline void offer_tile(const float *dots, const float *row_inverse, float q
     """Offer one query's scores for a tile of rows to its heap.
 
     The heap's worst kept score sits in a local, so the common case (the row
-    loses) is one multiply pair and one compare, with no memory traffic.
+    loses) is one multiply pair and one compare, with no memory traffic. A
+    top-1 query without exclusions offers only the tile's best row (the first,
+    at a tie), found by minembed_tile_best.
     """
     cdef Py_ssize_t r, size = heap_size[0], block_start, block_end
     cdef float score, worst_score = -INFINITY
     cdef int64_t row, worst_index = -1
+    if k == 1 and n_excluded == 0:
+        r = minembed_tile_best(dots, row_inverse, query_inverse, tile_rows, &score)
+        if r >= 0:
+            heap_offer(heap_scores, heap_indices, heap_size, 1, score, first_row + r)
+        return
     if size == k:
         worst_score = heap_scores[0]
         worst_index = heap_indices[0]
@@ -275,7 +284,7 @@ cdef Py_ssize_t gemm_block(const float[:, ::1] table, const float[:, ::1] querie
     # Per thread: a (B, TILE_ROWS) float32 block of dots (row-major, so query
     # q's dots are contiguous) and TILE_ROWS inverse norms; a (TILE_ROWS, D) copy
     # only once the thread meets a tile that holds rows outside the safe range.
-    if not allocate_buffers(&buffers, n_threads, n_queries, k, n_queries * TILE_ROWS, TILE_ROWS, 0):
+    if not allocate_buffers(&buffers, n_threads, n_queries, k, n_queries * min(TILE_ROWS, n_rows), TILE_ROWS, 0):
         return -2
 
     with parallel(num_threads=n_threads):

@@ -167,6 +167,49 @@ static inline int minembed_block_reaches(const float *dots, const float *row_inv
     return any;
 }
 #endif
+/* The first of n rows with the highest score (dot * row_inverse) * query_inverse,
+   the same float32 arithmetic as the scalar path; its score into best[0]. -1 when
+   no score beats -inf. For a top-1 query (k-means asks each point for its one
+   nearest centre) this replaces the heap's row-by-row bookkeeping: one pass for
+   the largest score, eight lanes at a time, then one for the first row that has it. */
+#if MINEMBED_VECTOR_EXTENSIONS
+static inline Py_ssize_t minembed_tile_best(const float *dots, const float *row_inverse,
+                                            float query_inverse, Py_ssize_t n, float *best) {
+    minembed_f8 top = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    Py_ssize_t i = 0;
+    float score, most = -INFINITY;
+    for (; i + 8 <= n; i += 8) {
+        minembed_f8 scores = (minembed_load8(dots + i) * minembed_load8(row_inverse + i)) * query_inverse;
+        minembed_i8 higher = scores > top;  /* lanes where this block's score is higher: all bits set */
+        minembed_i8 kept = ((minembed_i8)scores & higher) | ((minembed_i8)top & ~higher);
+        __builtin_memcpy(&top, &kept, sizeof top);
+    }
+    for (int l = 0; l < 8; l++) if (top[l] > most) most = top[l];
+    for (; i < n; i++) {
+        score = (dots[i] * row_inverse[i]) * query_inverse;
+        if (score > most) most = score;
+    }
+    best[0] = most;
+    if (!(most > -INFINITY)) return -1;
+    for (i = 0; i < n; i++) {
+        score = (dots[i] * row_inverse[i]) * query_inverse;
+        if (score == most) { best[0] = score; return i; }  /* its own score: -0.0 and 0.0 compare equal */
+    }
+    return -1;
+}
+#else
+static inline Py_ssize_t minembed_tile_best(const float *dots, const float *row_inverse,
+                                            float query_inverse, Py_ssize_t n, float *best) {
+    Py_ssize_t i, first = -1;
+    float score, most = -INFINITY;
+    for (i = 0; i < n; i++) {
+        score = (dots[i] * row_inverse[i]) * query_inverse;
+        if (score > most) { most = score; first = i; }
+    }
+    best[0] = most;
+    return first;
+}
+#endif
 /* A row whose float32 sum of squares left the safe range (entries beyond about
    1e15 or below about 1e-15: its dots would overflow to inf or underflow to 0)
    is scored as scaled[i] = row[i] * 2^-e, with 2^e the power of two that brings
