@@ -208,6 +208,30 @@ def test_k_that_is_not_a_whole_number_is_a_type_error():
         kmeans(np.eye(3), 2.5)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cluster_sums_kept_up_to_date_equal_sums_taken_afresh(dtype):
+    """ClusterSums moves only the points whose label changed; after every step its sums and counts
+    must be those of the new labels. Steps change 0, 1, a few, a third and all labels (all: the sums
+    are taken afresh). Tolerance, against exact (float64) sums: 4 eps x sum_i |x_i| over the
+    cluster's points, eps of the points' dtype; summing in float, each add rounds by at most eps
+    of the running |sum| <= sum |x|, and the roundings of many adds largely cancel (the worst case,
+    (n - 1) eps sum |x|, is n/4 times looser). cluster_sums itself must meet the same bound."""
+    rng = np.random.default_rng(5)
+    points, k = rng.standard_normal((3000, 16)).astype(dtype), 12
+    summed, labels = kmeans_module.ClusterSums(points, k), rng.integers(0, k, 3000)
+    for changes in [3000, 0, 1, 7, 1000, 40, 3000, 2, 0, 900]:
+        labels = labels.copy()
+        moved = rng.choice(3000, changes, replace=False)
+        labels[moved] = (labels[moved] + rng.integers(1, k, changes)) % k  # each moved point changes cluster
+        sums, counts = summed(labels)
+        exact, exact_counts = kmeans_module.cluster_sums(points.astype(np.float64), labels, k)
+        bound = 4 * np.finfo(dtype).eps * kmeans_module.cluster_sums(np.abs(points.astype(np.float64)), labels, k)[0]
+        assert sums.dtype == counts.dtype == dtype
+        assert_array_equal(counts, exact_counts)
+        assert (np.abs(sums - exact) <= bound).all()
+        assert (np.abs(kmeans_module.cluster_sums(points, labels, k)[0] - exact) <= bound).all()
+
+
 def test_kmeans_module_lists_its_public_names():
     assert {"kmeans", "lloyd", "nearest_centres"} <= set(kmeans_module.__all__)
 

@@ -44,7 +44,9 @@ The kernel splits its work over tiles of 2,048 table rows; k centres make one ti
 points are split over threads instead, each calling the compiled kernel (which releases the GIL)
 on blocks of 4,096 points with an OpenMP team of one. The checks its wrapper ``topk_cosine``
 makes on every call (finite queries, their norms: three passes over all points) run once per fit
-here, not once per iteration. Without the compiled kernel (``BACKEND == "numpy"``), the NumPy
+here, not once per iteration. The update step's sums are kept from one iteration to the next
+(:class:`ClusterSums`): only the points whose label changed move between sums, and after the first
+few iterations those are a few per cent of the points. Without the compiled kernel (``BACKEND == "numpy"``), the NumPy
 definition ``topk_cosine_numpy`` answers instead.
 
 But: no Elkan or mini-batch variants, no ``n_init`` restarts (run again with another seed),
@@ -65,7 +67,7 @@ from minembed.training.settings import require_number, whole_number
 from minembed.vectors import topk
 
 __all__ = ["kmeans", "lloyd", "kmeans_plusplus_plain", "kmeans_plusplus", "nearest_centres",
-           "squared_distances_to", "KernelAssignment"]
+           "squared_distances_to", "KernelAssignment", "cluster_sums", "ClusterSums"]
 
 Metric = Literal["euclidean", "cosine"]
 
@@ -238,6 +240,40 @@ def cluster_sums(points: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.nda
     return np.asarray(one_hot @ points), np.bincount(labels, minlength=k).astype(points.dtype)
 
 
+class ClusterSums:
+    """``cluster_sums(points, labels, k)`` for each iteration's labels, kept from the last call: only the
+    points whose label changed move, each out of its old cluster's sum and into its new one's.
+
+    Lloyd's labels settle fast (in the benchmark's 50,000 points, 21 % change in the second iteration,
+    4 % in the fourth, under 1 % from the seventh), so after the first iterations an update reads a few
+    hundred rows instead of all N. When more than half the labels change (the first call, always),
+    the sums are taken afresh. They are kept in float64, so moving points in and out adds no more
+    rounding than float32 sums taken afresh would; they are returned in the points' dtype.
+    """
+
+    def __init__(self, points: np.ndarray, k: int) -> None:
+        self.points, self.k = points, k
+        self.labels: np.ndarray | None = None  # (N,) the labels self.sums and self.counts belong to
+        self.sums = np.zeros((k, points.shape[1]))  # (k, D) float64
+        self.counts = np.zeros(k, dtype=np.int64)  # (k,)
+
+    def __call__(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sum and count of each cluster's points for ``labels`` (N,): fresh (k, D) and (k,) arrays."""
+        changed = None if self.labels is None else np.flatnonzero(labels != self.labels)  # (m,)
+        if changed is None or 2 * changed.size > len(labels):
+            sums, counts = cluster_sums(self.points, labels, self.k)
+            self.sums, self.counts = sums.astype(np.float64), np.bincount(labels, minlength=self.k)
+        elif changed.size:
+            old, new, m = self.labels[changed], labels[changed], changed.size
+            # one_hot(new) - one_hot(old), (k, m): a column per moved point, +1 at its new label, -1 at its old
+            moves = sp.csc_matrix((np.tile(np.array([1, -1], dtype=self.points.dtype), m),
+                                   np.column_stack([new, old]).ravel(), np.arange(0, 2 * m + 1, 2)), shape=(self.k, m))
+            self.sums += moves @ self.points[changed]  # (k, D)
+            self.counts += np.bincount(new, minlength=self.k) - np.bincount(old, minlength=self.k)
+        self.labels = labels.copy()
+        return self.sums.astype(self.points.dtype), self.counts.astype(self.points.dtype)
+
+
 def relocate_empty_clusters(points: np.ndarray, old_centres: np.ndarray, labels: np.ndarray,
                             sums: np.ndarray, counts: np.ndarray) -> None:
     """Give each empty cluster the point farthest from its own centre, in place (sklearn's
@@ -262,12 +298,12 @@ def lloyd(points: np.ndarray, centres: np.ndarray, *, metric: Metric = "euclidea
     ("euclidean") or unit rows ("cosine"); ``tol`` already absolute. Returns (labels (N,) int64,
     centres (k, D), inertia, iterations run). ``assign(centres) -> labels`` defaults to the kernel."""
     assign = assign or KernelAssignment(points, metric)
-    k = len(centres)
+    summed = ClusterSums(points, len(centres))  # summed(labels) = cluster_sums(points, labels, k), kept up to date
     previous = np.full(len(points), -1, dtype=np.int64)
     labels_match_centres = False
     for iteration in range(1, max_iter + 1):
         labels = assign(centres)  # (N,)
-        sums, counts = cluster_sums(points, labels, k)  # (k, D), (k,)
+        sums, counts = summed(labels)  # (k, D), (k,)
         relocate_empty_clusters(points, centres, labels, sums, counts)
         new = sums / np.maximum(counts, 1)[:, None]  # (k, D) each cluster's mean
         new[counts == 0] = new[np.argmax(counts)]  # still empty (all points alike): on the largest cluster
