@@ -323,13 +323,21 @@ def lloyd(points: np.ndarray, centres: np.ndarray, *, metric: Metric = "euclidea
 
 
 def _inertia(points: np.ndarray, centres: np.ndarray, labels: np.ndarray) -> float:
-    """sum_i |x_i - c_label(i)|^2 in float64, in blocks of points (no (N, D) temporary)."""
+    """sum_i |x_i - c_label(i)|^2, in blocks of points (no (N, D) temporary): each point's squared
+    distance in the points' dtype (a float32 sum of D squares is good to about 1e-7 of itself), their
+    total in float64."""
     total = 0.0
     for start in range(0, len(points), 8192):
         block = slice(start, start + 8192)
         difference = points[block] - centres[labels[block]]  # (B, D)
-        total += float(np.einsum("ij,ij->", difference, difference, dtype=np.float64))
+        total += float(np.einsum("ij,ij->i", difference, difference).sum(dtype=np.float64))
     return total
+
+
+def _mean_square(centred: np.ndarray) -> float:
+    """mean_i,d x_id^2 of centred points, which is the mean over features of np.var(X, axis=0): each
+    row's sum of squares in the points' dtype, their total in float64 (np.var is a slower pass)."""
+    return float(np.einsum("ij,ij->i", centred, centred).sum(dtype=np.float64)) / centred.size
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -376,8 +384,9 @@ def kmeans(X: np.ndarray, k: int, *, init: str | np.ndarray = "k-means++", metri
         points, mean = _unit(points).astype(points.dtype), np.zeros(points.shape[1], points.dtype)
     else:
         mean = points.mean(axis=0)  # (D,) subtracted for accurate distances, as scikit-learn does
-    absolute_tol = float(np.mean(np.var(points, axis=0))) * tol  # sklearn's _tolerance, on X before centring
     points = points - mean
+    # sklearn's _tolerance: tol x the mean over features of np.var(X, axis=0) (of the unit rows, for cosine)
+    absolute_tol = _mean_square(points if metric == "euclidean" else points - points.mean(axis=0)) * tol
 
     if isinstance(init, str):
         if init != "k-means++":
