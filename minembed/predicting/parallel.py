@@ -24,10 +24,10 @@ that). Threads can help because NumPy and scipy's sparse kernels release the GIL
 inside their loops; the Python between them runs one thread at a time.
 
 Measured, not promised: on this project's 2-core machine, on the Wikipedia sample
-(`python -m benchmarks.bench_word2vec --corpus wiki --rounds 3`, 2026-12-06), two
-threads ran no faster than one: skip-gram 0.51x gensim's one worker against 0.70x
-with one thread, CBOW 0.74x against 0.76x, fastText 0.92x against 1.09x (medians
-of 3 rounds; gensim's two workers reached 1.7-1.8x its one). A minibatch there
+(`python -m benchmarks.bench_word2vec --corpus wiki --rounds 3`, 2026-12-06, with
+minembed/training/memory.py in force), two threads ran slower than one: skip-gram 0.80x
+gensim's one worker against 1.06x with one thread, CBOW 0.69x against 0.81x, fastText
+0.80x against 0.85x (medians of 3 rounds; gensim's two workers reached 1.8-2.0x its one). A minibatch there
 takes about 4 ms, and its gathers and scatters are bound by memory, so handing its
 pieces to a second thread costs about what it saves. Keep workers=1 unless a run on
 your machine and corpus shows otherwise.
