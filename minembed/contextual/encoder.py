@@ -90,11 +90,12 @@ class BertEncoder:
         tokens do (:func:`~minembed.contextual.transformer.encoder_layer_packed`,
         the same numbers, 7-13 % less work on length-sorted batches), split over
         the cores when BLAS runs on more than one thread, and padding rows come
-        back as 0.
+        back as 0. A batch without padding on one BLAS thread runs the plain loop below.
         """
         input_ids, mask = self._check_batch(batch)
-        if not all_layers and not mask.all():
-            return self._forward_real_tokens(input_ids, np.asarray(batch.token_type_ids), mask)  # below
+        parts = [] if all_layers else _sentence_parts(mask.sum(axis=1))  # one run of sentences per BLAS thread
+        if len(parts) > 1 or (parts and not mask.all()):
+            return self._forward_real_tokens(input_ids, np.asarray(batch.token_type_ids), mask, parts)  # below
         key_bias_mask = None if mask.all() else _key_bias(mask)  # (B, T) float32, None without padding
         x = self.embed(input_ids, batch.token_type_ids)  # (B, T, H) float32
         states = [x]
@@ -104,10 +105,9 @@ class BertEncoder:
         return states if all_layers else x
 
     def _forward_real_tokens(self, input_ids: np.ndarray, token_types: np.ndarray,
-                             mask: np.ndarray) -> np.ndarray:
+                             mask: np.ndarray, parts: list[slice]) -> np.ndarray:
         """forward()'s loop, an optimisation with the same numbers (tests/test_transformer.py): the real tokens
-        only, the batch's sentences in one part per BLAS thread, (B, T) -> (B, T, H) float32, padding rows 0."""
-        parts = _sentence_parts(mask.sum(axis=1))  # one run of sentences per BLAS thread
+        only, the batch's sentences in ``parts`` (one per BLAS thread), (B, T) -> (B, T, H) float32, padding rows 0."""
         run = lambda p: self._real_tokens(input_ids[p], token_types[p], mask[p])  # noqa: E731
         if len(parts) == 1:
             done = [run(parts[0])]
