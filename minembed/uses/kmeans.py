@@ -262,7 +262,7 @@ class ClusterSums:
         changed = None if self.labels is None else np.flatnonzero(labels != self.labels)  # (m,)
         if changed is None or 2 * changed.size > len(labels):
             sums, counts = cluster_sums(self.points, labels, self.k)
-            self.sums, self.counts = sums.astype(np.float64), np.bincount(labels, minlength=self.k)
+            self.sums, self.counts = sums.astype(np.float64), counts.astype(np.int64)
         elif changed.size:
             old, new, m = self.labels[changed], labels[changed], changed.size
             # one_hot(new) - one_hot(old), (k, m): a column per moved point, +1 at its new label, -1 at its old
