@@ -35,7 +35,7 @@ from minembed.contextual.transformer import encoder_layer, encoder_layer_packed,
 from minembed.contextual.weights import BertConfig, BertWeights, read_model_folder
 from minembed.contextual.wordpiece import Batch, WordPiece
 from minembed.vectors import Vectors
-from minembed.vectors.topk import _one_blas_thread
+from minembed.vectors.topk import _blas_libraries, _one_blas_thread
 
 
 class BertEncoder:
@@ -93,9 +93,10 @@ class BertEncoder:
         back as 0. A batch without padding on one BLAS thread runs the plain loop below.
         """
         input_ids, mask = self._check_batch(batch)
-        parts = [] if all_layers else _sentence_parts(mask.sum(axis=1))  # one run of sentences per BLAS thread
-        if len(parts) > 1 or (parts and not mask.all()):
-            return self._forward_real_tokens(input_ids, np.asarray(batch.token_type_ids), mask, parts)  # below
+        if not all_layers:
+            parts = _sentence_parts(mask.sum(axis=1))  # one run of sentences per BLAS thread
+            if len(parts) > 1 or not mask.all():
+                return self._forward_real_tokens(input_ids, np.asarray(batch.token_type_ids), mask, parts)  # below
         key_bias_mask = None if mask.all() else _key_bias(mask)  # (B, T) float32, None without padding
         x = self.embed(input_ids, batch.token_type_ids)  # (B, T, H) float32
         states = [x]
@@ -265,7 +266,6 @@ def _key_bias(mask: np.ndarray) -> np.ndarray:
 # sentence's vector the same bytes here (tests/test_transformer.py allows 1e-5).
 
 _threads: ThreadPoolExecutor | None = None
-_blas = None  # threadpoolctl's view of the loaded BLAS libraries, made at first use
 
 
 def _sentence_parts(lengths: np.ndarray) -> list[slice]:
@@ -275,12 +275,7 @@ def _sentence_parts(lengths: np.ndarray) -> list[slice]:
     >>> [(p.start, p.stop) for p in _sentence_parts(np.array([8, 2, 2, 2, 2]))] in ([(0, 5)], [(0, 1), (1, 5)])
     True
     """
-    global _blas
-    if _blas is None:
-        import threadpoolctl
-
-        _blas = threadpoolctl.ThreadpoolController().select(user_api="blas")
-    threads = max([library.num_threads for library in _blas.lib_controllers] or [1])
+    threads = max([library.num_threads for library in _blas_libraries().lib_controllers] or [1])
     parts = max(1, min(threads, os.cpu_count() or 1, len(lengths)))
     ends = np.cumsum(lengths)  # (B,) tokens up to and including each sentence
     targets = ends[-1] * np.arange(1, parts) / parts  # (parts - 1,) the token counts to cut at

@@ -300,15 +300,13 @@ def _one_blas_thread(batch: bool):
     one: the first batch call to enter sets it, the last to leave restores
     it. (A limit set and restored per call let one call's exit lift the
     limit while another call's sgemm still ran.)"""
-    global _blas_controller, _blas_limiter, _blas_users
+    global _blas_limiter, _blas_users
     if not batch:
         yield
         return
     with _blas_lock:
-        if _blas_controller is None:  # scanning the loaded libraries costs ~1 ms: once
-            _blas_controller = threadpoolctl.ThreadpoolController().select(user_api="blas")
         if _blas_users == 0:
-            _blas_limiter = _blas_controller.limit(limits=1)
+            _blas_limiter = _blas_libraries().limit(limits=1)
         _blas_users += 1
     try:
         yield
@@ -318,6 +316,15 @@ def _one_blas_thread(batch: bool):
             if _blas_users == 0:
                 _blas_limiter.restore_original_limits()
                 _blas_limiter = None
+
+
+def _blas_libraries():
+    """threadpoolctl's controller of the loaded BLAS libraries (their ``num_threads`` read live), made
+    at first use: scanning the loaded libraries costs ~1 ms. Shared with the encoder's thread split."""
+    global _blas_controller
+    if _blas_controller is None:
+        _blas_controller = threadpoolctl.ThreadpoolController().select(user_api="blas")
+    return _blas_controller
 
 
 _blas_controller = None
