@@ -27,9 +27,9 @@ Measured, not promised: on this project's 2-core machine, on the Wikipedia sampl
 (`python -m benchmarks.bench_word2vec --corpus wiki --rounds 3`, 2026-12-06, with
 minembed/training/memory.py in force), two threads ran slower than one: skip-gram 0.80x
 gensim's one worker against 1.06x with one thread, CBOW 0.69x against 0.81x, fastText
-0.80x against 0.85x (medians of 3 rounds; gensim's two workers reached 1.8-2.0x its one). A minibatch there
-takes about 4 ms, and its gathers and scatters are bound by memory, so handing its
-pieces to a second thread costs about what it saves. Keep workers=1 unless a run on
+0.80x against 0.85x (medians of 3 rounds; gensim's two workers reached 1.8-2.0x its
+one). A minibatch there takes about 4 ms, and its gathers and scatters are bound by
+memory, so handing its pieces to a second thread costs about what it saves. Keep workers=1 unless a run on
 your machine and corpus shows otherwise.
 
 Pieces help one thread too: a skip-gram minibatch of 1,024 centres on the

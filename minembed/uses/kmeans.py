@@ -46,8 +46,8 @@ on blocks of 4,096 points with an OpenMP team of one. The checks its wrapper ``t
 makes on every call (finite queries, their norms: three passes over all points) run once per fit
 here, not once per iteration. The update step's sums are kept from one iteration to the next
 (:class:`ClusterSums`): only the points whose label changed move between sums, and after the first
-few iterations those are a few per cent of the points. Without the compiled kernel (``BACKEND == "numpy"``), the NumPy
-definition ``topk_cosine_numpy`` answers instead.
+few iterations those are a few per cent of the points. Without the compiled kernel
+(``BACKEND == "numpy"``), the NumPy definition ``topk_cosine_numpy`` answers instead.
 
 But: no Elkan or mini-batch variants, no ``n_init`` restarts (run again with another seed),
 no sample weights, dense input only.
