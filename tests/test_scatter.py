@@ -67,12 +67,23 @@ def test_sum_by_row_loses_no_repeated_row(path):
     np.testing.assert_allclose(coefficient_sums, np.bincount(ids, coefficients, 6)[distinct], rtol=1e-13)
 
 
-def test_mix_rows_is_the_transpose_of_the_scatter():
+def test_mix_rows_is_the_transpose_of_the_scatter(path):
+    """mix_rows(table, rows, starts, c) is M @ table for the M whose transpose add_to_ragged_rows adds:
+    both held to np.einsum / np.add.at on the same ragged lists, empty groups included."""
     rng = np.random.default_rng(2)
-    table = rng.normal(size=(9, 4))
-    ids, coefficients = rng.integers(0, 9, size=(6, 3)), rng.normal(size=(6, 3))
-    expected = np.einsum("bk,bkd->bd", coefficients, table[ids])
-    np.testing.assert_allclose(mix_rows(table, ids, coefficients), expected, rtol=1e-13)
+    lengths = rng.integers(0, 5, size=6)  # (U,) a group may be empty: its mix is 0
+    starts = np.concatenate([[0], np.cumsum(lengths)])  # (U + 1,)
+    rows = rng.integers(0, 9, size=starts[-1])  # (S,) repeats within and across groups
+    coefficients, table = rng.normal(size=starts[-1]), rng.normal(size=(9, 4))
+    group = np.repeat(np.arange(6), lengths)  # (S,) the group of each entry
+    expected = np.zeros((6, 4))
+    np.add.at(expected, group, coefficients[:, None] * table[rows])
+    np.testing.assert_allclose(mix_rows(table, rows, starts, coefficients), expected, rtol=1e-13, atol=1e-15)
+    # the transpose: <M table, Y> = <table, M^T Y> for any Y, with M^T Y added by add_to_ragged_rows
+    Y = rng.normal(size=(6, 4))
+    transposed = np.zeros_like(table)
+    add_to_ragged_rows(transposed, rows, starts, coefficients, Y)
+    assert np.isclose(np.sum(mix_rows(table, rows, starts, coefficients) * Y), np.sum(table * transposed), rtol=1e-12)
 
 
 def test_distinct_rows_maps_every_id_to_its_place():

@@ -220,5 +220,20 @@ def skipgram_pairs(centres, sentence_of, reach, window):
 
 
 def cbow_contexts(centres, sentence_of, reach, window):
-    """The context positions of each centre for CBOW: (B, 2w) int64 positions, (B, 2w) bool inside."""
-    return window_positions(centres, sentence_of, reach, window)
+    """The context positions of each centre for CBOW, as one ragged list.
+
+    Returns positions (S,) int64, every centre's contexts left to right, one centre after
+    another; starts (B' + 1,) int32, centre b's contexts being positions[starts[b]:starts[b + 1]];
+    and the B' centres (B',) that have at least one context (a one-word sentence has none:
+    it is skipped, as gensim skips it).
+
+    >>> positions, starts, kept = cbow_contexts(np.array([0, 3]), np.array([0, 0, 0, 1]), np.array([1, 1]), 1)
+    >>> positions.tolist(), starts.tolist(), kept.tolist()   # position 3 is alone in its sentence
+    ([1], [0, 1], [0])
+    """
+    positions, inside = window_positions(centres, sentence_of, reach, window)  # (B, 2w), (B, 2w)
+    count = inside.sum(axis=1)  # (B,) contexts of each centre
+    has_context = count > 0
+    starts = np.zeros(np.count_nonzero(has_context) + 1, dtype=np.int32)  # (B' + 1,)
+    np.cumsum(count[has_context], out=starts[1:])
+    return positions[inside], starts, centres[has_context]

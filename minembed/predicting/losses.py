@@ -51,7 +51,7 @@ def sgns_loss_and_grads(w_in: np.ndarray, c_outputs: np.ndarray, use: np.ndarray
     loss = (terms * use).sum(axis=1, dtype=np.float64)  # (B,) float64
     g = slope * use  # dloss/dz; dz/dscore is -1 for the observed word: g = s(score) - label
     g[:, 0] *= -1
-    grad_in = np.einsum("bj,bjd->bd", g, c_outputs)  # (B, D)
+    grad_in = np.matmul(g[:, None, :], c_outputs)[:, 0]  # (B, D): sum_j g_bj c_bj (einsum "bj,bjd->bd", ~1.6x slower)
     return loss, grad_in, g
 
 

@@ -44,14 +44,14 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
-import scipy.sparse
 
 from minembed.predicting.losses import sgns_loss_and_grads
 from minembed.predicting.ngrams import check_ngram_parameters, ngram_rows_bound, ragged_rows, subword_table
+from minembed.predicting.rows import WordRows, group_means
 from minembed.predicting.subword_vectors import SubwordVectors
 from minembed.predicting.word2vec import Word2Vec, Word2VecConfig
 from minembed.tokens.vocab import Vocabulary
-from minembed.training.scatter import add_to_ragged_rows, add_to_rows, distinct_rows, mix_rows
+from minembed.training.scatter import add_to_ragged_rows, distinct_rows, mix_rows
 
 __all__ = ["subword_sgns_loss_and_grads", "SubwordRows", "FastTextConfig", "FastText", "SubwordVectors", "train"]
 
@@ -98,9 +98,9 @@ class SubwordRows:
     """fastText's input vectors: h_w = (W[w] + sum of w's n-gram rows N[g]) / (1 + n_w).
 
     The same two methods as word2vec's `WordRows`:
-        mix(ids (B, k), weights (B, k) or None) -> (B, D)   sum_k weights[b, k] h[ids[b, k]]
-        add(ids (B, k), coefficients (B, k), vectors (B, D))  for each (b, k): coefficients[b, k] vectors[b]
-                                                             added to W[w] and to every n-gram row of w
+        mix(ids (S,), starts (B + 1,) or None) -> (B, D)   h[ids], or the mean of each group's h
+        add(ids (S,), coefficient, vectors (B, D), starts)   coefficient * vectors[its group] added
+                                                             to W[id] and to every n-gram row of id
     A word is the input of many pairs of a minibatch: h is formed once per distinct word, and the
     gradients of its pairs are summed before they are spread over its rows. `add` reuses the
     selection `mix` made when it is given the same ids array (as every step does).
@@ -121,33 +121,30 @@ class SubwordRows:
         if rows is None:
             rows, starts = ragged_rows(self.ngram_rows, self.ngram_offsets, words)  # (S,), (U + 1,)
         share = self.share[words]  # (U,) float32
-        mean_of_ngrams = scipy.sparse.csr_matrix(
-            (np.repeat(share, np.diff(starts)), rows, starts), shape=(len(words), len(self.N)))  # (U, R)
-        return self.W[words] * share[:, None] + mean_of_ngrams @ self.N  # (U, D)
+        mean_of_ngrams = mix_rows(self.N, rows, starts, np.repeat(share, np.diff(starts)))  # (U, D)
+        return self.W[words] * share[:, None] + mean_of_ngrams  # (U, D)
 
     def select(self, ids: np.ndarray):
-        """The distinct words of `ids` (B, k), where each id sits among them, and their n-gram rows."""
+        """The distinct words of `ids` (S,), where each id sits among them, and their n-gram rows."""
         if self._selection is not None and self._selection[0] is ids:
             return self._selection[1:]
-        words, which = distinct_rows(ids.ravel(), len(self.W))  # (U,) int64, (B k,) int32
-        rows, starts = ragged_rows(self.ngram_rows, self.ngram_offsets, words)  # (S,) int32, (U + 1,) int64
-        self._selection = (ids, words, which.reshape(ids.shape), rows, starts)
+        words, which = distinct_rows(ids, len(self.W))  # (U,) int64, (S,) int32
+        rows, starts = ragged_rows(self.ngram_rows, self.ngram_offsets, words)  # (T,) int32, (U + 1,) int64
+        self._selection = (ids, words, which, rows, starts)
         return self._selection[1:]
 
-    def mix(self, ids: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        words, which, rows, starts = self.select(ids)
-        h = self.vectors_of(words, rows, starts)  # (U, D) float32
-        if weights is None and ids.shape[1] == 1:
-            return h[which[:, 0]]  # (B, D)
-        return mix_rows(h, which, np.ones(ids.shape, h.dtype) if weights is None else weights)  # (B, D)
+    def mix(self, ids: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:
+        words, which, rows, ngram_starts = self.select(ids)
+        h = self.vectors_of(words, rows, ngram_starts)  # (U, D) float32
+        return h.take(which, axis=0) if starts is None else group_means(h, which, starts)  # (B, D)
 
-    def add(self, ids: np.ndarray, coefficients: np.ndarray, vectors: np.ndarray) -> None:
-        words, which, rows, starts = self.select(ids)
+    def add(self, ids: np.ndarray, coefficient: float, vectors: np.ndarray, starts: np.ndarray | None = None) -> None:
+        words, which, rows, ngram_starts = self.select(ids)
         per_word = np.zeros((len(words), self.W.shape[1]), self.W.dtype)  # (U, D): each word's summed update
-        add_to_rows(per_word, which, coefficients, vectors)
+        WordRows(per_word).add(which, coefficient, vectors, starts)
         self.W[words] += per_word  # the words are distinct: a fancy += loses nothing
         # every row of the mean gets the word's whole update (fastText, gensim); repeated n-grams add up
-        add_to_ragged_rows(self.N, rows, starts, np.ones(len(rows), self.N.dtype), per_word)
+        add_to_ragged_rows(self.N, rows, ngram_starts, np.ones(len(rows), self.N.dtype), per_word)
 
     def arrays(self) -> list[np.ndarray]:
         return [self.W, self.N]

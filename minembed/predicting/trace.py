@@ -33,7 +33,7 @@ def record_trace(model, ids, sentence_of, centres, reach, lr: float, examples: i
         inputs, targets = ids[context_pos[first]], ids[centre_pos[first]]
         outputs = with_noise(targets, model.noise, cfg.negative, trace_rng)  # (E, 1 + K)
         use = usable(outputs)
-        arrays = {"w_in": f64(model.inputs.mix(inputs[:, None])), "c_outputs": f64(model.C[outputs])}
+        arrays = {"w_in": f64(model.inputs.mix(inputs)), "c_outputs": f64(model.C[outputs])}
         loss_of = lambda a: sgns_loss_and_grads(a["w_in"], a["c_outputs"], use)[0].sum()  # noqa: E731
         loss, grad_in, g = sgns_loss_and_grads(arrays["w_in"], arrays["c_outputs"], use)
         grads = {"w_in": grad_in, "c_outputs": g[:, :, None] * arrays["w_in"][:, None, :]}
@@ -46,7 +46,7 @@ def record_trace(model, ids, sentence_of, centres, reach, lr: float, examples: i
         outputs = with_noise(targets, model.noise, cfg.negative, trace_rng)  # (E, 1 + K)
         use = usable(outputs)
         contexts = ids[positions]  # (E, 2w)
-        w_ctx = model.inputs.mix(contexts.reshape(-1, 1)).reshape(*contexts.shape, -1)  # (E, 2w, D)
+        w_ctx = model.inputs.mix(contexts.reshape(-1)).reshape(*contexts.shape, -1)  # (E, 2w, D)
         arrays = {"w_ctx": f64(w_ctx), "c_outputs": f64(model.C[outputs])}
         loss_of = lambda a: cbow_loss_and_grads(a["w_ctx"], inside, a["c_outputs"], use)[0].sum()  # noqa: E731
         loss, grad_ctx, g, h = cbow_loss_and_grads(arrays["w_ctx"], inside, arrays["c_outputs"], use)

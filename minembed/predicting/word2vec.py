@@ -51,7 +51,8 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from minembed.predicting.corpus import (
-    Corpus, learning_rate, shrunk_windows, shuffled_positions, skipgram_pairs, subsampled_chunks, window_positions,
+    Corpus, cbow_contexts, learning_rate, shrunk_windows, shuffled_positions, skipgram_pairs, subsampled_chunks,
+    window_positions,
 )
 from minembed.predicting.losses import sgns_loss_and_grads, sgns_window_loss_and_grads
 from minembed.predicting.noise import AliasSampler, usable, with_noise
@@ -303,18 +304,17 @@ class Word2Vec(TrainedModel):
         context_pos, centre_pos = skipgram_pairs(centres, sentence_of, reach, cfg.window)  # (P,), (P,)
         if len(context_pos) == 0:
             return 0.0, 0
-        inputs = ids[context_pos][:, None]  # (P, 1) int32: each pair's context word
+        inputs = ids[context_pos]  # (P,) int32: each pair's context word
         w_in = self.inputs.mix(inputs)  # (P, D) float32
         outputs = with_noise(ids[centre_pos], self.noise, cfg.negative, rng)  # (P, 1 + K) int32
-        minus_lr = np.full(inputs.shape, -lr, np.float32)  # (P, 1)
         if cfg.c_tool_order:
             loss, grad_in = walked_output_update(C, w_in, outputs, centre_pos, lr)  # C updated; (P,), (P, D)
-            self.inputs.add(inputs, minus_lr, grad_in)
+            self.inputs.add(inputs, -lr, grad_in)
             return float(loss.sum()), len(inputs)
         # every pair scored from the same W and C: in pieces, on the threads (parallel.py; the same bytes)
         loss, grad_in, g = self.threads.by_rows(
             lambda w, out: sgns_loss_and_grads(w, C.take(out, axis=0), usable(out)), w_in, outputs)
-        self.threads.together(lambda: self.inputs.add(inputs, minus_lr, grad_in),  # the input rows, and C's
+        self.threads.together(lambda: self.inputs.add(inputs, -lr, grad_in),  # the input rows, and C's
                               *scatter_tasks(C, outputs, -lr * g, w_in, self.threads.count))  # dloss/dc_j = g_j w
         return float(loss.sum()), len(inputs)
 
@@ -326,35 +326,31 @@ class Word2Vec(TrainedModel):
         positions, inside, centres = positions[has_context], inside[has_context], centres[has_context]
         if len(centres) == 0:
             return 0.0, 0
-        contexts = ids[positions].reshape(-1, 1)  # (B 2w, 1) int32
+        contexts = ids[positions].reshape(-1)  # (B 2w,) int32
         D = C.shape[1]
         w_ctx = self.inputs.mix(contexts).reshape(*positions.shape, D)  # (B, 2w, D)
         outputs = with_noise(ids[centres], self.noise, cfg.negative, rng)  # (B, 1 + K) int32
         loss, grad_ctx, grad_outputs = self.threads.by_rows(  # one piece per thread (smaller ones ran slower)
             lambda w, i, out: sgns_window_loss_and_grads(w, i, C.take(out, axis=0), usable(out)), w_ctx, inside,
             outputs, piece_rows=-(-len(centres) // self.threads.count))
-        self.threads.together(lambda: self.inputs.add(contexts, np.full(contexts.shape, -lr, np.float32),
-                                                      grad_ctx.reshape(-1, D)),
+        self.threads.together(lambda: self.inputs.add(contexts, -lr, grad_ctx.reshape(-1, D)),
                               *scatter_tasks(C, outputs.reshape(-1, 1), np.full((outputs.size, 1), -lr, np.float32),
                                              grad_outputs.reshape(-1, D), self.threads.count))
         return float(loss.sum()), int(inside.sum())
 
     def cbow_step(self, ids, sentence_of, centres, reach, lr, rng) -> tuple[float, int]:
         cfg, C = self.config, self.C
-        positions, inside = window_positions(centres, sentence_of, reach, cfg.window)  # (B, 2w), (B, 2w)
-        has_context = inside.any(axis=1)  # a one-word sentence has no context: skip it, as gensim does
-        positions, inside, centres = positions[has_context], inside[has_context], centres[has_context]
+        context_pos, starts, centres = cbow_contexts(centres, sentence_of, reach, cfg.window)  # (S,), (B + 1,), (B,)
         if len(centres) == 0:
             return 0.0, 0
-        contexts = ids[positions]  # (B, 2w) int32
-        weights = inside.astype(np.float32)  # (B, 2w) float32
-        h = self.inputs.mix(contexts, weights / weights.sum(axis=1)[:, None])  # (B, D) the mean context vector
+        contexts = ids[context_pos]  # (S,) int32: centre b's context words are contexts[starts[b]:starts[b + 1]]
+        h = self.inputs.mix(contexts, starts)  # (B, D) the mean context vector of each centre
         outputs = with_noise(ids[centres], self.noise, cfg.negative, rng)  # (B, 1 + K) int32
         loss, grad_h, g = self.threads.by_rows(  # in pieces, on the threads (parallel.py; the same bytes)
             lambda x, out: sgns_loss_and_grads(x, C.take(out, axis=0), usable(out)), h, outputs)
         # word2vec.c and gensim (cbow_mean=1) add the whole dloss/dh to every context word, not
         # dloss/dh / count (the true gradient of the mean); so does train_plain, so alpha means the same
-        self.threads.together(lambda: self.inputs.add(contexts, -lr * weights, grad_h),
+        self.threads.together(lambda: self.inputs.add(contexts, -lr, grad_h, starts),
                               *scatter_tasks(C, outputs, -lr * g, h, self.threads.count))
         return float(loss.sum()), len(centres)
 

@@ -27,11 +27,13 @@ hold to the definition.
     add_to_rows         (B, K) rows per minibatch: the same sums, fast
     add_to_ragged_rows  a CSC list of rows per vector
     sum_by_row          the summed contributions of each distinct row, for AdaGrad
-    mix_rows            the transpose: sum_k coefficients[b, k] table[row_ids[b, k]]
+    mix_rows            the transpose: sum over s of coefficients[s] table[rows[s]], for each vector's s
     distinct_rows       the distinct ids and where each id sits among them
 
 Measured here on 21k contributions of 100 floats into a 42k-row table: the C
-loop 3.4 ms, the public API ~10 ms, np.add.at ~9x slower than that.
+loop 3.4 ms, the public API ~10 ms, np.add.at ~9x slower than that. `mix_rows`
+calls scipy's CSR loop (`csr_matvecs`) the same way: building a csr_matrix first
+checks its arrays, which cost a fastText minibatch a sixth of its n-gram mean.
 """
 
 from __future__ import annotations
@@ -39,10 +41,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 
-try:  # the C loop behind scipy's CSC @ dense; private, but unchanged since scipy 0.7
+try:  # the C loops behind scipy's CSC @ dense and CSR @ dense; private, but unchanged since scipy 0.7
     from scipy.sparse._sparsetools import csc_matvecs as _csc_matvecs
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
 except ImportError:  # pragma: no cover
-    _csc_matvecs = None
+    _csc_matvecs = _csr_matvecs = None
 
 __all__ = ["add_to_rows_plain", "add_to_rows", "add_to_ragged_rows", "sum_by_row", "mix_rows", "distinct_rows",
            "FAST_SCATTER"]
@@ -128,24 +131,33 @@ def sum_by_row(row_ids: np.ndarray, coefficients: np.ndarray, vectors: np.ndarra
     return rows, sums, np.bincount(which, weights=coefficients, minlength=len(rows))
 
 
-def mix_rows(table: np.ndarray, row_ids: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-    """sum over k of coefficients[b, k] * table[row_ids[b, k]], for each b: (B, D).
+def mix_rows(table: np.ndarray, rows: np.ndarray, starts: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """sum over s in starts[u]:starts[u + 1] of coefficients[s] * table[rows[s]], for each u: (U, D).
 
-    The transpose of `add_to_rows`: a CSR matrix (B, V) with K entries per row,
-    times the table. scipy reads the table rows where they are, so the (B, K, D)
-    array that `np.einsum("bk,bkd->bd", coefficients, table[row_ids])` would
-    gather first is never built.
+    The transpose of `add_to_ragged_rows` (same arguments, without the vectors): a CSR
+    matrix (U, R) with row u's nonzeros coefficients[starts[u]:starts[u + 1]] in columns
+    rows[starts[u]:starts[u + 1]], times the table. scipy's C loop reads the table rows
+    where they are, so the (S, D) array that gathering `table[rows]` first would build
+    is never made. CBOW's mean context vector and fastText's mean of n-gram rows are this.
 
-    >>> mix_rows(np.array([[1.0], [10.0]]), np.array([[0, 1, 1]]), np.array([[1.0, 0.5, 0.5]])).tolist()
+    >>> mix_rows(np.array([[1.0], [10.0]]), np.array([0, 1, 1]), np.array([0, 3]), np.array([1.0, 0.5, 0.5])).tolist()
     [[11.0]]
     """
-    n_vectors, per_vector = row_ids.shape
-    mixing = scipy.sparse.csr_matrix(
-        (np.ravel(coefficients).astype(table.dtype, copy=False), row_ids.ravel(),
-         np.arange(0, n_vectors * per_vector + 1, per_vector)),
-        shape=(n_vectors, len(table)),
-    )  # (B, V), K nonzeros per row
-    return mixing @ table  # (B, D)
+    n_vectors = len(starts) - 1
+    if not FAST_SCATTER or not table.flags.c_contiguous or len(rows) >= 2**31:
+        mixing = scipy.sparse.csr_matrix((np.asarray(coefficients, dtype=table.dtype), rows, starts),
+                                         shape=(n_vectors, len(table)))  # (U, R)
+        return mixing @ table  # (U, D)
+    mixed = np.zeros((n_vectors, table.shape[1]), dtype=table.dtype)  # (U, D)
+    _csr_matvecs(
+        n_vectors, len(table), table.shape[1],  # M is (U, R); D right-hand sides
+        np.asarray(starts, dtype=np.int32),  # row pointers
+        np.ascontiguousarray(rows, dtype=np.int32),  # column of each nonzero
+        np.ascontiguousarray(coefficients, dtype=table.dtype),  # the nonzeros
+        table.reshape(-1),  # X (R, D)
+        mixed.reshape(-1),  # Y (U, D): Y += M @ X
+    )
+    return mixed
 
 
 def distinct_rows(row_ids: np.ndarray, n_rows: int):
