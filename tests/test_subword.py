@@ -14,7 +14,7 @@ the first epoch's) leave room for BLAS rounding, not for a broken model.
 import numpy as np
 import pytest
 
-from minembed.predicting.corpus import skipgram_pairs
+from minembed.predicting.corpus import skipgram_pairs, window_positions
 from minembed.predicting.ngrams import fnv1a_hash, ngram_hashes, ngrams, ragged_rows, subword_table
 from minembed.predicting.subword import FastText, SubwordVectors, subword_sgns_loss_and_grads, train
 from minembed.predicting.word2vec import Word2Vec
@@ -202,6 +202,45 @@ def test_one_step_equals_a_plain_loop_over_its_pairs(planted):
         np.add.at(W, inputs[p], -lr * grad_h)  # every row of the mean gets the whole dloss/dh
         np.add.at(N, rows, -lr * grad_h)
     assert len(np.unique(inputs)) < len(inputs)  # repeats are present, so a lost update would show
+    # float32 training against this float64 loop; see test_word2vec's step test for the bound
+    np.testing.assert_allclose(model.C, C, atol=1e-6)
+    np.testing.assert_allclose(model.W, W, atol=1e-6)
+    np.testing.assert_allclose(model.N, N, atol=1e-6)
+
+
+def test_cbow_step_equals_a_plain_loop_over_its_centres(planted):
+    """word2vec's CBOW step with SubwordRows: each centre's h is the mean of its context words'
+    h_w = (W[w] + their n-gram rows) / (1 + n_w), and the whole dloss/dh goes to every context
+    word's own row and n-gram rows; against a float64 loop over the centres (np.add.at)."""
+    model = FastText(epochs=1, seed=0, sg=0, **SMALL).fit(planted.sentences[:300])
+    ids = np.asarray(model.vocab.encode([w for s in planted.sentences[:40] for w in s]), dtype=np.int32)
+    sentence_of = np.repeat(np.arange(40), [len(s) for s in planted.sentences[:40]])
+    centres = np.random.default_rng(1).permutation(len(ids))
+    reach = np.random.default_rng(2).integers(1, 4, size=len(ids))
+    W0, N0, C0 = (a.astype(np.float64) for a in (model.W, model.N, model.C))
+    lr = 0.05
+
+    model.cbow_step(ids, sentence_of, centres, reach, lr, np.random.default_rng(7))
+
+    positions, inside = window_positions(centres, sentence_of, reach, 3)  # (B, 2w): the definition
+    kept = inside.any(axis=1)
+    noise = model.noise.draw((int(kept.sum()), 5), np.random.default_rng(7))  # (B', K), as the step draws
+    sigmoid = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    offsets, ngram_rows = model.inputs.ngram_offsets, model.inputs.ngram_rows
+    rows_of = lambda w: ngram_rows[offsets[w]:offsets[w + 1]]  # noqa: E731
+    W, N, C = W0.copy(), N0.copy(), C0.copy()
+    for row, (centre, drawn) in enumerate(zip(ids[centres[kept]], noise)):
+        contexts = ids[positions[kept][row][inside[kept][row]]]
+        h = np.mean([(W0[w] + N0[rows_of(w)].sum(axis=0)) / (1 + len(rows_of(w))) for w in contexts], axis=0)
+        grad_h = (sigmoid(h @ C0[centre]) - 1) * C0[centre]
+        np.add.at(C, centre, lr * (1 - sigmoid(h @ C0[centre])) * h)
+        for n in drawn[drawn != centre]:
+            grad_h += sigmoid(h @ C0[n]) * C0[n]
+            np.add.at(C, n, -lr * sigmoid(h @ C0[n]) * h)
+        for w in contexts:  # every row of every context word's mean gets the whole dloss/dh
+            np.add.at(W, w, -lr * grad_h)
+            np.add.at(N, rows_of(w), -lr * grad_h)
+    assert max(np.bincount(ids[positions[inside]])) > 10  # repeated context words: sums must add up
     # float32 training against this float64 loop; see test_word2vec's step test for the bound
     np.testing.assert_allclose(model.C, C, atol=1e-6)
     np.testing.assert_allclose(model.W, W, atol=1e-6)

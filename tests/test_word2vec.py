@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from minembed.data.synthetic import planted_analogy_corpus
-from minembed.predicting.corpus import Corpus, skipgram_pairs
+from minembed.predicting.corpus import Corpus, skipgram_pairs, window_positions
 from minembed.predicting.losses import sgns_loss_and_grads
 from minembed.predicting.noise import AliasSampler
 from minembed.predicting.word2vec import TrainingDiverged, Word2Vec, Word2VecConfig, train, train_plain
@@ -113,6 +113,43 @@ def test_skipgram_step_is_every_pairs_gradient_from_the_same_start_summed():
     assert (noise == ids[centre_pos][:, None]).any()  # and some noise words are the pair's centre
     # float32 step against this float64 loop: a row sums up to ~100 terms of size lr * |w| ~ 0.01,
     # each rounded at float32's 6e-8 relative; 1e-6 bounds that with room
+    np.testing.assert_allclose(model.C, C, atol=1e-6)
+    np.testing.assert_allclose(model.W, W, atol=1e-6)
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-5)
+
+
+def test_cbow_step_is_every_centres_gradient_from_the_same_start_summed():
+    """The CBOW minibatch step (contexts as one ragged list) against a float64 loop over its
+    centres: each centre's contexts read from window_positions' mask, h their mean at the
+    minibatch's starting W, the loss and gradients of sgns_loss_and_grads, and the whole
+    dloss/dh added to every context word (as word2vec.c and gensim do), all with np.add.at."""
+    planted = planted_analogy_corpus(n_sentences=300, seed=0)
+    model = Word2Vec(**dict(PLANTED, epochs=1), sg=0, seed=0).fit(planted.sentences)
+    sentences = planted.sentences[:30] + [planted.sentences[30][:1]]  # the last has one word: no context
+    ids = np.asarray(model.vocab.encode([w for s in sentences for w in s]), dtype=np.int32)
+    sentence_of = np.repeat(np.arange(len(sentences), dtype=np.int32), [len(s) for s in sentences])
+    centres = np.random.default_rng(1).permutation(len(ids))
+    reach = np.random.default_rng(2).integers(1, 6, size=len(ids))
+    W, C, lr = model.W.astype(np.float64), model.C.astype(np.float64), 0.05
+    start_W, start_C = W.copy(), C.copy()
+    loss, examples = model.cbow_step(ids, sentence_of, centres, reach, lr, np.random.default_rng(7))
+
+    positions, inside = window_positions(centres, sentence_of, reach, 5)  # (B, 2w): the definition
+    kept = inside.any(axis=1)
+    noise = model.noise.draw((int(kept.sum()), 5), np.random.default_rng(7))  # (B', K), drawn as the step draws
+    expected_loss = 0.0
+    for row, (centre, drawn) in enumerate(zip(ids[centres[kept]], noise)):
+        contexts = ids[positions[kept][row][inside[kept][row]]]  # this centre's context words
+        outputs = np.concatenate([[centre], drawn])[None]  # (1, 1 + K)
+        use = np.concatenate([[True], drawn != centre])[None]
+        h = start_W[contexts].mean(axis=0, keepdims=True)  # (1, D)
+        centre_loss, grad_h, g = sgns_loss_and_grads(h, start_C[outputs], use)
+        np.add.at(C, outputs[0], -lr * g[0][:, None] * h[0])
+        np.add.at(W, contexts, -lr * grad_h[0])
+        expected_loss += centre_loss[0]
+    assert examples == kept.sum() < len(centres)  # the one-word sentence's centre is skipped
+    assert max(np.bincount(ids[positions[inside]])) > 10  # repeated context words: sums must add up
+    # float32 against float64, as in the skip-gram step test above
     np.testing.assert_allclose(model.C, C, atol=1e-6)
     np.testing.assert_allclose(model.W, W, atol=1e-6)
     np.testing.assert_allclose(loss, expected_loss, rtol=1e-5)
