@@ -48,8 +48,9 @@ def sgns_loss_and_grads(w_in: np.ndarray, c_outputs: np.ndarray, use: np.ndarray
     z = scores.copy()  # z = -score for the observed word, +score for noise words:
     z[:, 0] *= -1  # then every term of the loss is softplus(z) = -log s(-z)
     terms, slope = softplus_and_sigmoid(z)  # (B, 1 + K) each; dsoftplus(z)/dz = s(z)
-    loss = (terms * use).sum(axis=1, dtype=np.float64)  # (B,) float64
-    g = slope * use  # dloss/dz; dz/dscore is -1 for the observed word: g = s(score) - label
+    used = use.astype(z.dtype)  # (B, 1 + K) 1 where used, else 0
+    loss = np.einsum("bj,bj->b", terms, used).astype(np.float64)  # (B,) float64 ((terms * use).sum(1), ~3x slower)
+    g = slope * used  # dloss/dz; dz/dscore is -1 for the observed word: g = s(score) - label
     g[:, 0] *= -1
     grad_in = np.matmul(g[:, None, :], c_outputs)[:, 0]  # (B, D): sum_j g_bj c_bj (einsum "bj,bjd->bd", ~1.6x slower)
     return loss, grad_in, g
