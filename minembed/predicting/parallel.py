@@ -23,14 +23,14 @@ the loop before this module existed (tests/test_workers.py holds all three to
 that). Threads can help because NumPy and scipy's sparse kernels release the GIL
 inside their loops; the Python between them runs one thread at a time.
 
-Measured, not promised: on this project's 2-core machine, on the Wikipedia sample
-(`python -m benchmarks.bench_word2vec --corpus wiki --rounds 3`, 2026-12-06, with
-minembed/training/memory.py in force), two threads ran slower than one: skip-gram 0.80x
-gensim's one worker against 1.06x with one thread, CBOW 0.69x against 0.81x, fastText
-0.80x against 0.85x (medians of 3 rounds; gensim's two workers reached 1.8-2.0x its
-one). A minibatch there takes about 4 ms, and its gathers and scatters are bound by
-memory, so handing its pieces to a second thread costs about what it saves. Keep workers=1 unless a run on
-your machine and corpus shows otherwise.
+Measured, not promised: on this project's 2-core machine two threads ran slower than one.
+On the Wikipedia sample (`python -m benchmarks.bench_word2vec --corpus wiki --rounds 3`,
+2026-12-06, medians of 3 rounds): skip-gram 0.92x gensim's one worker against 1.11x with
+one thread, CBOW 0.91x against 1.14x, fastText 0.92x against 1.07x; on the dictionary
+corpus skip-gram 0.88x against 1.06x. gensim's two workers reached 1.7-1.9x its one. A
+minibatch there takes a few milliseconds, and its gathers and scatters are bound by
+memory, so handing its pieces to a second thread costs about what it saves. Keep workers=1
+unless a run on your machine and corpus shows otherwise.
 
 Pieces help one thread too: a skip-gram minibatch of 1,024 centres on the
 Wikipedia sample has ~6,100 pairs, whose gathered output rows (P, 1 + K, D)
