@@ -13,10 +13,10 @@ they compute:
               piece it is in, and the pieces are put back in order
     updates   the summed updates are added afterwards (`Workers.together`):
               the input rows (W, fastText's n-gram rows) as one task, started
-              first (CBOW's and fastText's are the larger), and C's rows split
-              into one range per thread (`scatter_tasks`). No two tasks touch
-              the same row, and every row receives its contributions in the
-              minibatch's order, as the one-thread scatter adds them
+              first, and C's rows as another; with more than two threads C's
+              rows are split into one range per remaining thread (`scatter_tasks`).
+              No two tasks touch the same row, and every row receives its
+              contributions in the minibatch's order, as the one-thread scatter adds them
 
 So `workers=2` gives the bytes of `workers=1`, and `workers=1` the bytes of
 the loop before this module existed (tests/test_workers.py holds all three to
@@ -89,15 +89,29 @@ class Workers:
             self.pool.shutdown(wait=True)
             self.pool = None
 
-    def by_rows(self, function: Callable[..., tuple], *arrays: np.ndarray, piece_rows: int | None = None) -> tuple:
-        """``function(*arrays)``, computed on pieces of ``piece_rows`` rows (axis 0; default self.piece_rows)
-        and put back together.
+    @property
+    def output_parts(self) -> int:
+        """The tasks C's scatter is cut into: the threads left once the input rows' update has one.
 
+        On two threads C is one task: cut into two row ranges beside the input rows' task
+        (three tasks on two cores), each range scanning all the ids for its own, the two
+        threads ran a skip-gram step slower than one thread did (Wikipedia sample, 3 paired runs).
+        """
+        return max(self.count - 1, 1)
+
+    def by_rows(self, function: Callable[..., tuple], *arrays: np.ndarray, piece_rows: int | None = None) -> tuple:
+        """``function(*arrays)``, computed on pieces of at most ``piece_rows`` rows (axis 0; default
+        self.piece_rows) and put back together.
+
+        The pieces are of equal size, as many as a multiple of the threads: 1,500 rows on two threads
+        are two pieces of 750, not 1,024 and 476, which would leave one thread waiting for the other.
         `function` must treat its rows independently (row b of each output depends only on row b of
         each input): then the result is, byte for byte, the one call's. Returns a tuple of arrays.
         """
-        rows = max(piece_rows or self.piece_rows, 1)
-        starts = range(0, len(arrays[0]), rows)  # piece p holds rows starts[p] .. starts[p] + rows - 1
+        total, most = len(arrays[0]), max(piece_rows or self.piece_rows, 1)
+        pieces = self.count * -(-total // (self.count * most))  # ceil, rounded up to a multiple of count
+        rows = max(-(-total // max(pieces, 1)), 1)  # the equal share of each piece, <= most
+        starts = range(0, total, rows)  # piece p holds rows starts[p] .. starts[p] + rows - 1
         if len(starts) <= 1:
             return tuple(function(*arrays))
         piece = lambda start: function(*(a[start:start + rows] for a in arrays))  # noqa: E731

@@ -314,8 +314,8 @@ class Word2Vec(TrainedModel):
         # every pair scored from the same W and C: in pieces, on the threads (parallel.py; the same bytes)
         loss, grad_in, g = self.threads.by_rows(
             lambda w, out: sgns_loss_and_grads(w, C.take(out, axis=0), usable(out)), w_in, outputs)
-        self.threads.together(lambda: self.inputs.add(inputs, -lr, grad_in),  # the input rows, and C's
-                              *scatter_tasks(C, outputs, -lr * g, w_in, self.threads.count))  # dloss/dc_j = g_j w
+        self.threads.together(lambda: self.inputs.add(inputs, -lr, grad_in),  # the input rows, and C's:
+                              *scatter_tasks(C, outputs, -lr * g, w_in, self.threads.output_parts))  # g_j w
         return float(loss.sum()), len(inputs)
 
     def skipgram_shared_step(self, ids, sentence_of, centres, reach, lr, rng) -> tuple[float, int]:
@@ -335,7 +335,7 @@ class Word2Vec(TrainedModel):
             outputs, piece_rows=-(-len(centres) // self.threads.count))
         self.threads.together(lambda: self.inputs.add(contexts, -lr, grad_ctx.reshape(-1, D)),
                               *scatter_tasks(C, outputs.reshape(-1, 1), np.full((outputs.size, 1), -lr, np.float32),
-                                             grad_outputs.reshape(-1, D), self.threads.count))
+                                             grad_outputs.reshape(-1, D), self.threads.output_parts))
         return float(loss.sum()), int(inside.sum())
 
     def cbow_step(self, ids, sentence_of, centres, reach, lr, rng) -> tuple[float, int]:
@@ -351,7 +351,7 @@ class Word2Vec(TrainedModel):
         # word2vec.c and gensim (cbow_mean=1) add the whole dloss/dh to every context word, not
         # dloss/dh / count (the true gradient of the mean); so does train_plain, so alpha means the same
         self.threads.together(lambda: self.inputs.add(contexts, -lr, grad_h, starts),
-                              *scatter_tasks(C, outputs, -lr * g, h, self.threads.count))
+                              *scatter_tasks(C, outputs, -lr * g, h, self.threads.output_parts))
         return float(loss.sum()), len(centres)
 
     # -- the life cycle's hooks
