@@ -23,14 +23,15 @@ the loop before this module existed (tests/test_workers.py holds all three to
 that). Threads can help because NumPy and scipy's sparse kernels release the GIL
 inside their loops; the Python between them runs one thread at a time.
 
-Measured, not promised: on this project's 2-core machine two threads ran slower than one.
+Measured, not promised: on this project's 2-core machine two threads gain little over one.
 On the Wikipedia sample (`python -m benchmarks.bench_word2vec --corpus wiki --rounds 3`,
-2026-12-06, medians of 3 rounds): skip-gram 0.92x gensim's one worker against 1.11x with
-one thread, CBOW 0.91x against 1.14x, fastText 0.92x against 1.07x; on the dictionary
-corpus skip-gram 0.88x against 1.06x. gensim's two workers reached 1.7-1.9x its one. A
-minibatch there takes a few milliseconds, and its gathers and scatters are bound by
-memory, so handing its pieces to a second thread costs about what it saves. Keep workers=1
-unless a run on your machine and corpus shows otherwise.
+2026-12-06, medians of 3 rounds), against gensim's one worker: skip-gram 1.16x on two
+threads and 1.08x on one, CBOW 0.93x and 1.07x, fastText 1.15x and 1.24x. On the dictionary
+corpus (`--rounds 2`): skip-gram 1.12x and 1.11x, CBOW 1.32x and 1.28x, fastText 1.08x and
+1.12x. gensim's two workers reached 1.2-2.0x its one. A minibatch takes a few milliseconds;
+its gathers and scatters are bound by memory, and the Python between the NumPy calls holds
+the GIL, so the loss in pieces runs only ~1.3x faster on two threads, and the noise draws
+and windows stay on one. Use workers=2 when a run on your machine and corpus shows it helps.
 
 Pieces help one thread too: a skip-gram minibatch of 1,024 centres on the
 Wikipedia sample has ~6,100 pairs, whose gathered output rows (P, 1 + K, D)
