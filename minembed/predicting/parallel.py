@@ -30,7 +30,7 @@ threads and 1.08x on one, CBOW 0.93x and 1.07x, fastText 1.15x and 1.24x. On the
 corpus (`--rounds 2`): skip-gram 1.12x and 1.11x, CBOW 1.32x and 1.28x, fastText 1.08x and
 1.12x. gensim's two workers reached 1.2-2.0x its one. A minibatch takes a few milliseconds;
 its gathers and scatters are bound by memory, and the Python between the NumPy calls holds
-the GIL, so the loss in pieces runs only ~1.3x faster on two threads, and the noise draws
+the GIL, so the loss in pieces runs only ~1.2x faster on two threads, and the noise draws
 and windows stay on one. Use workers=2 when a run on your machine and corpus shows it helps.
 
 Pieces help one thread too: a skip-gram minibatch of 1,024 centres on the
