@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minembed.training.scatter import add_to_ragged_rows, mix_rows
+from minembed.training.scatter import add_to_ragged_rows, add_to_rows, mix_rows
 
 __all__ = ["WordRows", "group_means"]
 
@@ -42,8 +42,10 @@ class WordRows:
         return group_means(self.W, ids, starts)  # (B, D)
 
     def add(self, ids: np.ndarray, coefficient: float, vectors: np.ndarray, starts: np.ndarray | None = None) -> None:
-        add_to_ragged_rows(self.W, ids, _one_each(ids) if starts is None else starts,
-                           np.full(len(ids), coefficient, self.W.dtype), vectors)
+        if starts is None:  # one id per vector
+            add_to_rows(self.W, ids[:, None], np.full((len(ids), 1), coefficient, self.W.dtype), vectors)
+        else:
+            add_to_ragged_rows(self.W, ids, starts, np.full(len(ids), coefficient, self.W.dtype), vectors)
 
     def arrays(self) -> list[np.ndarray]:
         return [self.W]
@@ -58,7 +60,3 @@ def group_means(table: np.ndarray, ids: np.ndarray, starts: np.ndarray) -> np.nd
     sizes = np.diff(starts)  # (B,) int64, >= 1
     share = table.dtype.type(1) / sizes.astype(table.dtype)  # (B,) 1 / n_b, in the table's dtype
     return mix_rows(table, ids, starts, np.repeat(share, sizes))  # (B, D)
-
-
-def _one_each(ids: np.ndarray) -> np.ndarray:
-    return np.arange(len(ids) + 1, dtype=np.int32)  # (S + 1,): every id a group of its own
