@@ -93,7 +93,7 @@ def add_to_ragged_rows(table: np.ndarray, rows: np.ndarray, starts: np.ndarray, 
     >>> table.ravel().tolist()      # vector 0 goes to row 2 twice, vector 1 to row 0
     [5.0, 0.0, 2.0]
     """
-    if not FAST_SCATTER or not table.flags.c_contiguous or len(rows) >= 2**31:
+    if not _c_loop_fits(table, rows):
         return _add_through_public_api(table, rows, starts, coefficients, vectors)
     _csc_matvecs(
         len(table), len(starts) - 1, table.shape[1],  # M is (R, U); D right-hand sides
@@ -103,6 +103,12 @@ def add_to_ragged_rows(table: np.ndarray, rows: np.ndarray, starts: np.ndarray, 
         np.ascontiguousarray(vectors, dtype=table.dtype).ravel(),  # X (U, D)
         table.reshape(-1),  # Y (R, D), a view: updated in place
     )
+
+
+def _c_loop_fits(table: np.ndarray, rows: np.ndarray) -> bool:
+    """Whether scipy's C loops can run on these arrays in place: present, a C-contiguous table
+    (updated or read through a flat view) and int32 indices."""
+    return FAST_SCATTER and table.flags.c_contiguous and len(rows) < 2**31
 
 
 def _add_through_public_api(table, rows, starts, coefficients, vectors) -> None:
@@ -144,7 +150,7 @@ def mix_rows(table: np.ndarray, rows: np.ndarray, starts: np.ndarray, coefficien
     [[11.0]]
     """
     n_vectors = len(starts) - 1
-    if not FAST_SCATTER or not table.flags.c_contiguous or len(rows) >= 2**31:
+    if not _c_loop_fits(table, rows):
         mixing = scipy.sparse.csr_matrix((np.asarray(coefficients, dtype=table.dtype), rows, starts),
                                          shape=(n_vectors, len(table)))  # (U, R)
         return mixing @ table  # (U, D)
