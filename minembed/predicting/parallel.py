@@ -94,9 +94,9 @@ class Workers:
     def output_parts(self) -> int:
         """The tasks C's scatter is cut into: the threads left once the input rows' update has one.
 
-        On two threads C is one task: cut into two row ranges beside the input rows' task
-        (three tasks on two cores), each range scanning all the ids for its own, the two
-        threads ran a skip-gram step slower than one thread did (Wikipedia sample, 3 paired runs).
+        On two threads C is one task. When it was cut into two row ranges beside the input rows'
+        task (three tasks on two cores, each range scanning all the ids for its own), two threads
+        ran a skip-gram step slower than one thread did (Wikipedia sample, 3 paired runs).
         """
         return max(self.count - 1, 1)
 
