@@ -17,7 +17,7 @@ torch get the same threads. It prints the best-of-N sentences per second of:
             through BertEncoder.forward and through BertModel under
             torch.inference_mode: the network alone
 
-then the ratio minembed / torch (target >= 0.8) by wall clock and per
+then the ratio minembed / torch (target >= 1.0 for forward, issue 27) by wall clock and per
 CPU-second (the steadier figure when other jobs share the cores), the largest difference
 between the two sets of sentence vectors, and the time of a top-k search
 (k = 10) of every sentence against the whole encoded corpus through
