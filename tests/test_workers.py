@@ -8,6 +8,7 @@ tests/test_word2vec.py and tests/test_subword.py calibrated for one thread.
 
 import math
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -31,7 +32,7 @@ def zipf_rows(rng, shape, n_rows):
     return rng.choice(n_rows, size=shape, p=p / p.sum()).astype(np.int32)
 
 
-@pytest.mark.parametrize("count", [1, 2])
+@pytest.mark.parametrize("count", [1, 2, 3])
 def test_pieces_give_the_bytes_of_one_call(count):
     """The loss and gradients of 2,500 pairs in pieces of 1,024, 700 and 1 against one call: same bytes."""
     rng = np.random.default_rng(0)
@@ -44,6 +45,31 @@ def test_pieces_give_the_bytes_of_one_call(count):
         with Workers(count, piece_rows=piece_rows) as workers:
             pieces = workers.by_rows(score, w_in, outputs)
         assert [a.tobytes() for a in pieces] == [a.tobytes() for a in whole]
+
+
+def test_run_all_keeps_the_order_and_waits_for_every_thread_before_raising():
+    """Thread k runs jobs k, k + count, ...; the results come back in the jobs' order. An error on the
+    calling thread is raised only once the other threads' shares are done (they may be writing the
+    caller's arrays), and an error on a pool thread is raised in the caller."""
+    with Workers(3) as workers:
+        assert workers.run_all([lambda i=i: (i, threading.current_thread().name) for i in range(7)])[::3] == [
+            (0, threading.current_thread().name), (3, threading.current_thread().name),
+            (6, threading.current_thread().name)]
+        assert [i for i, _ in workers.run_all([lambda i=i: (i, None) for i in range(7)])] == list(range(7))
+        finished = threading.Event()
+
+        def slow():
+            time.sleep(0.2)
+            finished.set()
+
+        def fail():
+            raise KeyError("on the calling thread")
+
+        with pytest.raises(KeyError, match="calling thread"):
+            workers.run_all([fail, slow])  # job 0 is the calling thread's, job 1 a pool thread's
+        assert finished.is_set()
+        with pytest.raises(KeyError, match="pool"):
+            workers.run_all([lambda: None, lambda: {}["pool"]])
 
 
 @pytest.mark.parametrize("parts", [1, 2, 3, 8])
