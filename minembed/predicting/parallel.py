@@ -23,15 +23,16 @@ the loop before this module existed (tests/test_workers.py holds all three to
 that). Threads can help because NumPy and scipy's sparse kernels release the GIL
 inside their loops; the Python between them runs one thread at a time.
 
-Measured, not promised: on this project's 2-core machine two threads gain little over one.
+Measured, not promised: on this project's 2-core machine two threads gain 10-30 % over one.
 On the Wikipedia sample (`python -m benchmarks.bench_word2vec --corpus wiki --rounds 3`,
-2026-12-06, medians of 3 rounds), against gensim's one worker: skip-gram 1.16x on two
-threads and 1.08x on one, CBOW 0.93x and 1.07x, fastText 1.15x and 1.24x. On the dictionary
-corpus (`--rounds 2`): skip-gram 1.12x and 1.11x, CBOW 1.32x and 1.28x, fastText 1.08x and
-1.12x. gensim's two workers reached 1.2-2.0x its one. A minibatch takes a few milliseconds;
-its gathers and scatters are bound by memory, and the Python between the NumPy calls holds
-the GIL, so the loss in pieces runs only ~1.2x faster on two threads, and the noise draws
-and windows stay on one. Use workers=2 when a run on your machine and corpus shows it helps.
+2026-12-07, medians of 3 rounds), against gensim's one worker: skip-gram 1.18x on two
+threads and 1.03x on one, CBOW 1.21x and 1.08x, fastText 1.35x and 1.26x. On the dictionary
+corpus (`--rounds 2`): skip-gram 1.21x and 0.99x (1.40x and 1.09x in a 3-round run of
+skip-gram alone), CBOW 1.41x and 1.17x, fastText 1.14x and 1.00x. gensim's two workers
+reached 1.3-2.0x its one; against them, minembed's two threads reach 0.64-0.93x on skip-gram. A minibatch takes a few milliseconds; its gathers and scatters are bound by
+memory, and the Python between the NumPy calls holds the GIL, so the loss in pieces runs
+1.2-1.6x faster on two threads, and the noise draws and windows stay on one.
+Two threads were faster than one in the medians of every run here, not in every round; on another machine, time both.
 
 Pieces help one thread too: a skip-gram minibatch of 1,024 centres on the
 Wikipedia sample has ~6,100 pairs, whose gathered output rows (P, 1 + K, D)
@@ -129,7 +130,8 @@ class Workers:
 
         One handoff per thread, not one per job: handing each of six 1,024-pair pieces to a pool thread
         (the calling thread waiting) took 1.4-1.7 ms, against 1.2-1.4 ms for two shares of three
-        (a skip-gram minibatch of the Wikipedia sample, timed alone).
+        (6,144 pairs of random rows of a (30000, 100) C, the size of a skip-gram minibatch of the
+        Wikipedia sample, timed alone); every handoff wakes a thread and passes the GIL.
         """
         if self.pool is None or len(jobs) <= 1:
             return [job() for job in jobs]
