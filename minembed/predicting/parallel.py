@@ -29,10 +29,12 @@ On the Wikipedia sample (`python -m benchmarks.bench_word2vec --corpus wiki --ro
 threads and 1.03x on one, CBOW 1.21x and 1.08x, fastText 1.35x and 1.26x. On the dictionary
 corpus (`--rounds 2`): skip-gram 1.21x and 0.99x (1.40x and 1.09x in a 3-round run of
 skip-gram alone), CBOW 1.41x and 1.17x, fastText 1.14x and 1.00x. gensim's two workers
-reached 1.3-2.0x its one; against them, minembed's two threads reach 0.64-0.93x on skip-gram. A minibatch takes a few milliseconds; its gathers and scatters are bound by
+reached 1.3-2.0x its one; against them, minembed's two threads reach 0.64-0.93x on
+skip-gram. A minibatch takes a few milliseconds; its gathers and scatters are bound by
 memory, and the Python between the NumPy calls holds the GIL, so the loss in pieces runs
-1.2-1.6x faster on two threads, and the noise draws and windows stay on one.
-Two threads were faster than one in the medians of every run here, not in every round; on another machine, time both.
+1.2-1.6x faster on two threads, and the noise draws and windows stay on one. Two threads
+were faster than one in the medians of every run here, not in every round; on another
+machine, time both.
 
 Pieces help one thread too: a skip-gram minibatch of 1,024 centres on the
 Wikipedia sample has ~6,100 pairs, whose gathered output rows (P, 1 + K, D)
