@@ -70,6 +70,11 @@ def test_run_all_keeps_the_order_and_waits_for_every_thread_before_raising():
         assert finished.is_set()
         with pytest.raises(KeyError, match="pool"):
             workers.run_all([lambda: None, lambda: {}["pool"]])
+        submitted = []
+        submit = workers.pool.submit
+        workers.pool.submit = lambda *args: submitted.append(args) or submit(*args)
+        assert workers.run_all([lambda: 1, lambda: 2]) == [1, 2]
+        assert len(submitted) == 1  # two jobs on three threads: one pool thread woken, not two
 
 
 @pytest.mark.parametrize("parts", [1, 2, 3, 8])

@@ -128,7 +128,8 @@ class Workers:
 
     def run_all(self, jobs: list[Callable[[], object]]) -> list:
         """Every job's result, in the jobs' order. Serial: one after another. On the threads, thread k
-        runs jobs k, k + count, ... one after another, and the calling thread is thread 0.
+        runs jobs k, k + n, ... one after another (n = count, or the number of jobs if fewer, so no
+        thread is woken for nothing), and the calling thread is thread 0.
 
         One handoff per thread, not one per job: handing each of six 1,024-pair pieces to a pool thread
         (the calling thread waiting) took 1.4-1.7 ms, against 1.2-1.4 ms for two shares of three
@@ -137,7 +138,8 @@ class Workers:
         """
         if self.pool is None or len(jobs) <= 1:
             return [job() for job in jobs]
-        shares = [jobs[k::self.count] for k in range(self.count)]  # (count,) lists of jobs
+        threads = min(self.count, len(jobs))
+        shares = [jobs[k::threads] for k in range(threads)]  # (threads,) non-empty lists of jobs
         run_share = lambda share: [job() for job in share]  # noqa: E731
         # each share in a copy of the caller's context: NumPy's errstate (training's over="ignore") too
         futures = [self.pool.submit(contextvars.copy_context().run, run_share, share) for share in shares[1:]]
@@ -148,7 +150,7 @@ class Workers:
         done += [future.result() for future in futures]  # re-raises a thread's error here
         results = [None] * len(jobs)
         for k, share_results in enumerate(done):
-            results[k::self.count] = share_results
+            results[k::threads] = share_results
         return results
 
 
