@@ -104,7 +104,7 @@ def gelu_fast(x: np.ndarray, chunk: int = 65536) -> np.ndarray:
     array-array loop is several times faster here). The chunk is large
     because each pass is a Python call that holds the GIL: with the encoder
     on two threads, 16,384 numbers a chunk (4x the calls) made the whole
-    forward pass 6 % slower, and 1.5 % slower on one.
+    forward pass 6 % slower, and about 1 % slower on one.
     """
     if x.dtype != np.float32 or not x.flags.c_contiguous:
         raise ValueError("gelu_fast works in place on a C-contiguous float32 array.")
